@@ -1,0 +1,34 @@
+# The two commands of the README: `make demo` and `make test`. Each does all of its own set-up:
+# system packages when missing, then .venv with what the target needs (skipped when up to date).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: demo test lint clean
+
+demo: $(VENV)/.installed-demo
+	$(BIN)/python examples/seed_training.py
+
+test: $(VENV)/.installed-test
+	./scripts/ensure-system-packages dot=graphviz
+	$(BIN)/ruff check src tests examples
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check src tests examples
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+clean:
+	rm -rf $(VENV) build src/*.egg-info .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,37 @@
+"""MiniGrad: a scalar-valued autograd engine and a small neural-network library, from scratch.
+
+>>> from minigrad import Value
+>>> a, b = Value(2.0), Value(-3.0)
+>>> c = a * b + a
+>>> c.backward()
+>>> a.grad, b.grad
+(-2.0, 2.0)
+"""
+
+from minigrad.engine import (
+    Operation,
+    Value,
+    grad,
+    is_grad_enabled,
+    no_grad,
+    operation,
+    topological_order,
+)
+from minigrad.gradcheck import GradcheckError, gradcheck
+from minigrad.nn import MLP
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "GradcheckError",
+    "MLP",
+    "Operation",
+    "Value",
+    "__version__",
+    "grad",
+    "gradcheck",
+    "is_grad_enabled",
+    "no_grad",
+    "operation",
+    "topological_order",
+]

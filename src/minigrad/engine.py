@@ -1,0 +1,466 @@
+"""The autograd engine: a Value is one float that remembers how it was computed.
+
+Every operation on Values returns a new Value that records its inputs (``_prev``) and the name
+of the operation that made it (``_op``). Together they form a directed acyclic graph, and
+``backward()`` walks that graph from the output back to the leaves, applying the chain rule at
+each node: every input receives the output's gradient times the local derivative,
+
+    for c = a * b:    a.grad += c.grad * b    and    b.grad += c.grad * a
+
+Three design choices, each a correction of micrograd:
+
+* A node stores its data, its gradient, its inputs (a tuple, in order: ``a * a`` lists ``a``
+  twice), the name of its operation and a label; nothing else. The local derivative is computed
+  from those when backward reaches the node, by the operation's entry in the table below. No
+  closure is kept, so the graph holds no reference cycles and reference counting frees it the
+  moment the output is dropped.
+* The walk is iterative, so graphs of any depth work at Python's default recursion limit.
+* The backward rules are written with operators, so one rule differentiates floats (an ordinary
+  backward pass) or Values (``grad(..., create_graph=True)``): higher derivatives come free.
+
+A plain number in an expression (the ``2.0`` in ``x * 2.0``) becomes a leaf Value, as in micrograd:
+every number you wrote is a node of the graph and shows up in its drawing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import numbers
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Union
+
+from minigrad import floats
+
+Operand = Union["Value", int, float]  # noqa: UP007 (a runtime alias, so no | before Value exists)
+
+
+# ---------------------------------------------------------------------------------------------
+# Operations: each one's forward rule and backward rule, side by side.
+#
+# backward(g, out, *inputs) returns what each input receives: g · ∂out/∂input, where g is the
+# gradient of the output. It is called with floats in an ordinary backward pass and with Values
+# when the gradient must itself be differentiated, so it uses operators and the functions below
+# (divide, power, log, sin, cos), which accept both. Where PyTorch gives a gradient a definite
+# value at a point where the formula reads 0 · inf, the rule says so and gives the same value.
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Operation:
+    """A primitive operation: ``forward`` on floats, ``backward`` the chain rule at one node."""
+
+    name: str
+    forward: Callable[..., float]
+    backward: Callable[..., Sequence[Operand]]
+    arity: int | None  # number of inputs; None when it takes any number
+
+    def __call__(self, *operands: Operand) -> Value:
+        """Apply the operation to Values or numbers, recording the result in the graph."""
+        inputs = tuple(_as_value(x) for x in operands)
+        for operand, as_value in zip(operands, inputs):
+            if as_value is None:
+                raise TypeError(
+                    f"{self.name} takes Values, ints or floats, not {type(operand).__name__}"
+                )
+        return _record(self, inputs)
+
+
+OPERATIONS: dict[str, Operation] = {}
+
+
+def operation(
+    name: str, forward: Callable[..., float], backward: Callable[..., Sequence[Operand]]
+) -> Operation:
+    """Define a primitive and register it, so backward can find its rule from a node's ``_op``."""
+    if name in OPERATIONS:
+        raise ValueError(f"an operation named {name!r} already exists")
+    parameters = inspect.signature(backward).parameters.values()
+    variadic = any(p.kind is p.VAR_POSITIONAL for p in parameters)
+    arity = None if variadic else len(parameters) - 2  # minus g and out
+    OPERATIONS[name] = op = Operation(name, forward, backward, arity)
+    return op
+
+
+def _pow_backward(g: Operand, out: Operand, x: Operand, y: Operand) -> tuple[Operand, Operand]:
+    """∂(x^y)/∂x = y·x^(y-1), ∂(x^y)/∂y = x^y·ln x.
+
+    As in PyTorch, x gets exactly 0 when y = 0, and y gets exactly 0 when x = 0 ≤ y.
+    """
+    dx = 0.0 if float(y) == 0.0 else g * (y * power(x, y - 1.0))
+    dy = g * (0.0 if float(x) == 0.0 and float(y) >= 0.0 else out * log(x))
+    return dx, dy
+
+
+# fmt: off
+#                   name       forward            backward: (g, out, *inputs) -> g·∂out/∂input
+ADD     = operation("+",       lambda a, b: a + b, lambda g, out, a, b: (g, g))
+SUB     = operation("-",       lambda a, b: a - b, lambda g, out, a, b: (g, -g))
+MUL     = operation("*",       lambda a, b: a * b, lambda g, out, a, b: (g * b, g * a))
+DIV     = operation("/",       floats.divide,      lambda g, out, a, b: (divide(g, b), -g * divide(out, b)))  # noqa: E501
+POW     = operation("**",      floats.power,       _pow_backward)
+NEG     = operation("neg",     lambda a: -a,       lambda g, out, a: (-g,))
+ABS     = operation("abs",     abs,                lambda g, out, x: (g * floats.sign(float(x)),))
+EXP     = operation("exp",     floats.exp,         lambda g, out, x: (g * out,))
+LOG     = operation("log",     floats.log,         lambda g, out, x: (divide(g, x),))
+SQRT    = operation("sqrt",    floats.sqrt,        lambda g, out, x: (divide(g, 2.0 * out),))
+SIN     = operation("sin",     floats.sin,         lambda g, out, x: (g * cos(x),))
+COS     = operation("cos",     floats.cos,         lambda g, out, x: (g * -sin(x),))
+TANH    = operation("tanh",    floats.tanh,        lambda g, out, x: (g * (1.0 - out * out),))
+SIGMOID = operation("sigmoid", floats.sigmoid,     lambda g, out, x: (g * (1.0 - out) * out,))
+RELU    = operation("relu",    floats.relu,        lambda g, out, x: (0.0 if x <= 0.0 else g,))
+# fmt: on
+
+
+# Functions of a Value or a float, used by the backward rules above (and handy in user code).
+
+
+def divide(a: Operand, b: Operand) -> Operand:
+    """a / b; inf or nan rather than ZeroDivisionError."""
+    if isinstance(a, Value) or isinstance(b, Value):
+        return DIV(a, b)
+    return floats.divide(a, b)
+
+
+def power(x: Operand, y: Operand) -> Operand:
+    """x ** y; nan for a negative x and a fractional y, never a complex number."""
+    if isinstance(x, Value) or isinstance(y, Value):
+        return POW(x, y)
+    return floats.power(x, y)
+
+
+def log(x: Operand) -> Operand:
+    """ln x."""
+    return LOG(x) if isinstance(x, Value) else floats.log(x)
+
+
+def sin(x: Operand) -> Operand:
+    """sin x."""
+    return SIN(x) if isinstance(x, Value) else floats.sin(x)
+
+
+def cos(x: Operand) -> Operand:
+    """cos x."""
+    return COS(x) if isinstance(x, Value) else floats.cos(x)
+
+
+# ---------------------------------------------------------------------------------------------
+# Recording: whether operations build a graph (switched off by ``with no_grad():``).
+# ---------------------------------------------------------------------------------------------
+
+
+class _GradMode(threading.local):
+    enabled = True
+
+
+_grad_mode = _GradMode()
+
+
+def is_grad_enabled() -> bool:
+    """Whether operations on Values currently record a graph (per thread)."""
+    return _grad_mode.enabled
+
+
+@contextmanager
+def _grad_mode_set(enabled: bool) -> Iterator[None]:
+    previous = _grad_mode.enabled
+    _grad_mode.enabled = enabled
+    try:
+        yield
+    finally:
+        _grad_mode.enabled = previous
+
+
+def no_grad() -> contextlib.AbstractContextManager[None]:
+    """Record no graph inside ``with no_grad():`` (per thread): for updates and inference."""
+    return _grad_mode_set(False)
+
+
+def _record(op: Operation, inputs: tuple[Value, ...]) -> Value:
+    """The result of ``op`` on ``inputs``, linked to them unless recording is off."""
+    out = Value(op.forward(*[x.data for x in inputs]))
+    if _grad_mode.enabled:
+        out._prev = inputs
+        out._op = op.name
+    return out
+
+
+def _to_float(data: object) -> float:
+    if type(data) is float:
+        return data
+    if isinstance(data, numbers.Real):
+        return float(data)
+    raise TypeError(f"a Value holds a real number, not {type(data).__name__}: {data!r:.60}")
+
+
+def _as_value(x: object) -> Value | None:
+    """x itself if it is a Value, a new leaf if it is a number, else None."""
+    if isinstance(x, Value):
+        return x
+    if isinstance(x, numbers.Real):
+        return Value(x)
+    return None
+
+
+def _binary(op: Operation, a: object, b: object) -> Value:
+    a_value, b_value = _as_value(a), _as_value(b)
+    if a_value is None or b_value is None:
+        return NotImplemented  # Python then raises TypeError naming both types
+    return _record(op, (a_value, b_value))
+
+
+# ---------------------------------------------------------------------------------------------
+# Value
+# ---------------------------------------------------------------------------------------------
+
+
+class Value:
+    """One float of a computation, with the gradient of an output with respect to it.
+
+    ``data`` is the number, ``grad`` is ∂output/∂self after ``output.backward()``, ``_prev`` the
+    inputs it was computed from and ``_op`` the name of the operation that computed it.
+    """
+
+    __slots__ = ("data", "grad", "label", "_prev", "_op")
+
+    def __init__(
+        self, data: float, _children: Iterable[Value] = (), _op: str = "", label: str = ""
+    ) -> None:
+        self.data: float = _to_float(data)
+        self.grad: float = 0.0
+        self.label: str = label
+        self._prev: tuple[Value, ...] = tuple(_children)
+        self._op: str = _op
+        if self._prev:
+            for child in self._prev:
+                if not isinstance(child, Value):
+                    raise TypeError(f"a Value's children are Values, not {type(child).__name__}")
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data}, grad={self.grad}{label})"
+
+    def __float__(self) -> float:
+        return self.data
+
+    # Arithmetic: a + b, a - b, a * b, a / b, a ** b, -a; a Value or a number on either side.
+
+    def __add__(self, other: Operand) -> Value:
+        """f(a, b) = a + b;  ∂f/∂a = 1, ∂f/∂b = 1"""
+        return _binary(ADD, self, other)
+
+    def __radd__(self, other: Operand) -> Value:
+        return _binary(ADD, other, self)
+
+    def __sub__(self, other: Operand) -> Value:
+        """f(a, b) = a - b;  ∂f/∂a = 1, ∂f/∂b = -1"""
+        return _binary(SUB, self, other)
+
+    def __rsub__(self, other: Operand) -> Value:
+        return _binary(SUB, other, self)
+
+    def __mul__(self, other: Operand) -> Value:
+        """f(a, b) = a · b;  ∂f/∂a = b, ∂f/∂b = a"""
+        return _binary(MUL, self, other)
+
+    def __rmul__(self, other: Operand) -> Value:
+        return _binary(MUL, other, self)
+
+    def __truediv__(self, other: Operand) -> Value:
+        """f(a, b) = a / b;  ∂f/∂a = 1/b, ∂f/∂b = -a/b²"""
+        return _binary(DIV, self, other)
+
+    def __rtruediv__(self, other: Operand) -> Value:
+        return _binary(DIV, other, self)
+
+    def __pow__(self, other: Operand) -> Value:
+        """f(x, y) = x^y;  ∂f/∂x = y·x^(y-1), ∂f/∂y = x^y·ln x"""
+        return _binary(POW, self, other)
+
+    def __rpow__(self, other: Operand) -> Value:
+        return _binary(POW, other, self)
+
+    def __neg__(self) -> Value:
+        """f(a) = -a;  f' = -1"""
+        return NEG(self)
+
+    def __pos__(self) -> Value:
+        return self
+
+    def __abs__(self) -> Value:
+        """f(x) = |x|;  f' = sign(x), 0 at 0"""
+        return ABS(self)
+
+    # Functions
+
+    def exp(self) -> Value:
+        """f(x) = e^x;  f' = e^x"""
+        return EXP(self)
+
+    def log(self) -> Value:
+        """f(x) = ln x;  f' = 1/x"""
+        return LOG(self)
+
+    def sqrt(self) -> Value:
+        """f(x) = √x;  f' = 1/(2√x)"""
+        return SQRT(self)
+
+    def sin(self) -> Value:
+        """f(x) = sin x;  f' = cos x"""
+        return SIN(self)
+
+    def cos(self) -> Value:
+        """f(x) = cos x;  f' = -sin x"""
+        return COS(self)
+
+    def tanh(self) -> Value:
+        """f(x) = tanh x;  f' = 1 - tanh²x"""
+        return TANH(self)
+
+    def sigmoid(self) -> Value:
+        """f(x) = 1/(1 + e^-x);  f' = f·(1 - f)"""
+        return SIGMOID(self)
+
+    def relu(self) -> Value:
+        """f(x) = max(0, x);  f' = 1 if x > 0 else 0"""
+        return RELU(self)
+
+    # Comparisons look at data and build nothing; == and hash stay by identity (sets, dicts).
+
+    def __lt__(self, other: Operand) -> bool:
+        return self.data < _compared(other)
+
+    def __le__(self, other: Operand) -> bool:
+        return self.data <= _compared(other)
+
+    def __gt__(self, other: Operand) -> bool:
+        return self.data > _compared(other)
+
+    def __ge__(self, other: Operand) -> bool:
+        return self.data >= _compared(other)
+
+    # Backpropagation
+
+    def backward(self) -> None:
+        """Add ∂self/∂leaf to every leaf's grad; every inner node shows this pass's gradient.
+
+        Leaves accumulate across calls, exactly as in PyTorch: reset them (``p.grad = 0.0``) between
+        training steps.
+        """
+        order = topological_order(self)
+        _check_backward_rules(order)
+        for node in order:
+            if node._prev:
+                node.grad = 0.0
+        self.grad += 1.0
+        _backpropagate(order, create_graph=False)
+
+
+def _compared(other: object) -> float:
+    if isinstance(other, Value):
+        return other.data
+    if isinstance(other, numbers.Real):
+        return other  # type: ignore[return-value]
+    raise TypeError(f"a Value compares with Values and numbers, not {type(other).__name__}")
+
+
+# ---------------------------------------------------------------------------------------------
+# The backward walk
+# ---------------------------------------------------------------------------------------------
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every Value that ``root`` depends on, root last, each after all of its inputs.
+
+    An iterative depth-first search: a node is appended once all its inputs have been.
+    """
+    order: list[Value] = []
+    visited: set[Value] = set()
+    stack: list[tuple[Value, bool]] = [(root, False)]
+    while stack:
+        node, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(node)
+        elif node not in visited:
+            visited.add(node)
+            stack.append((node, True))
+            stack.extend([(x, False) for x in node._prev if x not in visited])
+    return order
+
+
+def _check_backward_rules(order: list[Value]) -> None:
+    """Fail before anything changes if some node's operation has no backward rule."""
+    for node in order:
+        if node._prev:
+            op = OPERATIONS.get(node._op)
+            if op is None:
+                raise ValueError(
+                    f"cannot backpropagate through {node!r}: it has inputs but its operation "
+                    f"{node._op!r} is not a known operation (known: {' '.join(OPERATIONS)}); "
+                    "build Values with operators and methods, or define one with operation()"
+                )
+            if op.arity is not None and op.arity != len(node._prev):
+                raise ValueError(
+                    f"cannot backpropagate through {node!r}: operation {node._op!r} takes "
+                    f"{op.arity} inputs, but the node has {len(node._prev)}"
+                )
+
+
+def _backpropagate(order: list[Value], create_graph: bool) -> None:
+    """Visit nodes output first and push each node's gradient to its inputs (the chain rule)."""
+    for node in reversed(order):
+        if not node._prev:
+            continue
+        backward_rule = OPERATIONS[node._op].backward
+        if create_graph:  # differentiate with Values, so the gradient is a graph too
+            input_grads = backward_rule(node.grad, node, *node._prev)
+            for x, g in zip(node._prev, input_grads):
+                x.grad = g if _is_zero(x.grad) else x.grad + g
+        else:
+            input_grads = backward_rule(node.grad, node.data, *[x.data for x in node._prev])
+            for x, g in zip(node._prev, input_grads):
+                x.grad += g
+
+
+def _is_zero(grad: Operand) -> bool:
+    return type(grad) is float and grad == 0.0
+
+
+def grad(
+    output: Value, inputs: Value | Sequence[Value], create_graph: bool = False
+) -> tuple[Operand, ...]:
+    """∂output/∂x for each x in inputs (0.0 where output does not depend on x); no .grad changes.
+
+    With ``create_graph=True`` each gradient is a Value in a new graph, so it can be
+    differentiated again: ``grad(grad(y, x, create_graph=True)[0], x)`` is the second derivative.
+    """
+    if isinstance(inputs, Value):
+        inputs = (inputs,)
+    if not isinstance(output, Value):
+        raise TypeError(f"grad() differentiates a Value, not {type(output).__name__}")
+    for x in inputs:
+        if not isinstance(x, Value):
+            raise TypeError(f"grad() differentiates with respect to Values, not {type(x).__name__}")
+    order = topological_order(output)
+    _check_backward_rules(order)
+    saved = [node.grad for node in order]
+    try:
+        for node in order:
+            node.grad = 0.0
+        output.grad = 1.0
+        if create_graph:
+            with _grad_mode_set(True):
+                _backpropagate(order, create_graph=True)
+        else:
+            _backpropagate(order, create_graph=False)
+        in_graph = set(order)
+        grads = tuple(x.grad if x in in_graph else 0.0 for x in inputs)
+    finally:
+        for node, saved_grad in zip(order, saved):
+            node.grad = saved_grad
+    if create_graph:
+        grads = tuple(g if isinstance(g, Value) else Value(g) for g in grads)
+    return grads

@@ -1,0 +1,108 @@
+"""Float functions that follow IEEE 754 the way C, and so PyTorch float64, do.
+
+Python's float functions raise where IEEE 754 answers with inf or nan: ``1.0 / 0.0`` raises
+ZeroDivisionError, ``math.exp(1000)`` raises OverflowError, ``math.log(0.0)`` raises ValueError,
+and ``(-2.0) ** 0.5`` even returns a complex number. Each function here returns what C's
+``<math.h>`` returns instead, so the engine never stops on a number and never silently leaves
+the real line. Nothing here knows about graphs: these are the forward rules on plain floats.
+"""
+
+from __future__ import annotations
+
+import math
+
+INF = math.inf
+NAN = math.nan
+
+
+def _is_odd_integer(y: float) -> bool:
+    return y.is_integer() and y % 2.0 == 1.0
+
+
+def divide(a: float, b: float) -> float:
+    """f(a, b) = a / b, with a / ±0 = ±inf (signs multiplied) and 0 / 0 = nan."""
+    try:
+        return a / b
+    except ZeroDivisionError:
+        if a != a or a == 0.0:
+            return NAN
+        return math.copysign(INF, a) * math.copysign(1.0, b)
+
+
+def power(x: float, y: float) -> float:
+    """f(x, y) = x ** y as C's pow: nan for a negative base to a non-integer power."""
+    try:
+        return math.pow(x, y)
+    except OverflowError:
+        return -INF if x < 0.0 and _is_odd_integer(y) else INF
+    except ValueError:
+        if x == 0.0:  # zero to a negative power is a pole: ±inf, signed only for odd powers
+            return math.copysign(INF, x) if _is_odd_integer(y) else INF
+        return NAN
+
+
+def exp(x: float) -> float:
+    """f(x) = e^x, inf once it overflows."""
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return INF
+
+
+def log(x: float) -> float:
+    """f(x) = ln x: -inf at zero, nan below it."""
+    try:
+        return math.log(x)
+    except ValueError:
+        return -INF if x == 0.0 else NAN
+
+
+def sqrt(x: float) -> float:
+    """f(x) = √x: nan below zero."""
+    try:
+        return math.sqrt(x)
+    except ValueError:
+        return NAN
+
+
+def sin(x: float) -> float:
+    """f(x) = sin x: nan at ±inf."""
+    try:
+        return math.sin(x)
+    except ValueError:
+        return NAN
+
+
+def cos(x: float) -> float:
+    """f(x) = cos x: nan at ±inf."""
+    try:
+        return math.cos(x)
+    except ValueError:
+        return NAN
+
+
+def tanh(x: float) -> float:
+    """f(x) = tanh x (math.tanh never overflows: tanh(1000) = 1)."""
+    return math.tanh(x)
+
+
+def sigmoid(x: float) -> float:
+    """f(x) = 1 / (1 + e^-x), written so that e^|x| is never computed (no overflow)."""
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)  # also covers nan, which fails x >= 0
+    return e / (1.0 + e)
+
+
+def relu(x: float) -> float:
+    """f(x) = max(0, x), passing nan through as PyTorch does."""
+    return 0.0 if x <= 0.0 else x
+
+
+def sign(x: float) -> float:
+    """f(x) = -1, 0 or 1 by the sign of x (0 at ±0); nan stays nan."""
+    if x > 0.0:
+        return 1.0
+    if x < 0.0:
+        return -1.0
+    return x if x != x else 0.0
