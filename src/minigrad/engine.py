@@ -375,19 +375,23 @@ def _compared(other: object) -> float:
 def topological_order(root: Value) -> list[Value]:
     """Every Value that ``root`` depends on, root last, each after all of its inputs.
 
-    An iterative depth-first search: a node is appended once all its inputs have been.
+    An iterative depth-first search (no recursion, so any depth works): a node stays on the
+    stack while its inputs are placed, and is placed when it comes back to the top.
     """
     order: list[Value] = []
-    visited: set[Value] = set()
-    stack: list[tuple[Value, bool]] = [(root, False)]
+    placed: set[Value] = set()
+    expanded: set[Value] = set()
+    stack = [root]
     while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(node)
-        elif node not in visited:
-            visited.add(node)
-            stack.append((node, True))
-            stack.extend([(x, False) for x in node._prev if x not in visited])
+        node = stack[-1]
+        if node not in expanded:
+            expanded.add(node)
+            stack.extend([x for x in node._prev if x not in expanded])
+        else:
+            stack.pop()
+            if node not in placed:
+                placed.add(node)
+                order.append(node)
     return order
 
 

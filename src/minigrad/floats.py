@@ -100,9 +100,9 @@ def relu(x: float) -> float:
 
 
 def sign(x: float) -> float:
-    """f(x) = -1, 0 or 1 by the sign of x (0 at ±0); nan stays nan."""
+    """f(x) = -1, 0 or 1 by the sign of x; 0 at ±0 and at nan, as torch.sign."""
     if x > 0.0:
         return 1.0
     if x < 0.0:
         return -1.0
-    return x if x != x else 0.0
+    return 0.0  # ±0, and nan, as torch.sign
