@@ -135,7 +135,7 @@ def _add_operation(
 ) -> None:
     op_id = ids[node] + "_op"
     extra = {"id": op_id} if svg_ids else {}
-    dot.node(op_id, label=_record_text(node._op or "?"), shape="oval", fontsize="11", **extra)
+    dot.node(op_id, label=_plain_text(node._op or "?"), shape="oval", fontsize="11", **extra)
     shares = _backward_shares(node) if edge_grads else None
     for i, child in enumerate(node._prev):
         if shares is None:
@@ -164,20 +164,21 @@ def _draw_summary(
     counts = ", ".join(f"{name} ×{count:,}" for name, count in operations.most_common(12))
     if len(operations) > 12:
         counts += ", ..."
-    note = (
-        f"SUMMARY: graph too large to draw ({len(nodes):,} values > max_nodes={max_nodes:,})\\l"
-        f"{leaves:,} leaves, {len(nodes) - leaves:,} operations: {counts}\\l"
+    lines = [
+        f"SUMMARY: graph too large to draw ({len(nodes):,} values > max_nodes={max_nodes:,})",
+        f"{leaves:,} leaves, {len(nodes) - leaves:,} operations: {counts}",
         f"Shown: the {len(near_root)} values nearest the output; "
-        f"⋯ stands for the {len(nodes) - len(near_root):,} values not shown.\\l"
-        "draw_dot(root, force=True) draws everything (Graphviz may take minutes).\\l"
-    )
-    dot.attr(label=_record_text(note, keep_line_ends=True), labelloc="t", labeljust="l", fontsize="20", fontcolor="firebrick")
+        f"⋯ stands for the {len(nodes) - len(near_root):,} values not shown.",
+        "draw_dot(root, force=True) draws everything (Graphviz may take minutes).",
+    ]
+    note = "".join(line.replace("\\", "\\\\") + "\\l" for line in lines)  # \l: left-aligned
+    dot.attr(label=note, labelloc="t", labeljust="l", fontsize="20", fontcolor="firebrick")
     ids = _draw(dot, near_root, edge_grads)
     dot.node("hidden", label="⋯", shape="plaintext", fontsize="24")
     for node in near_root:
         if node._prev and not all(child in ids for child in node._prev):
             op_id = ids[node] + "_op"
-            dot.node(op_id, label=_record_text(node._op or "?"), shape="oval", fontsize="11")
+            dot.node(op_id, label=_plain_text(node._op or "?"), shape="oval", fontsize="11")
             for child in node._prev:
                 dot.edge(ids[child] if child in ids else "hidden", op_id, style="dashed")
             dot.edge(op_id, ids[node])
@@ -198,12 +199,15 @@ def _nearest(root: Value, count: int) -> list[Value]:
     return found[::-1]
 
 
-def _record_text(text: str, keep_line_ends: bool = False) -> str:
+def _plain_text(text: str) -> str:
+    r"""``text`` as literal text in an ordinary label (where \ starts an escape, <...> is HTML)."""
+    return _import_graphviz().nohtml(text.replace("\\", "\\\\").replace("\n", "\\n"))
+
+
+def _record_text(text: str) -> str:
     r"""``text`` as literal text inside a Graphviz record label (which gives {}|<> and \ meaning)."""
     for special in "\\{}|<>\"":
         text = text.replace(special, "\\" + special)
-    if keep_line_ends:
-        text = text.replace("\\\\l", "\\l")
     return text.replace("\n", "\\n")
 
 
