@@ -180,9 +180,7 @@ def test_labels_with_record_syntax_are_shown_literally(tmp_path):
 
 
 def test_any_operation_with_any_number_of_inputs_is_drawn():
-    sum3 = operation(
-        "test_viz_sum3", lambda *xs: sum(xs), lambda g, out, *xs: tuple(g for _ in xs)
-    )
+    sum3 = operation("test_viz_sum3", lambda *xs: sum(xs), lambda g, out, *xs: tuple(g for _ in xs))
     a, b, c = Value(1.0, label="a"), Value(2.0, label="b"), Value(3.0, label="c")
     s = sum3(a, b, c)
     s.backward()

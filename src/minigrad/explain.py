@@ -9,8 +9,8 @@ without changing any ``.grad``:
 
 * ``explain_backward(root)``: the steps in the order backward runs them, each one line of text;
 * ``grad_paths(root, leaf)``: every path from root to leaf and the product of local derivatives
-  along it; the products add up to ∂root/∂leaf (two paths for ``a * a``: accumulate, don't overwrite);
-* ``backward_source(root)``: the backward pass as straight-line Python that reproduces the gradients;
+  along it; they add up to ∂root/∂leaf (``a * a`` has two paths: accumulate, don't overwrite);
+* ``backward_source(root)``: the backward pass as straight-line Python giving the gradients;
 * ``backprop_html(root, path)``: one self-contained web page stepping through the pass.
 
     >>> from minigrad import Value
@@ -147,7 +147,7 @@ def _wrapped(name: str) -> str:
 
 
 def _term(node: Value, names: dict[Value, str]) -> str:
-    """How a Value appears inside a formula: its name, or its number if it is an unnamed constant."""
+    """A Value inside a formula: its name, or its number if it is an unnamed constant."""
     if not node.label and not node._prev:
         text = f"{node.data:g}"
         return f"({text})" if text.startswith("-") else text
@@ -274,7 +274,9 @@ def grad_paths(
             continue
         if node not in local_grads:
             rule = OPERATIONS[node._op].backward
-            local_grads[node] = [float(g) for g in rule(1.0, node.data, *(x.data for x in node._prev))]
+            local_grads[node] = [
+                float(g) for g in rule(1.0, node.data, *(x.data for x in node._prev))
+            ]
         for child, local in reversed(list(zip(node._prev, local_grads[node]))):
             if paths_to_leaf[child]:
                 stack.append(([*path, child], product * local))
@@ -393,7 +395,7 @@ def backprop_html(
     if max_nodes is not None and len(order) > max_nodes:
         raise ValueError(
             f"the graph has {len(order):,} values, more than max_nodes={max_nodes:,}: the page "
-            "would take minutes to lay out and be unreadable; pass max_nodes=None to write it anyway"
+            "would take minutes to lay out and be unreadable; max_nodes=None writes it anyway"
         )
     target = Path(path)
     if not target.parent.is_dir():
@@ -442,7 +444,9 @@ def _script_json(data: object) -> str:
 
 
 def _write_atomically(target: Path, text: str) -> None:
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    handle, temporary = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+    )
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as file:
             file.write(text)

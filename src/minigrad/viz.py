@@ -75,7 +75,7 @@ def draw_dot(
     max_nodes: int | None = DEFAULT_MAX_NODES,
     force: bool = False,
 ) -> Any:
-    """The graph behind ``root`` as a ``graphviz.Digraph`` (``.source``, ``.pipe()``, ``.render()``).
+    """The graph behind ``root`` as a ``graphviz.Digraph``: ``.source``, ``.pipe()``, ``.render()``.
 
     Args:
         root: the Value whose graph is drawn.
@@ -205,8 +205,8 @@ def _plain_text(text: str) -> str:
 
 
 def _record_text(text: str) -> str:
-    r"""``text`` as literal text inside a Graphviz record label (which gives {}|<> and \ meaning)."""
-    for special in "\\{}|<>\"":
+    r"""``text`` as literal text in a Graphviz record label (where {}|<> and \ have meaning)."""
+    for special in '\\{}|<>"':
         text = text.replace(special, "\\" + special)
     return text.replace("\n", "\\n")
 
