@@ -230,3 +230,22 @@ def test_a_script_label_shows_as_text_and_never_runs(browser, tmp_path):
         assert page.errors == []
     finally:
         page.page.close()
+
+
+def test_page_gets_ordinary_file_permissions(tmp_path):
+    page = backprop_html(lecture_neuron(), tmp_path / "page.html")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert page.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_unlabeled_values_are_drawn_with_the_names_the_steps_use(browser, tmp_path):
+    a = Value(2.0)
+    y = (a * a).tanh()
+    page = Page(browser, backprop_html(y, tmp_path / "unlabeled.html"))
+    try:
+        assert set(page.records()) == {"leaf1", "mul1", "tanh1"}
+        page.page.click("#next")
+        assert page.status().startswith("mul1.grad += ")
+    finally:
+        page.page.close()

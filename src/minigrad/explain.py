@@ -30,7 +30,7 @@ import keyword
 import math
 import os
 import re
-import tempfile
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -405,7 +405,7 @@ def backprop_html(
     ids = {node: f"v{i}" for i, node in enumerate(order)}
 
     dot = viz._digraph_class()(format="svg", graph_attr={"rankdir": rankdir, "bgcolor": "white"})
-    viz._draw(dot, order, edge_grads=False, svg_ids=True)
+    viz._draw(dot, order, edge_grads=False, svg_ids=True, names=names)
     svg = dot.pipe(format="svg").decode("utf-8")
     svg = svg[svg.index("<svg") :]  # drop the XML prologue and DOCTYPE
 
@@ -444,17 +444,16 @@ def _script_json(data: object) -> str:
 
 
 def _write_atomically(target: Path, text: str) -> None:
-    handle, temporary = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-    )
+    """Write a temporary file beside ``target``, then rename it: readers see old or new, whole."""
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
+        with open(temporary, "x", encoding="utf-8") as file:  # "x": permissions follow umask
             file.write(text)
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, target)
     except BaseException:
-        os.unlink(temporary)
+        temporary.unlink(missing_ok=True)
         raise
 
 
@@ -470,8 +469,10 @@ _PAGE = """<!DOCTYPE html>
   #controls button { font-size: 1em; padding: 0.3em 1em; margin-right: 0.3em; }
   #status { font-family: monospace; margin: 0.8em 0; min-height: 1.4em; white-space: pre; }
   #graph { overflow: auto; border: 1px solid #ddd; max-height: 70vh; }
-  #graph svg { display: block; max-width: 100%; height: auto; }
-  #steps { font-family: monospace; font-size: 0.9em; white-space: pre; }
+  #graph svg { display: block; }
+  #graph.fit svg { max-width: 100%; height: auto; }
+  #steps { font-family: monospace; font-size: 0.9em; white-space: pre; max-height: 40vh;
+           overflow: auto; border: 1px solid #ddd; padding-top: 0.5em; }
   #steps li.done { color: #888; }
   #steps li.current { color: #b22222; font-weight: bold; }
   g.node.pushing polygon, g.node.pushing ellipse { fill: #ffe08a; }
@@ -489,10 +490,11 @@ input.grad += &part;result/&part;input &times; result.grad.</p>
   <button id="previous" type="button">&#9664; Previous</button>
   <button id="next" type="button">Next &#9654;</button>
   <button id="play" type="button">Play</button>
+  <button id="zoom" type="button">Actual size</button>
   <span id="position"></span>
 </div>
 <div id="status"></div>
-<div id="graph">{{SVG}}</div>
+<div id="graph" class="fit">{{SVG}}</div>
 <h2>Steps</h2>
 <ol id="steps"></ol>
 <script>
@@ -551,6 +553,11 @@ function show() {
   Array.from(list.children).forEach((item, i) => {
     item.className = i < position - 1 ? "done" : (i === position - 1 ? "current" : "");
   });
+  if (current) {
+    list.children[position - 1].scrollIntoView({block: "nearest"});
+    const receiving = document.getElementById(current.child);
+    if (receiving) receiving.scrollIntoView({block: "nearest", inline: "nearest"});
+  }
   document.getElementById("previous").disabled = position === 0;
   document.getElementById("next").disabled = position === steps.length;
 }
@@ -576,6 +583,10 @@ document.getElementById("play").addEventListener("click", () => {
     if (position >= steps.length) { stop(); return; }
     go(position + 1);
   }, 900);
+});
+document.getElementById("zoom").addEventListener("click", () => {
+  const fit = document.getElementById("graph").classList.toggle("fit");
+  document.getElementById("zoom").textContent = fit ? "Actual size" : "Fit width";
 });
 document.addEventListener("keydown", event => {
   if (event.key === "ArrowRight") { stop(); go(position + 1); }

@@ -112,16 +112,21 @@ def draw_dot(
 
 
 def _draw(
-    dot: Any, nodes: list[Value], edge_grads: bool, svg_ids: bool = False
+    dot: Any,
+    nodes: list[Value],
+    edge_grads: bool,
+    svg_ids: bool = False,
+    names: dict[Value, str] | None = None,
 ) -> dict[Value, str]:
     """Add every Value of ``nodes`` and, for those whose inputs are all in ``nodes``, its operation.
 
     Value ``nodes[i]`` is the DOT node ``v{i}``, its operation ``v{i}_op``; with ``svg_ids`` the
-    SVG elements get those ids too (for the web page of minigrad.explain).
+    SVG elements get those ids too, and ``names`` replace the labels (for minigrad.explain's page).
     """
     ids = {node: f"v{i}" for i, node in enumerate(nodes)}
     for node in nodes:
-        label = f"{{ {_record_text(node.label)} | data {node.data:.4f} | grad {node.grad:.4f} }}"
+        name = names[node] if names is not None else node.label
+        label = f"{{ {_record_text(name)} | data {node.data:.4f} | grad {node.grad:.4f} }}"
         extra = {"id": ids[node]} if svg_ids else {}
         dot.node(ids[node], label=label, shape="record", **extra)
     for node in nodes:
