@@ -3,6 +3,7 @@
 import html
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -223,3 +224,25 @@ def test_operation_names_with_dot_syntax_are_shown_literally():
     svg = draw_dot(odd(Value(1.0))).pipe(format="svg").decode()
     texts = [html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
     assert name in texts
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import minigrad.explain
+    import minigrad.viz
+
+    for module in (minigrad.viz, minigrad.explain):
+        failed, attempted = doctest.testmod(module)
+        assert attempted > 0 and failed == 0, module.__name__
+
+
+@needs_dot
+def test_readme_drawing_example_runs(tmp_path, monkeypatch, capsys):
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Drawing the graph and watching backpropagation") :]
+    code = re.search(r"```python\n(.*?)```", section, re.DOTALL)[1]
+    monkeypatch.chdir(tmp_path)
+    exec(code, {})
+    assert (tmp_path / "neuron.svg").exists() and (tmp_path / "backprop.html").exists()
+    assert "n.grad += 0.5000 (∂o/∂n = 1 - o²) × 1.0000 (o.grad) = 0.5000" in capsys.readouterr().out
