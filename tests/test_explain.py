@@ -284,3 +284,26 @@ def test_explainers_name_bad_inputs():
         explain_backward(broken)
     with pytest.raises(ValueError, match="not a known operation"):
         backward_source(broken)
+
+
+def test_explainers_work_on_a_100000_node_chain():
+    x = Value(1.0, label="x")
+    y = x
+    for _ in range(50_000):
+        y = y + 1.0
+    steps = explain_backward(y)
+    assert len(steps) == 100_000
+    assert math.fsum(step.contribution for step in steps if step.child is x) == 1.0
+    [(path, product)] = grad_paths(y, x)
+    assert len(path) == 50_001 and product == 1.0
+
+
+def test_backward_source_of_a_deep_chain_runs():
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(5_000):
+        y = (y * 0.999).sin()
+    namespace = {}
+    exec(backward_source(y), namespace)
+    y.backward()
+    assert namespace["gradients"]["x"] == x.grad

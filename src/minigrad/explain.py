@@ -31,7 +31,7 @@ import math
 import os
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -263,23 +263,38 @@ def grad_paths(
             f"{max_paths:,}; pass a larger max_paths, or use explain_backward, which shows each "
             "edge once"
         )
+    if root is leaf:
+        return [([root], 1.0)]
     local_grads: dict[Value, list[float]] = {}
-    found: list[tuple[list[Value], float]] = []
-    stack: list[tuple[list[Value], float]] = [([root], 1.0)] if paths_to_leaf[root] else []
-    while stack:  # depth first, iteratively; only into Values that lead to leaf
-        path, product = stack.pop()
-        node = path[-1]
-        if node is leaf:
-            found.append((path, product))
-            continue
-        if node not in local_grads:
+
+    def edges_toward_leaf(node: Value) -> Iterator[tuple[Value, float]]:
+        if node not in local_grads:  # ∂node/∂input for each input: the rule with g = 1
             rule = OPERATIONS[node._op].backward
-            local_grads[node] = [
-                float(g) for g in rule(1.0, node.data, *(x.data for x in node._prev))
-            ]
-        for child, local in reversed(list(zip(node._prev, local_grads[node]))):
-            if paths_to_leaf[child]:
-                stack.append(([*path, child], product * local))
+            inputs = [x.data for x in node._prev]
+            local_grads[node] = [float(g) for g in rule(1.0, node.data, *inputs)]
+        return iter([(x, g) for x, g in zip(node._prev, local_grads[node]) if paths_to_leaf[x]])
+
+    found: list[tuple[list[Value], float]] = []
+    if not paths_to_leaf[root]:
+        return found
+    # Depth first without recursion: the current path, the product along it, and for each of its
+    # Values the edges still to follow. A path is copied only when it reaches leaf.
+    path, products, pending = [root], [1.0], [edges_toward_leaf(root)]
+    while pending:
+        edge = next(pending[-1], None)
+        if edge is None:  # every path through path[-1] is done: step back up
+            path.pop()
+            products.pop()
+            pending.pop()
+            continue
+        child, local = edge
+        product = products[-1] * local
+        if child is leaf:
+            found.append(([*path, child], product))
+        else:
+            path.append(child)
+            products.append(product)
+            pending.append(edges_toward_leaf(child))
     return found
 
 
