@@ -80,6 +80,10 @@ def test_rewriting_replaces_the_file_atomically(tmp_path):
 
 
 def test_bad_paths_and_huge_graphs_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="rankdir must be one of LR, RL, TB, BT, not 'up'"):
+        backprop_html(lecture_neuron(), tmp_path / "page.html", rankdir="up")
+    with pytest.raises(TypeError, match="expected a Value, not list"):
+        backprop_html([], tmp_path / "page.html")
     with pytest.raises(FileNotFoundError, match="does not exist"):
         backprop_html(lecture_neuron(), tmp_path / "missing" / "page.html")
     x = Value(1.0)

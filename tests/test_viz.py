@@ -246,3 +246,10 @@ def test_readme_drawing_example_runs(tmp_path, monkeypatch, capsys):
     exec(code, {})
     assert (tmp_path / "neuron.svg").exists() and (tmp_path / "backprop.html").exists()
     assert "n.grad += 0.5000 (∂o/∂n = 1 - o²) × 1.0000 (o.grad) = 0.5000" in capsys.readouterr().out
+
+
+def test_labels_that_are_not_strings_are_drawn_as_text():
+    a = Value(1.0, label=7)
+    b = Value(2.0, label=None)
+    source = draw_dot(a * b).source
+    assert "{ 7 | data 1.0000" in source and "{  | data 2.0000" in source

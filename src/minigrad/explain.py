@@ -58,16 +58,17 @@ def value_names(root: Value) -> dict[Value, str]:
 
 
 def _names(order: list[Value]) -> dict[Value, str]:
-    taken = {node.label for node in order if node.label}
+    taken = {str(node.label) for node in order if node.label}
     names: dict[Value, str] = {}
     used: set[str] = set()
     counters: dict[str, int] = {}
     for node in order:
         if node.label:
-            name, copy = node.label, 1
+            label = str(node.label)  # the engine does not insist on a str
+            name, copy = label, 1
             while name in used:
                 copy += 1
-                name = f"{node.label}#{copy}"
+                name = f"{label}#{copy}"
         else:
             word = _OP_WORDS.get(node._op, node._op) if node._prev else "leaf"
             word = re.sub(r"\W+", "_", word).strip("_") or "op"
@@ -412,6 +413,8 @@ def backprop_html(
             f"the graph has {len(order):,} values, more than max_nodes={max_nodes:,}: the page "
             "would take minutes to lay out and be unreadable; max_nodes=None writes it anyway"
         )
+    if rankdir not in viz.RANKDIRS:
+        raise ValueError(f"rankdir must be one of {', '.join(viz.RANKDIRS)}, not {rankdir!r}")
     target = Path(path)
     if not target.parent.is_dir():
         raise FileNotFoundError(f"cannot write {target}: directory {target.parent} does not exist")

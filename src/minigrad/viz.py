@@ -129,7 +129,7 @@ def _draw(
     """
     ids = {node: f"v{i}" for i, node in enumerate(nodes)}
     for node in nodes:
-        name = names[node] if names is not None else node.label
+        name = names[node] if names is not None else str(node.label or "")
         label = f"{{ {_record_text(name)} | data {node.data:.4f} | grad {node.grad:.4f} }}"
         extra = {"id": ids[node]} if svg_ids else {}
         dot.node(ids[node], label=label, shape="record", **extra)
