@@ -253,3 +253,15 @@ def test_labels_that_are_not_strings_are_drawn_as_text():
     b = Value(2.0, label=None)
     source = draw_dot(a * b).source
     assert "{ 7 | data 1.0000" in source and "{  | data 2.0000" in source
+
+
+@needs_dot
+def test_jupyter_shows_the_drawing_inline():
+    bundle = draw_dot(lecture_neuron())._repr_mimebundle_()
+    assert "<svg" in bundle["image/svg+xml"]
+
+
+def test_jupyter_without_dot_says_how_to_install(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(GraphvizNotFoundError, match="brew install graphviz"):
+        draw_dot(lecture_neuron())._repr_mimebundle_()
