@@ -9,10 +9,11 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 .PHONY: demo test lint clean
 
 demo: $(VENV)/.installed-demo
+	./scripts/ensure-system-packages dot=graphviz
 	$(BIN)/python examples/seed_training.py
 
 test: $(VENV)/.installed-test
-	./scripts/ensure-system-packages dot=graphviz
+	./scripts/ensure-system-packages dot=graphviz chromium=chromium
 	$(BIN)/ruff check src tests examples
 	$(BIN)/python -m pytest
 

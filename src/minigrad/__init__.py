@@ -34,4 +34,28 @@ __all__ = [
     "no_grad",
     "operation",
     "topological_order",
+    "draw_dot",
+    "trace",
+    "explain_backward",
+    "grad_paths",
+    "backward_source",
+    "backprop_html",
 ]
+
+# Drawing and the explainers, imported on first use (drawing needs the optional graphviz package).
+_LAZY = {
+    "draw_dot": "minigrad.viz",
+    "trace": "minigrad.viz",
+    "explain_backward": "minigrad.explain",
+    "grad_paths": "minigrad.explain",
+    "backward_source": "minigrad.explain",
+    "backprop_html": "minigrad.explain",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'minigrad' has no attribute {name!r}")
