@@ -95,8 +95,8 @@ def sigmoid(x: float) -> float:
 
 
 def relu(x: float) -> float:
-    """f(x) = max(0, x), passing nan through as PyTorch does."""
-    return 0.0 if x <= 0.0 else x
+    """f(x) = max(0, x), passing nan and -0.0 through as PyTorch does (1 / relu(-0.0) is -inf)."""
+    return 0.0 if x < 0.0 else x
 
 
 def sign(x: float) -> float:
