@@ -87,11 +87,12 @@ def tanh(x: float) -> float:
 
 
 def sigmoid(x: float) -> float:
-    """f(x) = 1 / (1 + e^-x), written so that e^|x| is never computed (no overflow)."""
-    if x >= 0.0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)  # also covers nan, which fails x >= 0
-    return e / (1.0 + e)
+    """f(x) = 1 / (1 + e^-x), PyTorch's formula, so the two agree to the bit where their e^x do.
+
+    Below x = -709.78, e^-x overflows to inf (never OverflowError: see exp) and f is 0, as in
+    PyTorch (the exact value is subnormal there, down to x = -745).
+    """
+    return 1.0 / (1.0 + exp(-x))
 
 
 def relu(x: float) -> float:
