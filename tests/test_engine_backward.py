@@ -1,4 +1,4 @@
-"""What backward() does to .grad: leaves accumulate as in PyTorch; inner nodes show the last pass."""
+"""backward() and .grad: leaves accumulate as in PyTorch; inner nodes show the latest pass."""
 
 from __future__ import annotations
 
