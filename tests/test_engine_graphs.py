@@ -90,8 +90,9 @@ def torch_graph_checked_against(graph: Graph, nodes: list[Value]) -> tuple[list[
     """Build ``graph`` in PyTorch float64 beside MiniGrad's ``nodes``: (differences, underflowed).
 
     Why the PyTorch graph is given MiniGrad's numbers as it goes: PyTorch's float64 functions on
-    the CPU (SLEEF's) may differ from Python's (the C library's) in the last bit: its sqrt of
-    0x1.ffffffffffff7p-1 is 1 ulp off the correctly rounded result. An ill-conditioned step,
+    the CPU differ from Python's (the C library's) in the last bit now and then (exp, tanh, sin
+    about once in 300 points; its sqrt of 0x1.ffffffffffff7p-1 is 1 ulp off the correctly
+    rounded result, which math.sqrt gives). An ill-conditioned step,
     such as the log of a number near 1 after a long chain of square roots, or a - b with a ≈ b,
     then turns a 1-ulp difference into any difference at all. So every node is compared where it
     is made, from the same inputs, and then carries MiniGrad's value on (a constant shift of a
@@ -100,10 +101,10 @@ def torch_graph_checked_against(graph: Graph, nodes: list[Value]) -> tuple[list[
     then local, and a wrong rule, a lost or doubled contribution, a stale or wrongly ordered
     gradient anywhere in the graph shows up at its node.
 
-    Below the smallest normal float, precision is gone and the two may round differently, even
-    to zero or not: PyTorch's sigmoid is 1 / (1 + e^-x), which is 0 from x = -709.8, MiniGrad's
-    e^x / (1 + e^x) keeps the exact subnormal value down to x = -745. Past such a node anything
-    can differ (its log, 1 / it, inf times it), so ``underflowed`` says to discard the graph.
+    Below the smallest normal float, precision is gone: a subnormal number has fewer significant
+    digits, down to one, so a last-bit difference there is a large relative one, and the two
+    may even round to zero or not. Past such a node anything can differ (its log, 1 / it, inf
+    times it), so ``underflowed`` says to discard the graph.
     """
     differences: list[str] = []
     underflowed = False
