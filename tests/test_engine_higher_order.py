@@ -107,8 +107,9 @@ def close_at_scale(mine: float, theirs: float, scale: float) -> bool:
     differently, so they round differently; where such a sum cancels, as in sigmoid'' =
     σ'·(1 - 2σ) near x = 0, the last-bit differences of its terms (and those between the C
     library's e^x and PyTorch's) remain, and are large relative to the small result: 4e-10 at
-    x = -3e-7, and more the closer x gets to 0. They stay tiny next to the terms of the sum, whose
-    size the derivatives of lower order give; a wrong rule is wrong at that size.
+    x = -3e-7, and more the closer x gets to 0; likewise 1 - y² in tanh'' = -2y(1 - y²) near
+    saturation. They stay tiny next to the terms of the sum, whose size the function and its
+    derivatives give; a wrong rule is wrong at that size.
     """
     if not (math.isfinite(mine) and math.isfinite(theirs)):
         return same_float(mine, theirs, signed_zero=False)
@@ -118,7 +119,8 @@ def close_at_scale(mine: float, theirs: float, scale: float) -> bool:
 def assert_derivatives_match(f, minigrad_f, point: list[float], label: str) -> None:
     mine = minigrad_derivatives(minigrad_f, point)
     theirs = torch_derivatives(f, point)
-    finite = [abs(d) for layer in theirs for d in layer if math.isfinite(d)]
+    value = f(*[to_torch(x) for x in point]).item()
+    finite = [abs(d) for layer in [[value], *theirs] for d in layer if math.isfinite(d)]
     scale = max(finite, default=0.0)
     for order, (m, t) in enumerate(zip(mine, theirs), start=1):
         for i, (a, b) in enumerate(zip(m, t)):
