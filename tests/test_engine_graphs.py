@@ -28,7 +28,7 @@ from optable import (
     torch_at_output,
 )
 
-from minigrad import Value
+from minigrad import Value, topological_order
 
 
 @dataclass(frozen=True)
@@ -170,6 +170,27 @@ def test_random_graph_matches_torch_at_every_node_value_and_gradient(graph):
     differences, underflowed = torch_graph_checked_against(graph, nodes)
     assume(not underflowed)
     assert differences == []
+
+
+@FAST
+@given(graph=graphs())
+def test_topological_order_lists_every_ancestor_once_after_its_inputs(graph):
+    nodes = [Value(x) for x in graph.leaves]
+    for step in graph.steps:
+        args = [nodes[x.index] if isinstance(x, Node) else x for x in step.operands]
+        nodes.append(OP_NAMED[step.op].minigrad(*args))
+    output = nodes[-1]
+    order = topological_order(output)
+    ancestors, stack = {output}, [output]
+    while stack:
+        for x in stack.pop()._prev:
+            if x not in ancestors:
+                ancestors.add(x)
+                stack.append(x)
+    position = {node: i for i, node in enumerate(order)}
+    assert len(position) == len(order) and set(order) == ancestors
+    assert order[-1] is output
+    assert all(position[x] < position[node] for node in order for x in node._prev)
 
 
 def test_graphs_use_every_operation_reuse_and_long_chains():

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from optable import FAST, REL_TOL, UNARY, Op, between, same_float, to_torch
 
-from minigrad import Value, grad
+from minigrad import Value, grad, no_grad
 
 
 def test_grad_leaves_every_grad_untouched():
@@ -40,6 +40,24 @@ def test_grad_of_an_input_the_output_does_not_depend_on_is_zero():
     first, second = grad(y, [x, unused], create_graph=True)
     assert isinstance(second, Value) and second.data == 0.0 and second._prev == ()
     assert first.data == 4.0
+
+
+def test_grad_with_respect_to_an_inner_node_matches_torch():
+    x = Value(0.3)
+    inner = x.sin()
+    y = inner * inner.exp()
+    t = to_torch(0.3)
+    t_inner = t.sin()
+    (t_grad,) = torch.autograd.grad(t_inner * t_inner.exp(), t_inner)
+    assert same_float(grad(y, inner)[0], t_grad.item())
+
+
+def test_create_graph_records_even_inside_no_grad():
+    x = Value(1.5)
+    y = x * x * x
+    with no_grad():
+        (dy,) = grad(y, x, create_graph=True)
+    assert dy._prev and grad(dy, x) == (9.0,)
 
 
 def test_grad_takes_one_value_or_a_sequence():

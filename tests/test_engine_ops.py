@@ -125,7 +125,9 @@ def test_tanh_of_huge_inputs_saturates_without_overflow(x):
     assert value == math.copysign(1.0, x) and grads == [0.0]
 
 
-@pytest.mark.parametrize(("x", "expected"), [(-1000.0, 0.0), (1000.0, 1.0), (-1e300, 0.0)])
+@pytest.mark.parametrize(
+    ("x", "expected"), [(-1000.0, 0.0), (-720.0, 0.0), (1000.0, 1.0), (-1e300, 0.0)]
+)
 def test_sigmoid_of_huge_inputs_saturates_without_overflow(x, expected):
     value, grads = assert_same_as_torch(op_named("sigmoid"), (x,), (True,))
     assert value == expected and grads == [0.0]
