@@ -55,6 +55,8 @@ LONG_CHAIN = 60
 
 @st.composite
 def graphs(draw: st.DrawFn) -> Graph:
+    """1 to 4 leaves (mostly ordinary numbers, sometimes IEEE edges) and 1 to 20 steps, of which
+    a unary one is sometimes a chain of LONG_CHAIN; the last node is the output."""
     leaves = draw(st.lists(st.one_of(between(-3.0, 3.0), any_float), min_size=1, max_size=4))
     steps: list[Step] = []
     size = len(leaves)
