@@ -5,6 +5,9 @@ ZeroDivisionError, ``math.exp(1000)`` raises OverflowError, ``math.log(0.0)`` ra
 and ``(-2.0) ** 0.5`` even returns a complex number. Each function here returns what C's
 ``<math.h>`` returns instead, so the engine never stops on a number and never silently leaves
 the real line. Nothing here knows about graphs: these are the forward rules on plain floats.
+
+>>> divide(1.0, 0.0), divide(1.0, -0.0), power(-2.0, 0.5), exp(1000.0), log(0.0)
+(inf, -inf, nan, inf, -inf)
 """
 
 from __future__ import annotations
@@ -87,16 +90,17 @@ def tanh(x: float) -> float:
 
 
 def sigmoid(x: float) -> float:
-    """f(x) = 1 / (1 + e^-x), written so that e^|x| is never computed (no overflow)."""
-    if x >= 0.0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)  # also covers nan, which fails x >= 0
-    return e / (1.0 + e)
+    """f(x) = 1 / (1 + e^-x), PyTorch's formula, so the two agree to the bit where their e^x do.
+
+    Below x = -709.78, e^-x overflows to inf (never OverflowError: see exp) and f is 0, as in
+    PyTorch (the exact value is subnormal there, down to x = -745).
+    """
+    return 1.0 / (1.0 + exp(-x))
 
 
 def relu(x: float) -> float:
-    """f(x) = max(0, x), passing nan through as PyTorch does."""
-    return 0.0 if x <= 0.0 else x
+    """f(x) = max(0, x), passing nan and -0.0 through as PyTorch does (1 / relu(-0.0) is -inf)."""
+    return 0.0 if x < 0.0 else x
 
 
 def sign(x: float) -> float:

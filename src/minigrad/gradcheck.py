@@ -46,6 +46,9 @@ def gradcheck(
     ``fn`` takes one Value per input and returns a Value. On disagreement it raises
     GradcheckError naming each wrong input and the node whose local derivative is wrong, or
     returns False when ``raise_exception`` is False.
+
+    >>> gradcheck(lambda x, y: (x * y).tanh() + x ** 2, [0.5, -1.5])
+    True
     """
     point = [_as_float(x) for x in inputs]
     if not point:
