@@ -8,6 +8,7 @@
 (-2.0, 2.0)
 """
 
+from minigrad.checkpoint import load, save
 from minigrad.engine import (
     Operation,
     Value,
@@ -17,7 +18,6 @@ from minigrad.engine import (
     operation,
     topological_order,
 )
-from minigrad.checkpoint import load, save
 from minigrad.gradcheck import GradcheckError, gradcheck
 from minigrad.nn import MLP, Layer, Module, Neuron, manual_seed
 
