@@ -345,6 +345,13 @@ def test_loading_a_state_dict_of_another_size_is_an_error_giving_both_sizes():
     assert model.state_dict() == before
 
 
+def test_a_name_mismatch_is_both_a_key_error_and_a_value_error_with_a_plain_message():
+    with pytest.raises(KeyError) as caught:
+        MLP(1, [1]).load_state_dict({"w": 1.0})
+    assert isinstance(caught.value, ValueError)
+    assert str(caught.value).startswith("state dict does not fit MLP(1, [1]")
+
+
 def test_load_state_dict_rejects_a_non_mapping():
     with pytest.raises(TypeError, match="dict of name -> number"):
         MLP(2, [1]).load_state_dict([1.0, 2.0, 3.0])

@@ -195,7 +195,7 @@ class Module:
                 problems.append(f"missing {len(missing)}: {_some(missing)}")
             if unexpected:
                 problems.append(f"unexpected {len(unexpected)}: {_some(unexpected)}")
-            raise KeyError(
+            raise StateDictMismatchError(
                 f"state dict does not fit {self!r}: the model has {len(names)} parameters, the "
                 f"state dict {len(state_dict)} numbers; {'; '.join(problems)}"
             )
@@ -210,6 +210,13 @@ class Module:
             numbers_in_order.append(float(number))
         for (_, p), number in zip(named, numbers_in_order):
             p.data = number
+
+
+class StateDictMismatchError(KeyError, ValueError):
+    """A state dict whose names do not match the model's (both a KeyError and a ValueError)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])  # KeyError would show the repr of the message
 
 
 def _some(names: list[str], shown: int = 5) -> str:
