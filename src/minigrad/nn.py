@@ -20,6 +20,20 @@ watch a neuron operation by operation, build it with ``fused=False`` (``Neuron``
 
 Plain numbers given as inputs become leaf Values (once per call, shared by the neurons that read
 them), exactly as a number in an expression does.
+
+>>> from minigrad import MLP, manual_seed
+>>> manual_seed(0)
+>>> n = MLP(3, [4, 4, 1])
+>>> len(n.parameters())
+41
+>>> y = n([2.0, 3.0, -1.0])
+>>> y._op, len(y._prev)  # one node: 4 inputs, 4 weights, 1 bias
+('tanh(w·x+b)', 9)
+>>> y.backward()
+>>> unfused = MLP(3, [4, 4, 1], fused=False)
+>>> unfused.load_state_dict(n.state_dict())
+>>> unfused([2.0, 3.0, -1.0]).data == y.data
+True
 """
 
 from __future__ import annotations
