@@ -25,6 +25,7 @@ of one, and no temporary file is left behind. No pickle: loading a checkpoint ru
 >>> save({"w.0": 0.1, "b": float("-inf")}, path)
 >>> load(path)
 {'w.0': 0.1, 'b': -inf}
+>>> import shutil; shutil.rmtree(os.path.dirname(path))
 """
 
 from __future__ import annotations
