@@ -132,6 +132,22 @@ def test_an_input_that_is_not_a_list_is_a_type_error(bad):
         MLP(3, [1])(bad)
 
 
+def test_inputs_may_be_any_iterable_of_numbers_such_as_a_tuple_or_numpy_row():
+    numpy = pytest.importorskip("numpy")
+    mlp = MLP(3, [2, 1])
+    expected = mlp([1.0, 2.0, 3.0]).data
+    assert mlp((1.0, 2.0, 3.0)).data == expected
+    assert mlp(iter([1.0, 2.0, 3.0])).data == expected
+    assert mlp(numpy.array([[1.0, 2.0, 3.0]])[0]).data == expected
+    with pytest.raises(TypeError, match="inputs are numbers or Values, not ndarray"):
+        mlp(numpy.ones((3, 2)))
+
+
+def test_fused_must_be_a_bool():
+    with pytest.raises(TypeError, match="fused is True or False"):
+        MLP(2, [1], fused="no")
+
+
 def test_a_one_input_network_accepts_a_single_number():
     mlp = MLP(1, [2, 1])
     assert mlp(0.5).data == mlp([0.5]).data

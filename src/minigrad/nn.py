@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import numbers
 import random
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import attrgetter, mul
 
@@ -136,15 +136,21 @@ def _check_size(what: str, size: object) -> int:
 
 
 def _as_inputs(x: object, nin: int, who: Module) -> list[Value]:
-    """The inputs as Values (numbers become leaves), after checking there are ``nin`` of them."""
-    if isinstance(x, (Value, numbers.Real)) and nin == 1:
-        x = [x]
-    if type(x) is not list and (
-        isinstance(x, (str, bytes, Mapping)) or not isinstance(x, Sequence)
-    ):
-        raise TypeError(
-            f"{who!r} takes a list of {nin} numbers or Values, not {type(x).__name__}: {x!r:.60}"
-        )
+    """The inputs as Values (numbers become leaves), after checking there are ``nin`` of them.
+
+    Any iterable of numbers or Values will do (a list, a tuple, a NumPy row); a one-input module
+    also takes a single number.
+    """
+    if type(x) is not list:
+        if isinstance(x, (Value, numbers.Real)) and nin == 1:
+            x = [x]
+        elif isinstance(x, (str, bytes, Mapping)) or not isinstance(x, Iterable):
+            raise TypeError(
+                f"{who!r} takes a list of {nin} numbers or Values, "
+                f"not {type(x).__name__}: {x!r:.60}"
+            )
+        else:
+            x = list(x)
     if len(x) != nin:
         raise ValueError(f"{who!r} takes {nin} inputs, but got {len(x)}: {x!r:.80}")
     return [xi if type(xi) is Value else _input_leaf(xi, who) for xi in x]
@@ -247,6 +253,8 @@ class Neuron(Module):
 
     def __init__(self, nin: int, activation: str = "tanh", fused: bool = True) -> None:
         _check_size("nin (the number of inputs)", nin)
+        if not isinstance(fused, bool):
+            raise TypeError(f"fused is True or False, not {fused!r:.60}")
         self._act = _activation(activation)
         self.activation = activation
         self.fused = fused
