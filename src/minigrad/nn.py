@@ -43,7 +43,7 @@ import numbers
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from operator import attrgetter, mul
+from operator import mul
 
 from minigrad import floats
 from minigrad.engine import Operand, Operation, Value, is_grad_enabled, operation
@@ -51,7 +51,6 @@ from minigrad.engine import Operand, Operation, Value, is_grad_enabled, operatio
 # Initial weights come from this generator, not the global one: manual_seed(n) makes models
 # reproducible without touching anybody else's random numbers.
 _generator = random.Random()
-_data = attrgetter("data")  # _data(v) is v.data
 
 
 def manual_seed(seed: int) -> None:
@@ -277,7 +276,7 @@ class Neuron(Module):
             z = sum((wi * xi for wi, xi in zip(self.w, xs)), self.b)  # b + w₁x₁ + w₂x₂ + ...
             return self._act.on_value(z)
         # The same sum, in the same order, on floats; then one node for the whole neuron.
-        z = sum(map(mul, map(_data, self.w), xs_data), self.b.data)
+        z = sum(map(mul, [wi.data for wi in self.w], xs_data), self.b.data)
         out = Value(self._act.forward(z))
         if record:  # link the node to its inputs, as the engine does for every operation
             out._prev = (*xs, *self.w, self.b)
