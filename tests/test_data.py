@@ -11,9 +11,11 @@ GENERATED = ["moons", "circles", "spiral", "xor"]
 
 @pytest.mark.parametrize("name", GENERATED)
 def test_generated_set_has_n_points_of_two_finite_floats(name):
-    X, y = data.DATASETS[name](n=60)
-    assert len(X) == len(y) == 60
-    assert all(len(x) == 2 and all(isinstance(c, float) and math.isfinite(c) for c in x) for x in X)
+    points, y = data.DATASETS[name](n=60)
+    assert len(points) == len(y) == 60
+    assert all(
+        len(x) == 2 and all(isinstance(c, float) and math.isfinite(c) for c in x) for x in points
+    )
     assert all(isinstance(label, int) for label in y)
 
 
@@ -44,8 +46,8 @@ def test_spiral_has_one_label_per_arm():
 
 
 def test_noise_free_moons_lie_on_their_half_circles():
-    X, y = data.moons(n=50, noise=0.0)
-    for (a, b), label in zip(X, y):
+    points, y = data.moons(n=50, noise=0.0)
+    for (a, b), label in zip(points, y):
         if label == 0:
             assert math.isclose(a * a + b * b, 1.0) and b >= -1e-12
         else:
@@ -53,14 +55,14 @@ def test_noise_free_moons_lie_on_their_half_circles():
 
 
 def test_noise_free_circles_have_radius_1_and_factor():
-    X, y = data.circles(n=40, noise=0.0, factor=0.3)
-    for (a, b), label in zip(X, y):
+    points, y = data.circles(n=40, noise=0.0, factor=0.3)
+    for (a, b), label in zip(points, y):
         assert math.isclose(math.hypot(a, b), 1.0 if label == 0 else 0.3)
 
 
 def test_xor_labels_points_by_quadrant_sign():
-    X, y = data.xor(n=80, noise=0.1)
-    for (a, b), label in zip(X, y):
+    points, y = data.xor(n=80, noise=0.1)
+    for (a, b), label in zip(points, y):
         assert label == int((a < 0) != (b < 0))
 
 
