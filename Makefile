@@ -14,7 +14,7 @@ demo: $(VENV)/.installed-demo
 	@echo "The pictures are in $(CURDIR)/minigrad-out: decision-boundary.png and training-curve.png"
 
 test: $(VENV)/.installed-test
-	./scripts/ensure-system-packages dot=graphviz
+	./scripts/ensure-system-packages dot=graphviz chromium=chromium
 	$(BIN)/ruff check src tests examples
 	$(BIN)/python -m pytest
 

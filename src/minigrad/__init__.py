@@ -8,6 +8,7 @@
 (-2.0, 2.0)
 """
 
+from minigrad.checkpoint import load, save
 from minigrad.engine import (
     Operation,
     Value,
@@ -18,20 +19,50 @@ from minigrad.engine import (
     topological_order,
 )
 from minigrad.gradcheck import GradcheckError, gradcheck
-from minigrad.nn import MLP
+from minigrad.nn import MLP, Layer, Module, Neuron, manual_seed
 
 __version__ = "0.1.0"
 
 __all__ = [
     "GradcheckError",
+    "Layer",
     "MLP",
+    "Module",
+    "Neuron",
     "Operation",
     "Value",
     "__version__",
     "grad",
     "gradcheck",
     "is_grad_enabled",
+    "load",
+    "manual_seed",
     "no_grad",
     "operation",
+    "save",
     "topological_order",
+    "draw_dot",
+    "trace",
+    "explain_backward",
+    "grad_paths",
+    "backward_source",
+    "backprop_html",
 ]
+
+# Drawing and the explainers, imported on first use (drawing needs the optional graphviz package).
+_LAZY = {
+    "draw_dot": "minigrad.viz",
+    "trace": "minigrad.viz",
+    "explain_backward": "minigrad.explain",
+    "grad_paths": "minigrad.explain",
+    "backward_source": "minigrad.explain",
+    "backprop_html": "minigrad.explain",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'minigrad' has no attribute {name!r}")
