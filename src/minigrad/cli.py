@@ -9,6 +9,7 @@ to a temporary file beside its destination and is renamed into place (``os.repla
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import os
 import sys
@@ -122,7 +123,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     graph_parser.add_argument("expression", metavar="EXPRESSION", help='like "tanh(x*w + b)"')
     graph_parser.add_argument(
-        "assignments", metavar="NAME=VALUE", nargs="*", help="a value for each name, like x=2"
+        "assignments",
+        metavar="NAME=VALUE",
+        nargs="*",
+        default=[],
+        help="a value for each name, like x=2",
     )
     graph_parser.add_argument(
         "-o",
@@ -164,7 +169,10 @@ def run_demo(args: argparse.Namespace) -> int:
         )
 
     with _Progress(settings, quiet=args.quiet) as on_epoch:
-        result = demo.train(settings, on_epoch)
+        try:
+            result = demo.train(settings, on_epoch)
+        except demo.TrainingDivergedError as error:
+            raise CommandError(f"{error}; nothing was written", FAILURE) from None
 
     accuracy = demo.final_accuracy(result)
     boundary = (
@@ -176,7 +184,7 @@ def run_demo(args: argparse.Namespace) -> int:
             out / "training-curve.png",
             lambda f: demo.draw_training_curve(result.history).savefig(f, format="png", dpi=100),
         ),
-        _save_model(result.model, out / "model.json"),
+        _save_checkpoint(result.model, out / "model.json"),
     ]
     print(f"accuracy: {accuracy:.2f}")
     print("wrote " + ", ".join(str(path) for path in written))
@@ -192,6 +200,7 @@ def _defaults_table() -> str:
             f"  {name:8} --points {d.points} --epochs {d.epochs} --lr {d.lr} --hidden {hidden} "
             f"--activation {d.activation} --optimizer {d.optimizer}"
         )
+    lines.append(f"with --optimizer sgd, the default --lr is {demo.SGD_LR_FACTOR:g} times larger")
     return "\n".join(lines)
 
 
@@ -215,6 +224,8 @@ def _demo_settings(args: argparse.Namespace) -> demo.Settings:
             },
         }
     )
+    if args.lr is None and settings.optimizer == "sgd":
+        settings = dataclasses.replace(settings, lr=defaults.lr * demo.SGD_LR_FACTOR)
     if args.dataset == "seed" and args.points is not None:
         raise CommandError("--points does not apply to 'seed': it is the README's four samples")
     smallest = 4 if args.dataset == "xor" else 3 if args.dataset == "spiral" else 2
@@ -259,16 +270,6 @@ class _Progress:
             self.bar.close()
 
 
-def _save_model(model: object, path: Path) -> Path:
-    """minigrad.save into a temporary file beside ``path``, then renamed into place."""
-
-    def save(file: IO[bytes]) -> None:
-        file.close()
-        minigrad.save(model, file.name)
-
-    return _write(path, save)
-
-
 # ---------------------------------------------------------------------------------------------
 # minigrad graph
 # ---------------------------------------------------------------------------------------------
@@ -295,11 +296,10 @@ def run_graph(args: argparse.Namespace) -> int:
     if GRAPH_FORMATS[suffix] == "html":
         from minigrad.explain import backprop_html
 
-        def write_page(file: IO[bytes]) -> None:
-            file.close()
-            backprop_html(root, file.name)
-
-        _write(args.output, write_page)
+        try:
+            backprop_html(root, args.output, rankdir=args.rankdir)  # written atomically
+        except ValueError as error:  # too many nodes to lay out
+            raise CommandError(str(error)) from None
     else:
         drawing = viz.draw_dot(root, format=GRAPH_FORMATS[suffix], rankdir=args.rankdir)
         if suffix == ".dot":
@@ -318,6 +318,11 @@ def run_graph(args: argparse.Namespace) -> int:
             print(step)
     print(f"wrote {args.output}")
     return 0
+
+
+def _save_checkpoint(model: object, path: Path) -> Path:
+    minigrad.save(model.state_dict(), path)  # written atomically
+    return path
 
 
 def _render(drawing: object, fmt: str) -> bytes:

@@ -14,6 +14,7 @@ The drawings use matplotlib's object API (``Figure``, rendered by Agg): no windo
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -51,6 +52,11 @@ DEFAULTS: dict[str, Settings] = {
     "spiral": Settings("spiral", points=150, epochs=100, lr=0.05, hidden=(16, 16)),
     "seed": Settings("seed", points=4, epochs=50, lr=0.05, hidden=(4, 4), activation="tanh"),
 }
+
+
+# Adam's steps are about lr long whatever the gradient's scale; plain gradient descent's are lr·g,
+# and g is small here, so SGD's default learning rate is this many times larger.
+SGD_LR_FACTOR = 10.0
 
 
 @dataclass
@@ -114,6 +120,10 @@ class Task:
         return right / len(labels)
 
 
+class TrainingDivergedError(ArithmeticError):
+    """The loss became infinite or NaN: the learning rate is too large for this model."""
+
+
 def load_data(settings: Settings) -> tuple[list[list[float]], list]:
     """The data set the settings name, with their number of points and seed."""
     if settings.dataset == "seed":
@@ -139,6 +149,11 @@ def train(
     for epoch in range(1, settings.epochs + 1):
         outputs = [model(x) for x in inputs]
         loss = task.loss(outputs, labels)
+        if not math.isfinite(loss.data):
+            raise TrainingDivergedError(
+                f"training diverged: the loss is {loss.data} at epoch {epoch} "
+                f"(lr {settings.lr}); try a smaller --lr"
+            )
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
