@@ -158,7 +158,18 @@ def build_parser() -> argparse.ArgumentParser:
 def run_demo(args: argparse.Namespace) -> int:
     settings = _demo_settings(args)
     _require("matplotlib", "tqdm")
+    created = not args.out.exists()
     out = _prepare_folder(args.out)
+    try:
+        _train_and_write(settings, out, quiet=args.quiet)
+    except BaseException:
+        if created and not any(out.iterdir()):
+            out.rmdir()  # leave no trace of a run that wrote nothing
+        raise
+    return 0
+
+
+def _train_and_write(settings: demo.Settings, out: Path, quiet: bool) -> None:
     features = len(demo.load_data(settings)[0][0])
     two_dimensional = features == 2
     boundary_name = "decision-boundary.png" if two_dimensional else "predictions.png"
@@ -168,7 +179,7 @@ def run_demo(args: argparse.Namespace) -> int:
             f"boundary, {boundary_name} shows each prediction beside its target"
         )
 
-    with _Progress(settings, quiet=args.quiet) as on_epoch:
+    with _Progress(settings, quiet=quiet) as on_epoch:
         try:
             result = demo.train(settings, on_epoch)
         except demo.TrainingDivergedError as error:
@@ -178,17 +189,14 @@ def run_demo(args: argparse.Namespace) -> int:
     boundary = (
         demo.draw_decision_boundary(result) if two_dimensional else demo.draw_predictions(result)
     )
+    curve = demo.draw_training_curve(result.history)
     written = [
         _write(out / boundary_name, lambda f: boundary.savefig(f, format="png", dpi=100)),
-        _write(
-            out / "training-curve.png",
-            lambda f: demo.draw_training_curve(result.history).savefig(f, format="png", dpi=100),
-        ),
+        _write(out / "training-curve.png", lambda f: curve.savefig(f, format="png", dpi=100)),
         _save_checkpoint(result.model, out / "model.json"),
     ]
     print(f"accuracy: {accuracy:.2f}")
     print("wrote " + ", ".join(str(path) for path in written))
-    return 0
 
 
 def _defaults_table() -> str:
