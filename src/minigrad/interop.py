@@ -17,9 +17,7 @@ from minigrad.nn import MLP
 
 # Activation name -> the torch.nn module class name that computes it.
 _TORCH_ACTIVATIONS = {"tanh": "Tanh", "relu": "ReLU", "sigmoid": "Sigmoid"}
-_FROM_TORCH = {module: name for name, module in _TORCH_ACTIVATIONS.items()} | {
-    "Identity": "linear"
-}
+_FROM_TORCH = {module: name for name, module in _TORCH_ACTIVATIONS.items()} | {"Identity": "linear"}
 
 
 def to_torch(mlp: MLP) -> Any:

@@ -7,6 +7,14 @@ Values or plain numbers; numbers are constants.
 Two losses need care with large logits: log(1 + e^x) and log Σ e^zᵢ overflow for x = 1000 if
 written literally. They use two primitives defined here, ``softplus`` and ``logsumexp``, whose
 forward rules never form e^(big) and whose backward rules are the sigmoid and the softmax.
+
+>>> from minigrad.losses import binary_cross_entropy_with_logits, cross_entropy, mse_loss
+>>> mse_loss([1.0, 2.0], [0.0, 0.0]).data  # (1² + 2²) / 2
+2.5
+>>> binary_cross_entropy_with_logits([-1000.0], [1.0]).data  # -ln σ(-1000), no overflow
+1000.0
+>>> round(cross_entropy([[0.0, 0.0]], [1]).data, 6)  # ln 2
+0.693147
 """
 
 from __future__ import annotations
@@ -203,11 +211,12 @@ def _paired(
     loss: str, a_name: str, a: object, b_name: str, b: object, where: str = ""
 ) -> list[tuple[Value, Value]]:
     """(aᵢ, bᵢ) for every position of two equally shaped numbers or (nested) lists."""
-    a_is_list = not isinstance(a, (Value, numbers.Real))
-    b_is_list = not isinstance(b, (Value, numbers.Real))
+    a_is_list, b_is_list = _is_list(a), _is_list(b)
     if not a_is_list and not b_is_list:
         return [(_operand(loss, a_name + where, a), _operand(loss, b_name + where, b))]
     if a_is_list != b_is_list:
+        one_name, one = (b_name, b) if a_is_list else (a_name, a)
+        _operand(loss, one_name + where, one)  # a TypeError if it is not a number either
         raise ValueError(
             f"{loss}: {a_name}{where} and {b_name}{where} differ in shape: "
             f"{_shape(a)} {a_name} but {_shape(b)} {b_name}"
@@ -228,7 +237,9 @@ def _paired(
     ]
 
 
+def _is_list(x: object) -> bool:
+    return isinstance(x, Sequence) and not isinstance(x, (str, bytes))
+
+
 def _shape(x: object) -> str:
-    if isinstance(x, (Value, numbers.Real)):
-        return "a single number of"
-    return f"a list of {len(x)}" if isinstance(x, Sequence) else f"a {type(x).__name__} of"
+    return f"a list of {len(x)}" if _is_list(x) else "a single number of"  # type: ignore[arg-type]

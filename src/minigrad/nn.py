@@ -14,21 +14,36 @@ the chain rule through the whole neuron at once:
     ∂/∂xᵢ = d · wᵢ,    ∂/∂wᵢ = d · xᵢ,    ∂/∂b = d
 
 The products and sums happen in the same order as in the unfused graph, so values and gradients
-are the same; the rule uses only operators, so ``grad(..., create_graph=True)`` still works. To
-watch a neuron operation by operation, build it with ``fused=False`` (``Neuron``, ``Layer`` and
-``MLP`` all take it).
+are the same (from Python 3.12, ``sum`` of floats is compensated, so the fused sum can be the more
+accurate by a rounding error). The rule uses only operators, so ``grad(..., create_graph=True)``
+still works. To watch a neuron operation by operation, build it with ``fused=False`` (``Neuron``,
+``Layer`` and ``MLP`` all take it).
 
 Plain numbers given as inputs become leaf Values (once per call, shared by the neurons that read
 them), exactly as a number in an expression does.
+
+>>> from minigrad import MLP, manual_seed
+>>> manual_seed(0)
+>>> n = MLP(3, [4, 4, 1])
+>>> len(n.parameters())
+41
+>>> y = n([2.0, 3.0, -1.0])
+>>> y._op, len(y._prev)  # one node: 4 inputs, 4 weights, 1 bias
+('tanh(w·x+b)', 9)
+>>> y.backward()
+>>> unfused = MLP(3, [4, 4, 1], fused=False)
+>>> unfused.load_state_dict(n.state_dict())
+>>> abs(unfused([2.0, 3.0, -1.0]).data - y.data) < 1e-12
+True
 """
 
 from __future__ import annotations
 
 import numbers
 import random
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from operator import attrgetter, mul
+from operator import mul
 
 from minigrad import floats
 from minigrad.engine import Operand, Operation, Value, is_grad_enabled, operation
@@ -36,7 +51,6 @@ from minigrad.engine import Operand, Operation, Value, is_grad_enabled, operatio
 # Initial weights come from this generator, not the global one: manual_seed(n) makes models
 # reproducible without touching anybody else's random numbers.
 _generator = random.Random()
-_data = attrgetter("data")  # _data(v) is v.data
 
 
 def manual_seed(seed: int) -> None:
@@ -122,15 +136,21 @@ def _check_size(what: str, size: object) -> int:
 
 
 def _as_inputs(x: object, nin: int, who: Module) -> list[Value]:
-    """The inputs as Values (numbers become leaves), after checking there are ``nin`` of them."""
-    if isinstance(x, (Value, numbers.Real)) and nin == 1:
-        x = [x]
-    if type(x) is not list and (
-        isinstance(x, (str, bytes, Mapping)) or not isinstance(x, Sequence)
-    ):
-        raise TypeError(
-            f"{who!r} takes a list of {nin} numbers or Values, not {type(x).__name__}: {x!r:.60}"
-        )
+    """The inputs as Values (numbers become leaves), after checking there are ``nin`` of them.
+
+    Any iterable of numbers or Values will do (a list, a tuple, a NumPy row); a one-input module
+    also takes a single number.
+    """
+    if type(x) is not list:
+        if isinstance(x, (Value, numbers.Real)) and nin == 1:
+            x = [x]
+        elif isinstance(x, (str, bytes, Mapping)) or not isinstance(x, Iterable):
+            raise TypeError(
+                f"{who!r} takes a list of {nin} numbers or Values, "
+                f"not {type(x).__name__}: {x!r:.60}"
+            )
+        else:
+            x = list(x)
     if len(x) != nin:
         raise ValueError(f"{who!r} takes {nin} inputs, but got {len(x)}: {x!r:.80}")
     return [xi if type(xi) is Value else _input_leaf(xi, who) for xi in x]
@@ -195,7 +215,7 @@ class Module:
                 problems.append(f"missing {len(missing)}: {_some(missing)}")
             if unexpected:
                 problems.append(f"unexpected {len(unexpected)}: {_some(unexpected)}")
-            raise KeyError(
+            raise StateDictMismatchError(
                 f"state dict does not fit {self!r}: the model has {len(names)} parameters, the "
                 f"state dict {len(state_dict)} numbers; {'; '.join(problems)}"
             )
@@ -212,6 +232,13 @@ class Module:
             p.data = number
 
 
+class StateDictMismatchError(KeyError, ValueError):
+    """A state dict whose names do not match the model's (both a KeyError and a ValueError)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])  # KeyError would show the repr of the message
+
+
 def _some(names: list[str], shown: int = 5) -> str:
     more = f" and {len(names) - shown} more" if len(names) > shown else ""
     return ", ".join(map(repr, names[:shown])) + more
@@ -226,6 +253,8 @@ class Neuron(Module):
 
     def __init__(self, nin: int, activation: str = "tanh", fused: bool = True) -> None:
         _check_size("nin (the number of inputs)", nin)
+        if not isinstance(fused, bool):
+            raise TypeError(f"fused is True or False, not {fused!r:.60}")
         self._act = _activation(activation)
         self.activation = activation
         self.fused = fused
@@ -247,7 +276,7 @@ class Neuron(Module):
             z = sum((wi * xi for wi, xi in zip(self.w, xs)), self.b)  # b + w₁x₁ + w₂x₂ + ...
             return self._act.on_value(z)
         # The same sum, in the same order, on floats; then one node for the whole neuron.
-        z = sum(map(mul, map(_data, self.w), xs_data), self.b.data)
+        z = sum(map(mul, [wi.data for wi in self.w], xs_data), self.b.data)
         out = Value(self._act.forward(z))
         if record:  # link the node to its inputs, as the engine does for every operation
             out._prev = (*xs, *self.w, self.b)

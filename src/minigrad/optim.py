@@ -11,6 +11,15 @@ Each rule is written in the same order of operations as PyTorch's single-tensor 
 so a model trained by both stays equal to rounding. One difference: PyTorch skips a parameter
 whose ``.grad`` is ``None``; here every gradient is a number, so a parameter the loss did not use
 still gets its weight decay and momentum (with gradient 0).
+
+>>> from minigrad import Value
+>>> from minigrad.optim import SGD
+>>> w = Value(3.0)
+>>> opt = SGD([w], lr=0.1)
+>>> loss = w * w
+>>> opt.zero_grad(); loss.backward(); opt.step()
+>>> w.data  # 3 - 0.1 · 2·3
+2.4
 """
 
 from __future__ import annotations
