@@ -3,6 +3,7 @@
 import html
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -180,9 +181,7 @@ def test_labels_with_record_syntax_are_shown_literally(tmp_path):
 
 
 def test_any_operation_with_any_number_of_inputs_is_drawn():
-    sum3 = operation(
-        "test_viz_sum3", lambda *xs: sum(xs), lambda g, out, *xs: tuple(g for _ in xs)
-    )
+    sum3 = operation("test_viz_sum3", lambda *xs: sum(xs), lambda g, out, *xs: tuple(g for _ in xs))
     a, b, c = Value(1.0, label="a"), Value(2.0, label="b"), Value(3.0, label="c")
     s = sum3(a, b, c)
     s.backward()
@@ -225,3 +224,44 @@ def test_operation_names_with_dot_syntax_are_shown_literally():
     svg = draw_dot(odd(Value(1.0))).pipe(format="svg").decode()
     texts = [html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
     assert name in texts
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import minigrad.explain
+    import minigrad.viz
+
+    for module in (minigrad.viz, minigrad.explain):
+        failed, attempted = doctest.testmod(module)
+        assert attempted > 0 and failed == 0, module.__name__
+
+
+@needs_dot
+def test_readme_drawing_example_runs(tmp_path, monkeypatch, capsys):
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Drawing the graph and watching backpropagation") :]
+    code = re.search(r"```python\n(.*?)```", section, re.DOTALL)[1]
+    monkeypatch.chdir(tmp_path)
+    exec(code, {})
+    assert (tmp_path / "neuron.svg").exists() and (tmp_path / "backprop.html").exists()
+    assert "n.grad += 0.5000 (∂o/∂n = 1 - o²) × 1.0000 (o.grad) = 0.5000" in capsys.readouterr().out
+
+
+def test_labels_that_are_not_strings_are_drawn_as_text():
+    a = Value(1.0, label=7)
+    b = Value(2.0, label=None)
+    source = draw_dot(a * b).source
+    assert "{ 7 | data 1.0000" in source and "{  | data 2.0000" in source
+
+
+@needs_dot
+def test_jupyter_shows_the_drawing_inline():
+    bundle = draw_dot(lecture_neuron())._repr_mimebundle_()
+    assert "<svg" in bundle["image/svg+xml"]
+
+
+def test_jupyter_without_dot_says_how_to_install(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(GraphvizNotFoundError, match="brew install graphviz"):
+        draw_dot(lecture_neuron())._repr_mimebundle_()

@@ -9,8 +9,8 @@ without changing any ``.grad``:
 
 * ``explain_backward(root)``: the steps in the order backward runs them, each one line of text;
 * ``grad_paths(root, leaf)``: every path from root to leaf and the product of local derivatives
-  along it; the products add up to ∂root/∂leaf (two paths for ``a * a``: accumulate, don't overwrite);
-* ``backward_source(root)``: the backward pass as straight-line Python that reproduces the gradients;
+  along it; they add up to ∂root/∂leaf (``a * a`` has two paths: accumulate, don't overwrite);
+* ``backward_source(root)``: the backward pass as straight-line Python giving the gradients;
 * ``backprop_html(root, path)``: one self-contained web page stepping through the pass.
 
     >>> from minigrad import Value
@@ -30,8 +30,8 @@ import keyword
 import math
 import os
 import re
-import tempfile
-from collections.abc import Callable
+import secrets
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,16 +58,17 @@ def value_names(root: Value) -> dict[Value, str]:
 
 
 def _names(order: list[Value]) -> dict[Value, str]:
-    taken = {node.label for node in order if node.label}
+    taken = {str(node.label) for node in order if node.label}
     names: dict[Value, str] = {}
     used: set[str] = set()
     counters: dict[str, int] = {}
     for node in order:
         if node.label:
-            name, copy = node.label, 1
+            label = str(node.label)  # the engine does not insist on a str
+            name, copy = label, 1
             while name in used:
                 copy += 1
-                name = f"{node.label}#{copy}"
+                name = f"{label}#{copy}"
         else:
             word = _OP_WORDS.get(node._op, node._op) if node._prev else "leaf"
             word = re.sub(r"\W+", "_", word).strip("_") or "op"
@@ -147,7 +148,7 @@ def _wrapped(name: str) -> str:
 
 
 def _term(node: Value, names: dict[Value, str]) -> str:
-    """How a Value appears inside a formula: its name, or its number if it is an unnamed constant."""
+    """A Value inside a formula: its name, or its number if it is an unnamed constant."""
     if not node.label and not node._prev:
         text = f"{node.data:g}"
         return f"({text})" if text.startswith("-") else text
@@ -263,21 +264,38 @@ def grad_paths(
             f"{max_paths:,}; pass a larger max_paths, or use explain_backward, which shows each "
             "edge once"
         )
+    if root is leaf:
+        return [([root], 1.0)]
     local_grads: dict[Value, list[float]] = {}
-    found: list[tuple[list[Value], float]] = []
-    stack: list[tuple[list[Value], float]] = [([root], 1.0)] if paths_to_leaf[root] else []
-    while stack:  # depth first, iteratively; only into Values that lead to leaf
-        path, product = stack.pop()
-        node = path[-1]
-        if node is leaf:
-            found.append((path, product))
-            continue
-        if node not in local_grads:
+
+    def edges_toward_leaf(node: Value) -> Iterator[tuple[Value, float]]:
+        if node not in local_grads:  # ∂node/∂input for each input: the rule with g = 1
             rule = OPERATIONS[node._op].backward
-            local_grads[node] = [float(g) for g in rule(1.0, node.data, *(x.data for x in node._prev))]
-        for child, local in reversed(list(zip(node._prev, local_grads[node]))):
-            if paths_to_leaf[child]:
-                stack.append(([*path, child], product * local))
+            inputs = [x.data for x in node._prev]
+            local_grads[node] = [float(g) for g in rule(1.0, node.data, *inputs)]
+        return iter([(x, g) for x, g in zip(node._prev, local_grads[node]) if paths_to_leaf[x]])
+
+    found: list[tuple[list[Value], float]] = []
+    if not paths_to_leaf[root]:
+        return found
+    # Depth first without recursion: the current path, the product along it, and for each of its
+    # Values the edges still to follow. A path is copied only when it reaches leaf.
+    path, products, pending = [root], [1.0], [edges_toward_leaf(root)]
+    while pending:
+        edge = next(pending[-1], None)
+        if edge is None:  # every path through path[-1] is done: step back up
+            path.pop()
+            products.pop()
+            pending.pop()
+            continue
+        child, local = edge
+        product = products[-1] * local
+        if child is leaf:
+            found.append(([*path, child], product))
+        else:
+            path.append(child)
+            products.append(product)
+            pending.append(edges_toward_leaf(child))
     return found
 
 
@@ -393,8 +411,10 @@ def backprop_html(
     if max_nodes is not None and len(order) > max_nodes:
         raise ValueError(
             f"the graph has {len(order):,} values, more than max_nodes={max_nodes:,}: the page "
-            "would take minutes to lay out and be unreadable; pass max_nodes=None to write it anyway"
+            "would take minutes to lay out and be unreadable; max_nodes=None writes it anyway"
         )
+    if rankdir not in viz.RANKDIRS:
+        raise ValueError(f"rankdir must be one of {', '.join(viz.RANKDIRS)}, not {rankdir!r}")
     target = Path(path)
     if not target.parent.is_dir():
         raise FileNotFoundError(f"cannot write {target}: directory {target.parent} does not exist")
@@ -403,7 +423,7 @@ def backprop_html(
     ids = {node: f"v{i}" for i, node in enumerate(order)}
 
     dot = viz._digraph_class()(format="svg", graph_attr={"rankdir": rankdir, "bgcolor": "white"})
-    viz._draw(dot, order, edge_grads=False, svg_ids=True)
+    viz._draw(dot, order, edge_grads=False, svg_ids=True, names=names)
     svg = dot.pipe(format="svg").decode("utf-8")
     svg = svg[svg.index("<svg") :]  # drop the XML prologue and DOCTYPE
 
@@ -442,15 +462,16 @@ def _script_json(data: object) -> str:
 
 
 def _write_atomically(target: Path, text: str) -> None:
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    """Write a temporary file beside ``target``, then rename it: readers see old or new, whole."""
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
+        with open(temporary, "x", encoding="utf-8") as file:  # "x": permissions follow umask
             file.write(text)
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, target)
     except BaseException:
-        os.unlink(temporary)
+        temporary.unlink(missing_ok=True)
         raise
 
 
@@ -466,8 +487,10 @@ _PAGE = """<!DOCTYPE html>
   #controls button { font-size: 1em; padding: 0.3em 1em; margin-right: 0.3em; }
   #status { font-family: monospace; margin: 0.8em 0; min-height: 1.4em; white-space: pre; }
   #graph { overflow: auto; border: 1px solid #ddd; max-height: 70vh; }
-  #graph svg { display: block; max-width: 100%; height: auto; }
-  #steps { font-family: monospace; font-size: 0.9em; white-space: pre; }
+  #graph svg { display: block; }
+  #graph.fit svg { max-width: 100%; height: auto; }
+  #steps { font-family: monospace; font-size: 0.9em; white-space: pre; max-height: 40vh;
+           overflow: auto; border: 1px solid #ddd; padding-top: 0.5em; }
   #steps li.done { color: #888; }
   #steps li.current { color: #b22222; font-weight: bold; }
   g.node.pushing polygon, g.node.pushing ellipse { fill: #ffe08a; }
@@ -485,10 +508,11 @@ input.grad += &part;result/&part;input &times; result.grad.</p>
   <button id="previous" type="button">&#9664; Previous</button>
   <button id="next" type="button">Next &#9654;</button>
   <button id="play" type="button">Play</button>
+  <button id="zoom" type="button">Actual size</button>
   <span id="position"></span>
 </div>
 <div id="status"></div>
-<div id="graph">{{SVG}}</div>
+<div id="graph" class="fit">{{SVG}}</div>
 <h2>Steps</h2>
 <ol id="steps"></ol>
 <script>
@@ -547,6 +571,11 @@ function show() {
   Array.from(list.children).forEach((item, i) => {
     item.className = i < position - 1 ? "done" : (i === position - 1 ? "current" : "");
   });
+  if (current) {
+    list.children[position - 1].scrollIntoView({block: "nearest"});
+    const receiving = document.getElementById(current.child);
+    if (receiving) receiving.scrollIntoView({block: "nearest", inline: "nearest"});
+  }
   document.getElementById("previous").disabled = position === 0;
   document.getElementById("next").disabled = position === steps.length;
 }
@@ -572,6 +601,10 @@ document.getElementById("play").addEventListener("click", () => {
     if (position >= steps.length) { stop(); return; }
     go(position + 1);
   }, 900);
+});
+document.getElementById("zoom").addEventListener("click", () => {
+  const fit = document.getElementById("graph").classList.toggle("fit");
+  document.getElementById("zoom").textContent = fit ? "Actual size" : "Fit width";
 });
 document.addEventListener("keydown", event => {
   if (event.key === "ArrowRight") { stop(); go(position + 1); }
