@@ -43,10 +43,13 @@ print("data:", a.data, " grad:", a.grad, " inputs:", a._prev, " operation:", rep
         "code",
         """b = Value(-3.0, label="b")
 c = Value(10.0, label="c")
-e = a * b; e.label = "e"
-d = e + c; d.label = "d"
+e = a * b
+e.label = "e"
+d = e + c
+d.label = "d"
 f = Value(-2.0, label="f")
-L = d * f; L.label = "L"
+L = d * f
+L.label = "L"
 
 print(L)
 print("L was made by", repr(L._op), "from", [x.label for x in L._prev])""",
@@ -60,7 +63,7 @@ methods:""",
         "code",
         """y = 2 * a + 1
 print("2*a + 1 =", y.data, "made by", repr(y._op), "from", [x.data for x in y._prev])
-for value in [a.tanh(), a.exp(), a.relu(), a.sigmoid(), a ** 2, a / 4]:
+for value in [a.tanh(), a.exp(), a.relu(), a.sigmoid(), a**2, a / 4]:
     print(f"{value._op:8} {value.data:.4f}")""",
     ),
     ("md", "## 3. backward: the chain rule, from the output back to the leaves"),
@@ -92,21 +95,21 @@ compared with a finite difference:""",
     ),
     (
         "code",
-        """x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+        """import math
+
+x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
 w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
 bias = Value(6.8813735870195432, label="b")
-n = x1 * w1 + x2 * w2 + bias; n.label = "n"
-o = n.tanh(); o.label = "o"
+n = x1 * w1 + x2 * w2 + bias
+n.label = "n"
+o = n.tanh()
+o.label = "o"
 o.backward()
 print({v.label: round(v.grad, 4) for v in [x1, x2, w1, w2, bias]})
 
-import math
-
-def neuron(x1):
-    return math.tanh(x1 * -3.0 + 0.0 * 1.0 + 6.8813735870195432)
-
 h = 1e-6
-print("do/dx1 by finite difference:", round((neuron(2.0 + h) - neuron(2.0)) / h, 4))""",
+nudged = math.tanh((2.0 + h) * -3.0 + 0.0 * 1.0 + 6.8813735870195432)
+print("do/dx1 by finite difference:", round((nudged - o.data) / h, 4))""",
     ),
     ("md", "## 4. The accumulation rule: a + a and a * a"),
     (
@@ -118,12 +121,14 @@ never `grad = ...`:""",
     (
         "code",
         """a = Value(3.0, label="a")
-b = a + a; b.label = "b"
+b = a + a
+b.label = "b"
 b.backward()
 print("d(a+a)/da =", a.grad, "(overwriting would give 1.0)")
 
 a = Value(3.0, label="a")
-b = a * a; b.label = "b"
+b = a * a
+b.label = "b"
 print("a * a has", len(b._prev), "edges to a:", b._prev[0] is b._prev[1] is a)
 b.backward()
 print("d(a·a)/da =", a.grad, "= 2a (overwriting would give a = 3.0)")""",
@@ -266,8 +271,12 @@ assert accuracies[-1] >= 0.95""",
     (
         "code",
         """figure, (left, right) = plt.subplots(1, 2, figsize=(9, 3))
-left.plot(losses); left.set_title("loss"); left.set_xlabel("epoch")
-right.plot(accuracies, color="tab:green"); right.set_title("accuracy"); right.set_xlabel("epoch")
+left.plot(losses)
+left.set_title("loss")
+left.set_xlabel("epoch")
+right.plot(accuracies, color="tab:green")
+right.set_title("accuracy")
+right.set_xlabel("epoch")
 plt.show()""",
     ),
     (
