@@ -436,3 +436,15 @@ def test_write_replaces_an_old_file_whole(tmp_path):
     cli._write(target, lambda file: file.write(b"new"))
     assert target.read_bytes() == b"new"
     assert list(tmp_path.iterdir()) == [target]
+
+
+def test_a_failing_disk_is_one_line_and_status_1(tmp_path, monkeypatch, capsys):
+    def disk_full(path, write):
+        raise OSError(28, "No space left on device", str(path))
+
+    monkeypatch.setattr(cli, "_write", disk_full)
+    status = cli.main(["graph", "x*2", "x=1", "-o", str(tmp_path / "g.dot")])
+    assert status == 1
+    error = capsys.readouterr().err
+    assert error.strip() == f"minigrad graph: error: {tmp_path / 'g.dot'}: No space left on device"
+    assert list(tmp_path.iterdir()) == []

@@ -56,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"minigrad {args.command}: error: {error}", file=sys.stderr)
         return error.status
     except OSError as error:  # a disk full or a folder removed mid-run: say so, in one line
-        where = f" {error.filename}" if error.filename else ""
+        where = f" {error.filename}:" if error.filename else ""
         print(f"minigrad {args.command}: error:{where} {error.strerror or error}", file=sys.stderr)
         return FAILURE
     except KeyboardInterrupt:
