@@ -94,6 +94,14 @@ def test_from_torch_reads_identity_as_linear_a_missing_bias_as_zero_and_float32_
     assert mlp([0.3, -0.7]).data == pytest.approx(expected, rel=1e-12, abs=1e-12)
 
 
+def test_from_torch_leaves_the_seeded_initialisation_alone():
+    manual_seed(5)
+    expected = MLP(2, [2]).state_dict()
+    manual_seed(5)
+    from_torch(torch.nn.Sequential(torch.nn.Linear(3, 4)))
+    assert MLP(2, [2]).state_dict() == expected
+
+
 def test_from_torch_accepts_a_single_linear():
     mlp = from_torch(torch.nn.Linear(4, 2))
     assert mlp.nouts == [2] and mlp.output_activation == "linear"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from minigrad import nn
 from minigrad.nn import MLP
 
 # Activation name -> the torch.nn module class name that computes it.
@@ -87,12 +88,16 @@ def from_torch(sequential: Any) -> MLP:
             "uses one activation for every hidden layer"
         )
     activation = hidden.pop() if hidden else "tanh"
-    mlp = MLP(
-        layers[0][0].in_features,
-        [linear.out_features for linear, _ in layers],
-        activation=activation,
-        output_activation=layers[-1][1],
-    )
+    seeded = nn._generator.getstate()  # the initial weights are overwritten: use no random numbers
+    try:
+        mlp = MLP(
+            layers[0][0].in_features,
+            [linear.out_features for linear, _ in layers],
+            activation=activation,
+            output_activation=layers[-1][1],
+        )
+    finally:
+        nn._generator.setstate(seeded)
     for layer, (linear, _) in zip(mlp.layers, layers):
         weights = linear.weight.detach().to(torch.float64).tolist()
         biases = (

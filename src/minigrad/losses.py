@@ -137,42 +137,8 @@ def cross_entropy(
     """
     if isinstance(classes, int) and not isinstance(classes, bool):
         logits, classes = [logits], [classes]  # type: ignore[list-item]
-    rows = _sequence("cross_entropy", "logits", logits)
-    targets = _sequence("cross_entropy", "classes", classes)
-    if len(rows) != len(targets):
-        raise ValueError(
-            f"cross_entropy got {len(rows)} samples of logits but {len(targets)} classes"
-        )
-    if not rows:
-        raise ValueError("cross_entropy got no samples")
-    width = None
-    terms = []
-    for i, (row, target) in enumerate(zip(rows, targets)):
-        scores = [
-            _operand("cross_entropy", f"logits[{i}][{j}]", z)
-            for j, z in enumerate(
-                _sequence("cross_entropy", f"logits[{i}] (one sample's class scores)", row)
-            )
-        ]
-        if width is None:
-            width = len(scores)
-            if width == 0:
-                raise ValueError("cross_entropy needs at least one class score per sample")
-        elif len(scores) != width:
-            raise ValueError(
-                f"cross_entropy: sample {i} has {len(scores)} class scores, sample 0 has {width}"
-            )
-        if isinstance(target, bool) or not isinstance(target, int):
-            raise TypeError(
-                f"cross_entropy: classes[{i}] is a class index (an int), "
-                f"not {type(target).__name__}: {target!r:.60}"
-            )
-        if not 0 <= target < width:
-            raise ValueError(
-                f"cross_entropy: classes[{i}] = {target} is not a class; "
-                f"with {width} class scores the classes are 0..{width - 1}"
-            )
-        terms.append(logsumexp(scores) - scores[target])
+    rows, targets = _scores_and_classes(logits, classes)
+    terms = [logsumexp(scores) - scores[c] for scores, c in zip(rows, targets)]
     return _reduce("cross_entropy", terms, reduction)
 
 
@@ -189,6 +155,43 @@ def _reduce(loss: str, terms: list[Value], reduction: str) -> Value:
         raise ValueError(f"{loss}: reduction must be 'mean' or 'sum', not {reduction!r}")
     total = reduce(add, terms)
     return total / len(terms) if reduction == "mean" else total
+
+
+def _scores_and_classes(logits: object, classes: object) -> tuple[list[list[Value]], list[int]]:
+    """cross_entropy's inputs as rows of Values and class indices, each checked."""
+    rows = _sequence("cross_entropy", "logits", logits)
+    targets = _sequence("cross_entropy", "classes", classes)
+    if len(rows) != len(targets):
+        raise ValueError(
+            f"cross_entropy got {len(rows)} samples of logits but {len(targets)} classes"
+        )
+    if not rows:
+        raise ValueError("cross_entropy got no samples")
+    score_rows = []
+    for i, row in enumerate(rows):
+        row = _sequence("cross_entropy", f"logits[{i}] (one sample's class scores)", row)
+        score_rows.append(
+            [_operand("cross_entropy", f"logits[{i}][{j}]", z) for j, z in enumerate(row)]
+        )
+    width = len(score_rows[0])
+    if width == 0:
+        raise ValueError("cross_entropy needs at least one class score per sample")
+    for i, (scores, target) in enumerate(zip(score_rows, targets)):
+        if len(scores) != width:
+            raise ValueError(
+                f"cross_entropy: sample {i} has {len(scores)} class scores, sample 0 has {width}"
+            )
+        if isinstance(target, bool) or not isinstance(target, int):
+            raise TypeError(
+                f"cross_entropy: classes[{i}] is a class index (an int), "
+                f"not {type(target).__name__}: {target!r:.60}"
+            )
+        if not 0 <= target < width:
+            raise ValueError(
+                f"cross_entropy: classes[{i}] = {target} is not a class; "
+                f"with {width} class scores the classes are 0..{width - 1}"
+            )
+    return score_rows, list(targets)  # type: ignore[arg-type]
 
 
 def _operand(loss: str, what: str, x: object) -> Value:

@@ -177,10 +177,10 @@ class Module:
     numbers back, checking every name and number before it changes anything.
     """
 
-    def __call__(self, x: Sequence[Operand]) -> Value | list[Value]:
+    def __call__(self, x: Iterable[Operand]) -> Value | list[Value]:
         return self.forward(x)
 
-    def forward(self, x: Sequence[Operand]) -> Value | list[Value]:
+    def forward(self, x: Iterable[Operand]) -> Value | list[Value]:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def named_parameters(self) -> list[tuple[str, Value]]:
@@ -266,7 +266,7 @@ class Neuron(Module):
     def nin(self) -> int:
         return len(self.w)
 
-    def forward(self, x: Sequence[Operand]) -> Value:
+    def forward(self, x: Iterable[Operand]) -> Value:
         xs = _as_inputs(x, len(self.w), self)
         return self._forward_values(xs, [xi.data for xi in xs], is_grad_enabled())
 
@@ -310,7 +310,7 @@ class Layer(Module):
     def nout(self) -> int:
         return len(self.neurons)
 
-    def forward(self, x: Sequence[Operand]) -> Value | list[Value]:
+    def forward(self, x: Iterable[Operand]) -> Value | list[Value]:
         outs = self._forward_values(_as_inputs(x, self.nin, self))
         return outs[0] if len(outs) == 1 else outs
 
@@ -379,7 +379,7 @@ class MLP(Module):
     def nouts(self) -> list[int]:
         return [layer.nout for layer in self.layers]
 
-    def forward(self, x: Sequence[Operand]) -> Value | list[Value]:
+    def forward(self, x: Iterable[Operand]) -> Value | list[Value]:
         xs = _as_inputs(x, self.nin, self)
         for layer in self.layers:
             xs = layer._forward_values(xs)
