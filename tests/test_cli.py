@@ -395,7 +395,7 @@ def test_graph_error_points_at_the_column(tmp_path):
         (["x", "x=1", "-o", "{tmp}/missing/g.svg"], "does not exist"),
         (["x", "x=one", "-o", "{tmp}/g.svg"], "'one' is not a number"),
         (["x", "x", "-o", "{tmp}/g.svg"], "NAME=VALUE"),
-        (["x", "x=1", "y=2", "-o", "{tmp}/g.svg"], "y is given a value but"),
+        (["x", "x=1", "y=2", "-o", "{tmp}/g.svg"], "y is given a value (y=2) but"),
         (["x", "x=1", "x=2", "-o", "{tmp}/g.svg"], "given a value twice"),
         (["x", "x=1"], "required: -o/--output"),
         (["x", "x=1", "-o", "{tmp}/g.svg", "--rankdir", "up"], "invalid choice: 'up'"),

@@ -89,6 +89,7 @@ def test_leaves_are_labelled_with_their_names_and_numbers_with_their_text():
         ("x + (1", "syntax error"),
         ("x y", "syntax error"),
         ("import os", "syntax error"),
+        ("x\x00", "null bytes"),
         ("", "empty"),
         ("x\n+ 1", "one line"),
     ],
@@ -119,7 +120,7 @@ def test_refused_expression_runs_nothing(tmp_path):
 
 
 def test_value_whose_name_is_unused_is_refused_as_a_likely_typo():
-    with pytest.raises(ExpressionError, match="wq is given a value but the expression does not"):
+    with pytest.raises(ExpressionError, match=r"wq is given a value \(wq=3\) but the expression does not use it"):
         build("x * w", {"x": 1.0, "w": 2.0, "wq": 3.0})
 
 

@@ -116,7 +116,7 @@ def build(expression: str, values: Mapping[str, float]) -> BuiltExpression:
     try:
         tree = ast.parse(expression, mode="eval")
     except SyntaxError as error:
-        if not error.offset:  # Python reports a missing operand at the end as offset 0
+        if error.offset == 0:  # Python reports a missing operand at the end as offset 0
             message = f"syntax error: {error.msg} (incomplete at the end)"
             raise ExpressionError(message, expression) from None
         raise _error(f"syntax error: {error.msg}", expression, error.offset) from None
@@ -133,8 +133,9 @@ def build(expression: str, values: Mapping[str, float]) -> BuiltExpression:
         ) from None
     unused = sorted(set(values) - set(builder.variables))
     if unused:
+        name = unused[0]
         raise ExpressionError(
-            f"{unused[0]} is given a value but the expression does not use it: {expression!r}",
+            f"{name} is given a value ({name}={values[name]:g}) but the expression does not use it",
             expression,
         )
     return BuiltExpression(root, builder.variables)
