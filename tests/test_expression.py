@@ -120,7 +120,9 @@ def test_refused_expression_runs_nothing(tmp_path):
 
 
 def test_value_whose_name_is_unused_is_refused_as_a_likely_typo():
-    with pytest.raises(ExpressionError, match=r"wq is given a value \(wq=3\) but the expression does not use it"):
+    with pytest.raises(
+        ExpressionError, match=r"wq is given a value \(wq=3\) but the expression does not use it"
+    ):
         build("x * w", {"x": 1.0, "w": 2.0, "wq": 3.0})
 
 
