@@ -92,7 +92,7 @@ def test_demo_help_lists_options_and_each_datasets_defaults():
     for option in ["--epochs", "--lr", "--hidden", "--activation", "--optimizer", "--seed"]:
         assert option in result.stdout
     for name in data.DATASETS:
-        assert re.search(rf"^\s+{name}\s+--points", result.stdout, re.MULTILINE)
+        assert re.search(rf"^\s+{name}\s+.*--epochs \d+ --lr", result.stdout, re.MULTILINE)
 
 
 def test_graph_help_names_the_allowed_functions():

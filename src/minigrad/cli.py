@@ -14,6 +14,7 @@ import math
 import os
 import sys
 import tempfile
+import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, NoReturn
@@ -76,9 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo_parser = commands.add_parser(
         "demo",
         help="train a small network on a toy data set and draw what it learned",
-        description="Train an MLP on a generated data set with a progress bar, then write a "
-        "decision-boundary plot, a loss/accuracy curve (PNG) and the trained model (a "
-        "checkpoint) into --out.",
+        description=textwrap.fill(
+            "Train an MLP on a generated data set with a progress bar, then write a "
+            "decision-boundary plot, a loss/accuracy curve (PNG) and the trained model (a "
+            "checkpoint) into --out."
+        ),
         epilog=_defaults_table(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -117,10 +120,12 @@ def build_parser() -> argparse.ArgumentParser:
     graph_parser = commands.add_parser(
         "graph",
         help="draw the graph of an expression and its gradients",
-        description="Build an expression from Values, run backward and draw the graph with each "
-        "node's data and gradient. The expression is parsed, never evaluated: numbers, names "
-        "given as NAME=VALUE, + - * / **, unary minus, parentheses and the functions "
-        "exp log tanh relu sigmoid sqrt sin cos abs.",
+        description=textwrap.fill(
+            "Build an expression from Values, run backward and draw the graph with each "
+            "node's data and gradient. The expression is parsed, never evaluated: numbers, "
+            "names given as NAME=VALUE, + - * / **, unary minus, parentheses and the functions "
+            "exp log tanh relu sigmoid sqrt sin cos abs."
+        ),
         epilog='example: minigrad graph "tanh(x*w + b)" x=2 w=-3 b=6.88 -o neuron.svg\n'
         "(an expression that starts with '-' goes in parentheses: \"(-x)*2\")",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -208,8 +213,9 @@ def _defaults_table() -> str:
     lines = ["defaults (an option given on the command line replaces its default):"]
     for name, d in demo.DEFAULTS.items():
         hidden = ",".join(map(str, d.hidden))
+        points = "(4 samples)" if name == "seed" else f"--points {d.points}"
         lines.append(
-            f"  {name:8} --points {d.points} --epochs {d.epochs} --lr {d.lr} --hidden {hidden} "
+            f"  {name:8} {points:12} --epochs {d.epochs} --lr {d.lr} --hidden {hidden} "
             f"--activation {d.activation} --optimizer {d.optimizer}"
         )
     lines.append(f"with --optimizer sgd, the default --lr is {demo.SGD_LR_FACTOR:g} times larger")
