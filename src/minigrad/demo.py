@@ -176,7 +176,7 @@ def final_accuracy(result: Result) -> float:
 # ---------------------------------------------------------------------------------------------
 
 
-def draw_decision_boundary(result: Result, resolution: int = 60) -> Figure:
+def draw_decision_boundary(result: Result, resolution: int = 100) -> Figure:
     """The points coloured by class over the regions where the model predicts each class."""
     from matplotlib.figure import Figure
 
