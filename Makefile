@@ -10,7 +10,8 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 demo: $(VENV)/.installed-demo
 	./scripts/ensure-system-packages dot=graphviz
-	$(BIN)/python examples/seed_training.py
+	$(BIN)/minigrad demo moons --out minigrad-out
+	@echo "The pictures are in $(CURDIR)/minigrad-out: decision-boundary.png and training-curve.png"
 
 test: $(VENV)/.installed-test
 	./scripts/ensure-system-packages dot=graphviz chromium=chromium
@@ -24,7 +25,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q -e '.[demo]'
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python

@@ -1,0 +1,349 @@
+"""Write the notebooks of docs/ from the cells below: ``python docs/make_notebooks.py``.
+
+The notebooks are generated, not edited by hand, so they stay plain (no outputs, stable cell
+ids) and reviewable as this one file. tests/test_notebooks.py runs both and checks that the
+files in docs/ are what this script writes.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+DOCS = Path(__file__).resolve().parent
+
+ENGINE_WALKTHROUGH = [
+    (
+        "md",
+        """# The MiniGrad engine, step by step
+
+This notebook follows the seed README: a `Value` that remembers how it was computed, operators
+that build a graph, `backward()` that applies the chain rule through it, the accumulation rule,
+drawings of the graph, and explainers that show every step of backpropagation.""",
+    ),
+    ("md", "## 1. Value: a number that remembers how it was made"),
+    (
+        "code",
+        """from minigrad import Value
+
+a = Value(2.0, label="a")
+print(a)
+print("data:", a.data, " grad:", a.grad, " inputs:", a._prev, " operation:", repr(a._op))""",
+    ),
+    (
+        "md",
+        """`data` is the number, `grad` will hold the derivative of an output with respect to it,
+`_prev` the Values it was computed from (none: `a` is a leaf) and `_op` the operation.""",
+    ),
+    ("md", "## 2. Operators build the graph"),
+    (
+        "code",
+        """b = Value(-3.0, label="b")
+c = Value(10.0, label="c")
+e = a * b
+e.label = "e"
+d = e + c
+d.label = "d"
+f = Value(-2.0, label="f")
+L = d * f
+L.label = "L"
+
+print(L)
+print("L was made by", repr(L._op), "from", [x.label for x in L._prev])""",
+    ),
+    (
+        "md",
+        """A plain number on either side becomes a leaf Value, and the engine's functions are
+methods:""",
+    ),
+    (
+        "code",
+        """y = 2 * a + 1
+print("2*a + 1 =", y.data, "made by", repr(y._op), "from", [x.data for x in y._prev])
+for value in [a.tanh(), a.exp(), a.relu(), a.sigmoid(), a**2, a / 4]:
+    print(f"{value._op:8} {value.data:.4f}")""",
+    ),
+    ("md", "## 3. backward: the chain rule, from the output back to the leaves"),
+    (
+        "code",
+        """from minigrad import topological_order
+
+print("backward visits, in reverse:", [v.label for v in topological_order(L)])
+L.backward()
+for v in [a, b, c, e, d, f, L]:
+    print(f"{v.label}: data {v.data:6.1f}  grad {v.grad:6.1f}")""",
+    ),
+    (
+        "md",
+        """Each gradient is the local derivative times the gradient of the node above:
+dL/dd = f, dL/de = dL/dd · 1, dL/da = dL/de · b. Checked by hand:""",
+    ),
+    (
+        "code",
+        """assert d.grad == f.data
+assert e.grad == d.grad * 1.0
+assert a.grad == e.grad * b.data and b.grad == e.grad * a.data
+print("dL/da =", a.grad, "= f·b =", f.data * b.data)""",
+    ),
+    (
+        "md",
+        """The README's neuron, y = tanh(Σ wᵢ·xᵢ + b), written out with Values, and its gradients
+compared with a finite difference:""",
+    ),
+    (
+        "code",
+        """import math
+
+x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+bias = Value(6.8813735870195432, label="b")
+n = x1 * w1 + x2 * w2 + bias
+n.label = "n"
+o = n.tanh()
+o.label = "o"
+o.backward()
+print({v.label: round(v.grad, 4) for v in [x1, x2, w1, w2, bias]})
+
+h = 1e-6
+nudged = math.tanh((2.0 + h) * -3.0 + 0.0 * 1.0 + 6.8813735870195432)
+print("do/dx1 by finite difference:", round((nudged - o.data) / h, 4))""",
+    ),
+    ("md", "## 4. The accumulation rule: a + a and a * a"),
+    (
+        "md",
+        """When a Value is used twice, the gradient flows back along both edges and the two
+contributions add up (the multivariate chain rule). That is why backward does `grad += ...`,
+never `grad = ...`:""",
+    ),
+    (
+        "code",
+        """a = Value(3.0, label="a")
+b = a + a
+b.label = "b"
+b.backward()
+print("d(a+a)/da =", a.grad, "(overwriting would give 1.0)")
+
+a = Value(3.0, label="a")
+b = a * a
+b.label = "b"
+print("a * a has", len(b._prev), "edges to a:", b._prev[0] is b._prev[1] is a)
+b.backward()
+print("d(a·a)/da =", a.grad, "= 2a (overwriting would give a = 3.0)")""",
+    ),
+    (
+        "md",
+        """Leaves also accumulate across backward passes, as in PyTorch: reset them between
+training steps (`p.grad = 0.0`, or `zero_grad()`).""",
+    ),
+    (
+        "code",
+        """b.backward()
+print("after a second backward:", a.grad)
+a.grad = 0.0
+b.backward()
+print("after resetting first:  ", a.grad)""",
+    ),
+    ("md", "## 5. Drawings"),
+    (
+        "md",
+        """`draw_dot` returns a `graphviz.Digraph`: a notebook shows it, `.render()` writes it.
+Each box holds a Value's label, data and gradient; each oval an operation.""",
+    ),
+    (
+        "code",
+        """from minigrad import draw_dot
+
+draw_dot(o)""",
+    ),
+    (
+        "md",
+        """With `edge_grads=True` each edge carries the share of the gradient that flows back along
+it; for `a * a` the two shares add up to a's gradient:""",
+    ),
+    ("code", "draw_dot(b, edge_grads=True)"),
+    ("md", "## 6. Explainers"),
+    ("md", "`explain_backward` lists every chain-rule step, in the order backward runs them:"),
+    (
+        "code",
+        """from minigrad import explain_backward
+
+for step in explain_backward(o):
+    print(step)""",
+    ),
+    (
+        "md",
+        """`grad_paths` unrolls the chain rule: ∂root/∂leaf is the sum, over every path from root to
+leaf, of the product of the local derivatives along it. `a * a` has two paths:""",
+    ),
+    (
+        "code",
+        """from minigrad import grad_paths
+
+for path, product in grad_paths(b, a):
+    print(" -> ".join(v.label or v._op for v in path), "  product:", product)
+print("sum:", sum(product for _, product in grad_paths(b, a)), "= a.grad:", a.grad)""",
+    ),
+    ("md", "`backward_source` writes the whole backward pass as straight-line Python:"),
+    (
+        "code",
+        """from minigrad import backward_source
+
+print(backward_source(o))""",
+    ),
+    (
+        "md",
+        """`backprop_html` writes a self-contained web page that steps through the pass (Previous,
+Next, Play). Open the file in a browser:""",
+    ),
+    (
+        "code",
+        """from minigrad import backprop_html
+
+page = backprop_html(o, "neuron-backprop.html")
+print("wrote", page, f"({page.stat().st_size:,} bytes)")""",
+    ),
+    (
+        "md",
+        """The same from the command line: `minigrad graph "tanh(x1*w1 + x2*w2 + b)" x1=2 x2=0
+w1=-3 w2=1 b=6.88 -o neuron.svg --explain` (or `-o neuron.html` for the page).""",
+    ),
+]
+
+TRAINING = [
+    (
+        "md",
+        """# Training an MLP on the moons
+
+A small network learns to separate two interleaving half circles. Everything is MiniGrad:
+the data set, the model, the loss, the optimizer; matplotlib only draws.""",
+    ),
+    (
+        "code",
+        """import matplotlib.pyplot as plt
+
+from minigrad import MLP, load, manual_seed, no_grad, save
+from minigrad.data import moons
+from minigrad.losses import binary_cross_entropy_with_logits
+from minigrad.optim import Adam
+
+X, y = moons(n=80, noise=0.1, seed=0)
+print(len(X), "points, for example", X[0], "of class", y[0])
+plt.scatter([p[0] for p in X], [p[1] for p in X], c=y, cmap="coolwarm", edgecolors="black")
+plt.title("moons")
+plt.show()""",
+    ),
+    (
+        "md",
+        """Two inputs, two hidden layers of 16 ReLU neurons, one output: a logit, positive for
+class 1. `manual_seed` makes the initial weights the same on every run.""",
+    ),
+    (
+        "code",
+        """manual_seed(0)
+model = MLP(2, [16, 16, 1], activation="relu", output_activation="linear")
+print(model, "with", len(model.parameters()), "parameters")""",
+    ),
+    (
+        "md",
+        """The seed README's loop: forward pass, loss, zero the gradients, backward, update (here by
+Adam). Each epoch uses every point.""",
+    ),
+    (
+        "code",
+        """optimizer = Adam(model.parameters(), lr=0.05)
+losses, accuracies = [], []
+for epoch in range(40):
+    logits = [model(x) for x in X]
+    loss = binary_cross_entropy_with_logits(logits, [float(label) for label in y])
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    accuracy = sum((logit.data > 0) == (label == 1) for logit, label in zip(logits, y)) / len(y)
+    losses.append(loss.data)
+    accuracies.append(accuracy)
+    if epoch % 10 == 9:
+        print(f"epoch {epoch + 1}: loss {loss.data:.4f}, accuracy {accuracy:.2f}")
+assert accuracies[-1] >= 0.95""",
+    ),
+    (
+        "code",
+        """figure, (left, right) = plt.subplots(1, 2, figsize=(9, 3))
+left.plot(losses)
+left.set_title("loss")
+left.set_xlabel("epoch")
+right.plot(accuracies, color="tab:green")
+right.set_title("accuracy")
+right.set_xlabel("epoch")
+plt.show()""",
+    ),
+    (
+        "md",
+        """The decision boundary: the model's class at every point of a grid. `no_grad()` skips
+recording the graph, since nothing is differentiated here.""",
+    ),
+    (
+        "code",
+        """steps = 40
+xs = [-1.5 + 4.0 * i / (steps - 1) for i in range(steps)]
+ys = [-1.0 + 2.5 * j / (steps - 1) for j in range(steps)]
+with no_grad():
+    regions = [[model([gx, gy]).data > 0 for gx in xs] for gy in ys]
+plt.contourf(xs, ys, regions, levels=[-0.5, 0.5, 1.5], cmap="coolwarm", alpha=0.35)
+plt.scatter([p[0] for p in X], [p[1] for p in X], c=y, cmap="coolwarm", edgecolors="black")
+plt.title("what the model learned")
+plt.show()""",
+    ),
+    (
+        "md",
+        """A checkpoint is the model's parameters by name, as JSON (no pickle). Loading it into a
+fresh model of the same shape gives the same predictions:""",
+    ),
+    (
+        "code",
+        """save(model.state_dict(), "moons-model.json")
+manual_seed(1)
+restored = MLP(2, [16, 16, 1], activation="relu", output_activation="linear")
+restored.load_state_dict(load("moons-model.json"))
+with no_grad():
+    assert all(restored(x).data == model(x).data for x in X)
+print("restored model agrees on all", len(X), "points")""",
+    ),
+    (
+        "md",
+        """The command `minigrad demo moons` does all of this with a progress bar and writes the
+pictures and the checkpoint into `minigrad-out/`.""",
+    ),
+]
+
+NOTEBOOKS = {
+    "engine-walkthrough.ipynb": ENGINE_WALKTHROUGH,
+    "training.ipynb": TRAINING,
+}
+
+
+def notebook(cells: list[tuple[str, str]]) -> nbformat.NotebookNode:
+    """A notebook of the given (kind, source) cells, without outputs, with stable cell ids."""
+    made = new_notebook(
+        metadata={
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+        }
+    )
+    for number, (kind, source) in enumerate(cells, start=1):
+        cell = new_code_cell(source) if kind == "code" else new_markdown_cell(source)
+        cell["id"] = f"cell-{number}"
+        made.cells.append(cell)
+    return made
+
+
+def main() -> None:
+    for name, cells in NOTEBOOKS.items():
+        nbformat.write(notebook(cells), DOCS / name)
+        print(f"wrote {DOCS / name}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,457 @@
+"""The ``minigrad`` command: ``minigrad demo DATASET`` and ``minigrad graph EXPRESSION``.
+
+Every mistake a user can make on the command line (an unknown data set, a bad number, a folder
+that cannot be written, an expression that is not a formula) ends in one line on stderr that names
+it, and exit status 2, before any work is done. Files are written whole or not at all: each goes
+to a temporary file beside its destination and is renamed into place (``os.replace``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import math
+import os
+import sys
+import tempfile
+import textwrap
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import IO, NoReturn
+
+import minigrad
+from minigrad import data, demo
+from minigrad.expression import ExpressionError, build, parse_assignments
+
+USAGE_ERROR = 2  # the exit status of a bad command line (argparse's own, too)
+FAILURE = 1  # the exit status when something outside the command line fails
+
+GRAPH_FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".html": "html"}
+
+
+class CommandError(Exception):
+    """A failure to report as one line and an exit status, never as a traceback."""
+
+    def __init__(self, message: str, status: int = USAGE_ERROR) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but an error is one line (``minigrad demo: error: ...``), not usage + error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(USAGE_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line ``argv`` (default: sys.argv[1:]); return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return USAGE_ERROR
+    try:
+        return args.run(args)
+    except CommandError as error:
+        print(f"minigrad {args.command}: error: {error}", file=sys.stderr)
+        return error.status
+    except OSError as error:  # a disk full or a folder removed mid-run: say so, in one line
+        where = f" {error.filename}:" if error.filename else ""
+        print(f"minigrad {args.command}: error:{where} {error.strerror or error}", file=sys.stderr)
+        return FAILURE
+    except KeyboardInterrupt:
+        print(f"minigrad {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="minigrad",
+        description="MiniGrad: a scalar autograd engine and neural networks, from scratch.",
+        epilog="Run 'minigrad COMMAND --help' for the options of a command.",
+    )
+    parser.add_argument("--version", action="version", version=f"minigrad {minigrad.__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo_parser = commands.add_parser(
+        "demo",
+        help="train a small network on a toy data set and draw what it learned",
+        description=textwrap.fill(
+            "Train an MLP on a generated data set with a progress bar, then write a "
+            "decision-boundary plot, a loss/accuracy curve (PNG) and the trained model (a "
+            "checkpoint) into --out."
+        ),
+        epilog=_defaults_table(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    demo_parser.add_argument(
+        "dataset",
+        metavar="DATASET",
+        choices=list(data.DATASETS),
+        help=f"one of: {', '.join(data.DATASETS)}",
+    )
+    demo_parser.add_argument("--epochs", type=_positive_int, help="training steps over all points")
+    demo_parser.add_argument("--lr", type=_positive_float, help="learning rate")
+    demo_parser.add_argument(
+        "--hidden",
+        type=_layer_sizes,
+        metavar="SIZES",
+        help="hidden layer sizes, comma-separated, like 16,16",
+    )
+    demo_parser.add_argument(
+        "--activation", choices=demo.ACTIVATIONS, help="activation of the hidden layers"
+    )
+    demo_parser.add_argument("--optimizer", choices=list(demo.OPTIMIZERS), help="optimizer")
+    demo_parser.add_argument("--points", type=_positive_int, help="number of generated points")
+    demo_parser.add_argument(
+        "--seed", type=int, default=0, help="random seed for data and weights (0)"
+    )
+    demo_parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("minigrad-out"),
+        metavar="DIR",
+        help="folder for the pictures and the model (./minigrad-out)",
+    )
+    demo_parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    demo_parser.set_defaults(run=run_demo)
+
+    graph_parser = commands.add_parser(
+        "graph",
+        help="draw the graph of an expression and its gradients",
+        description=textwrap.fill(
+            "Build an expression from Values, run backward and draw the graph with each "
+            "node's data and gradient. The expression is parsed, never evaluated: numbers, "
+            "names given as NAME=VALUE, + - * / **, unary minus, parentheses and the functions "
+            "exp log tanh relu sigmoid sqrt sin cos abs."
+        ),
+        epilog='example: minigrad graph "tanh(x*w + b)" x=2 w=-3 b=6.88 -o neuron.svg\n'
+        "(an expression that starts with '-' goes in parentheses: \"(-x)*2\")",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    graph_parser.add_argument("expression", metavar="EXPRESSION", help='like "tanh(x*w + b)"')
+    graph_parser.add_argument(
+        "assignments",
+        metavar="NAME=VALUE",
+        nargs="*",
+        default=[],
+        help="a value for each name, like x=2",
+    )
+    graph_parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="the drawing: .svg .png .pdf .dot, or .html for a step-by-step page",
+    )
+    graph_parser.add_argument(
+        "--explain", action="store_true", help="print the backward pass, step by step"
+    )
+    graph_parser.add_argument(
+        "--rankdir",
+        choices=["LR", "TB"],
+        default="LR",
+        help="left to right (LR, default) or top to bottom (TB)",
+    )
+    graph_parser.set_defaults(run=run_graph)
+    return parser
+
+
+# ---------------------------------------------------------------------------------------------
+# minigrad demo
+# ---------------------------------------------------------------------------------------------
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    settings = _demo_settings(args)
+    _require("matplotlib", "tqdm")
+    created = not args.out.exists()
+    out = _prepare_folder(args.out)
+    try:
+        _train_and_write(settings, out, quiet=args.quiet)
+    except BaseException:
+        if created and not any(out.iterdir()):
+            out.rmdir()  # leave no trace of a run that wrote nothing
+        raise
+    return 0
+
+
+def _train_and_write(settings: demo.Settings, out: Path, quiet: bool) -> None:
+    features = len(demo.load_data(settings)[0][0])
+    two_dimensional = features == 2
+    boundary_name = "decision-boundary.png" if two_dimensional else "predictions.png"
+    if not two_dimensional:
+        print(
+            f"note: {settings.dataset} has {features} input features, so instead of a decision "
+            f"boundary, {boundary_name} shows each prediction beside its target"
+        )
+
+    with _Progress(settings, quiet=quiet) as on_epoch:
+        try:
+            result = demo.train(settings, on_epoch)
+        except demo.TrainingDivergedError as error:
+            raise CommandError(f"{error}; nothing was written", FAILURE) from None
+
+    accuracy = demo.final_accuracy(result)
+    boundary = (
+        demo.draw_decision_boundary(result) if two_dimensional else demo.draw_predictions(result)
+    )
+    curve = demo.draw_training_curve(result.history)
+    written = [
+        _write(out / boundary_name, lambda f: boundary.savefig(f, format="png", dpi=100)),
+        _write(out / "training-curve.png", lambda f: curve.savefig(f, format="png", dpi=100)),
+        _save_checkpoint(result.model, out / "model.json"),
+    ]
+    print(f"accuracy: {accuracy:.2f}")
+    print("wrote " + ", ".join(str(path) for path in written))
+
+
+def _defaults_table() -> str:
+    """The defaults of each data set, for ``minigrad demo --help``."""
+    lines = ["defaults (an option given on the command line replaces its default):"]
+    for name, d in demo.DEFAULTS.items():
+        hidden = ",".join(map(str, d.hidden))
+        points = "(4 samples)" if name == "seed" else f"--points {d.points}"
+        lines.append(
+            f"  {name:8} {points:12} --epochs {d.epochs} --lr {d.lr} --hidden {hidden} "
+            f"--activation {d.activation} --optimizer {d.optimizer}"
+        )
+    lines.append(f"with --optimizer sgd, the default --lr is {demo.SGD_LR_FACTOR:g} times larger")
+    return "\n".join(lines)
+
+
+def _demo_settings(args: argparse.Namespace) -> demo.Settings:
+    defaults = demo.DEFAULTS[args.dataset]
+    chosen = {
+        "epochs": args.epochs,
+        "lr": args.lr,
+        "hidden": args.hidden,
+        "activation": args.activation,
+        "optimizer": args.optimizer,
+        "points": args.points,
+    }
+    settings = demo.Settings(
+        **{
+            "dataset": args.dataset,
+            "seed": args.seed,
+            **{
+                name: getattr(defaults, name) if value is None else value
+                for name, value in chosen.items()
+            },
+        }
+    )
+    if args.lr is None and settings.optimizer == "sgd":
+        settings = dataclasses.replace(settings, lr=defaults.lr * demo.SGD_LR_FACTOR)
+    if args.dataset == "seed" and args.points is not None:
+        raise CommandError("--points does not apply to 'seed': it is the README's four samples")
+    smallest = 4 if args.dataset == "xor" else 3 if args.dataset == "spiral" else 2
+    if args.dataset != "seed" and settings.points < smallest:
+        raise CommandError(f"--points must be at least {smallest} for {args.dataset}")
+    return settings
+
+
+class _Progress:
+    """A context giving ``on_epoch``: a tqdm bar on a terminal, a few plain lines otherwise."""
+
+    def __init__(self, settings: demo.Settings, quiet: bool) -> None:
+        self.epochs = settings.epochs
+        self.quiet = quiet
+        self.bar = None
+
+    def __enter__(self) -> Callable[[int, float, float], None]:
+        if self.quiet:
+            return lambda epoch, loss, accuracy: None
+        if sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=self.epochs, desc="training", unit="epoch", file=sys.stderr)
+            return self._update_bar
+        return self._print_line
+
+    def _update_bar(self, epoch: int, loss: float, accuracy: float) -> None:
+        self.bar.set_postfix(loss=f"{loss:.4f}", accuracy=f"{accuracy:.2f}", refresh=False)
+        self.bar.update(1)
+
+    def _print_line(self, epoch: int, loss: float, accuracy: float) -> None:
+        every = max(1, self.epochs // 10)
+        if epoch % every == 0 or epoch in (1, self.epochs):
+            print(
+                f"epoch {epoch}/{self.epochs}  loss {loss:.4f}  accuracy {accuracy:.2f}",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# minigrad graph
+# ---------------------------------------------------------------------------------------------
+
+
+def run_graph(args: argparse.Namespace) -> int:
+    suffix = args.output.suffix.lower()
+    if suffix not in GRAPH_FORMATS:
+        raise CommandError(
+            f"cannot tell the format of {str(args.output)!r} from its extension; "
+            f"use one of {' '.join(GRAPH_FORMATS)}"
+        )
+    try:
+        values = parse_assignments(args.assignments)
+        root, variables = build(args.expression, values)
+    except ExpressionError as error:
+        raise CommandError(str(error)) from None
+    _check_folder_of(args.output)
+    if GRAPH_FORMATS[suffix] != "dot":
+        _require("graphviz")
+    from minigrad import viz
+
+    root.backward()
+    if GRAPH_FORMATS[suffix] == "html":
+        from minigrad.explain import backprop_html
+
+        try:
+            backprop_html(root, args.output, rankdir=args.rankdir)  # written atomically
+        except ValueError as error:  # too many nodes to lay out
+            raise CommandError(str(error)) from None
+    else:
+        drawing = viz.draw_dot(root, format=GRAPH_FORMATS[suffix], rankdir=args.rankdir)
+        if suffix == ".dot":
+            content = drawing.source.encode("utf-8")
+        else:
+            content = _render(drawing, GRAPH_FORMATS[suffix])
+        _write(args.output, lambda file: file.write(content))
+
+    print(f"{args.expression} = {root.data:.6g}")
+    for name, leaf in variables.items():
+        print(f"  ∂/∂{name} = {leaf.grad:.6g}")
+    if args.explain:
+        from minigrad.explain import explain_backward
+
+        for step in explain_backward(root):
+            print(step)
+    print(f"wrote {args.output}")
+    return 0
+
+
+def _save_checkpoint(model: object, path: Path) -> Path:
+    minigrad.save(model.state_dict(), path)  # written atomically
+    return path
+
+
+def _render(drawing: object, fmt: str) -> bytes:
+    import graphviz
+
+    try:
+        return drawing.pipe(format=fmt)
+    except graphviz.ExecutableNotFound:
+        raise CommandError(
+            f"drawing a .{fmt} needs Graphviz's dot program, which is not installed "
+            "(apt-get install graphviz); a .dot file needs nothing",
+            FAILURE,
+        ) from None
+
+
+# ---------------------------------------------------------------------------------------------
+# Arguments, folders and files
+# ---------------------------------------------------------------------------------------------
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a finite number above 0")
+    return value
+
+
+def _layer_sizes(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        sizes = ()
+    if not sizes or any(size < 1 for size in sizes):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a list of layer sizes: give whole numbers ≥ 1 separated by commas, "
+            "like 16,16"
+        )
+    return sizes
+
+
+def _prepare_folder(folder: Path) -> Path:
+    """Create ``folder`` if needed and prove that a file can be written in it, before training."""
+    if folder.exists() and not folder.is_dir():
+        raise CommandError(f"the output folder {str(folder)!r} is a file, not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        raise CommandError(
+            f"cannot write into the output folder {str(folder)!r}: {error.strerror or error}"
+        ) from None
+    return folder
+
+
+def _check_folder_of(path: Path) -> None:
+    folder = path.parent
+    if path.is_dir():
+        raise CommandError(f"{str(path)!r} is a folder; give a file name, like graph.svg")
+    if not folder.is_dir():
+        raise CommandError(f"the folder {str(folder)!r} of {str(path)!r} does not exist")
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        raise CommandError(
+            f"cannot write into {str(folder)!r}: {error.strerror or error}"
+        ) from None
+
+
+def _write(path: Path, write: Callable[[IO[bytes]], object]) -> Path:
+    """Write ``path`` whole or not at all: into a temporary file beside it, then rename."""
+    temporary = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed below, or by ``write``)
+        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
+    )
+    try:
+        with temporary:
+            write(temporary)
+        os.chmod(temporary.name, 0o666 & ~_umask())  # as open() would make it, not 0600
+        os.replace(temporary.name, path)
+    except BaseException:
+        Path(temporary.name).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _require(*modules: str) -> None:
+    """Fail with the install command if an optional package is missing."""
+    import importlib.util
+
+    missing = [name for name in modules if importlib.util.find_spec(name) is None]
+    if missing:
+        raise CommandError(
+            f"this needs {' and '.join(missing)}: pip install 'minigrad[demo]'", FAILURE
+        )
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -1,0 +1,450 @@
+"""The ``minigrad`` command end to end: the installed console script, run as a user runs it."""
+
+import html
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import minigrad
+from minigrad import cli, data
+from minigrad.nn import MLP
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def _installed_command() -> str:
+    """The console script of this environment (the venv's bin/minigrad), as pip installed it."""
+    beside_python = Path(sys.executable).parent / "minigrad"
+    found = str(beside_python) if beside_python.exists() else shutil.which("minigrad")
+    if found is None:
+        pytest.fail(
+            "the minigrad command is not installed in this environment; "
+            "install the project first: pip install -e '.[test]'"
+        )
+    return found
+
+
+def run(*args, cwd=None, command=None):
+    """Run the command with this checkout's code first on the path (whatever the install)."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]),
+    }
+    env.pop("COLUMNS", None)
+    return subprocess.run(
+        [*(command or [_installed_command()]), *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=600,  # a safety net against a hung run, not a speed requirement
+        check=False,
+    )
+
+
+def one_line_error(result, status=2):
+    """The run failed with ``status`` and exactly one line on stderr, without a traceback."""
+    assert result.returncode == status, (result.returncode, result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("minigrad")
+    return lines[0]
+
+
+def printed_accuracy(stdout):
+    match = re.search(r"^accuracy: (\d\.\d\d)$", stdout, re.MULTILINE)
+    assert match, stdout
+    return float(match[1])
+
+
+def accuracy_of_checkpoint(path, hidden, dataset="moons", points=100, seed=0):
+    """Load a saved demo model into a fresh MLP and measure it on the data it was trained on."""
+    inputs, labels = data.DATASETS[dataset](n=points, seed=seed)
+    model = MLP(2, [*hidden, 1], activation="relu", output_activation="linear")
+    model.load_state_dict(minigrad.load(path))
+    with minigrad.no_grad():
+        right = sum((model(x).data > 0) == (y == 1) for x, y in zip(inputs, labels))
+    return right / len(labels)
+
+
+# ---------------------------------------------------------------------------------------------
+# help and version
+# ---------------------------------------------------------------------------------------------
+
+
+def test_help_lists_both_commands():
+    result = run("--help")
+    assert result.returncode == 0
+    assert "demo" in result.stdout and "graph" in result.stdout
+
+
+def test_demo_help_lists_options_and_each_datasets_defaults():
+    result = run("demo", "--help")
+    assert result.returncode == 0
+    for option in ["--epochs", "--lr", "--hidden", "--activation", "--optimizer", "--seed"]:
+        assert option in result.stdout
+    for name in data.DATASETS:
+        assert re.search(rf"^\s+{name}\s+.*--epochs \d+ --lr", result.stdout, re.MULTILINE)
+
+
+def test_graph_help_names_the_allowed_functions():
+    result = run("graph", "--help")
+    assert result.returncode == 0
+    assert "exp log tanh relu sigmoid sqrt sin cos abs" in " ".join(result.stdout.split())
+
+
+def test_version_is_the_package_version():
+    result = run("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"minigrad {minigrad.__version__}"
+
+
+def test_python_dash_m_minigrad_is_the_same_command():
+    result = run("--version", command=[sys.executable, "-m", "minigrad"])
+    assert result.stdout.strip() == f"minigrad {minigrad.__version__}"
+    result = run("graph", "x*2", "x=1", "-o", "g.jpg", command=[sys.executable, "-m", "minigrad"])
+    assert "minigrad graph: error" in one_line_error(result)
+
+
+def test_no_command_shows_help_and_fails():
+    result = run()
+    assert result.returncode == 2
+    assert "demo" in result.stdout and "graph" in result.stdout
+
+
+# ---------------------------------------------------------------------------------------------
+# minigrad demo
+# ---------------------------------------------------------------------------------------------
+
+
+def test_demo_moons_with_defaults_learns_and_writes_plots_and_checkpoint(tmp_path):
+    """The promise of ``make demo``: ≥ 97% on moons with the defaults; pictures and a model."""
+    result = run("demo", "moons", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    accuracy = printed_accuracy(result.stdout)
+    assert accuracy >= 0.97
+    out = tmp_path / "minigrad-out"  # the default folder, in the current directory
+    for picture in ["decision-boundary.png", "training-curve.png"]:
+        assert (out / picture).read_bytes().startswith(PNG_MAGIC)
+    reloaded = accuracy_of_checkpoint(out / "model.json", hidden=[16, 16])
+    assert f"{reloaded:.2f}" == f"{accuracy:.2f}"
+    assert sorted(p.name for p in out.iterdir()) == [
+        "decision-boundary.png",
+        "model.json",
+        "training-curve.png",
+    ]
+
+
+def test_demo_options_change_the_model_that_is_saved(tmp_path):
+    result = run(
+        "demo", "moons", "--points", 40, "--epochs", 3, "--hidden", "5", "--optimizer", "sgd",
+        "--lr", 0.1, "--activation", "tanh", "--seed", 7, "--quiet", "--out", tmp_path / "o",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    saved = minigrad.load(tmp_path / "o" / "model.json")
+    assert len(saved) == (2 + 1) * 5 + (5 + 1) * 1  # 2 inputs -> 5 -> 1 output
+    assert 0.0 <= printed_accuracy(result.stdout) <= 1.0
+
+
+def test_demo_seed_changes_the_data_and_the_weights(tmp_path):
+    first = run("demo", "xor", "--points", 20, "--epochs", 1, "--quiet", "--out", tmp_path / "a")
+    second = run("demo", "xor", "--points", 20, "--epochs", 1, "--quiet", "--seed", 1,
+                 "--out", tmp_path / "b")  # fmt: skip
+    again = run("demo", "xor", "--points", 20, "--epochs", 1, "--quiet", "--out", tmp_path / "c")
+    assert first.returncode == second.returncode == again.returncode == 0
+    a, b, c = (minigrad.load(tmp_path / name / "model.json") for name in "abc")
+    assert a == c
+    assert a != b
+
+
+@pytest.mark.parametrize("dataset", ["circles", "xor", "spiral"])
+def test_demo_trains_on_every_two_dimensional_dataset(tmp_path, dataset):
+    result = run("demo", dataset, "--points", 30, "--epochs", 3, "--quiet", "--out", tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert 0.0 <= printed_accuracy(result.stdout) <= 1.0
+    assert (tmp_path / "decision-boundary.png").read_bytes().startswith(PNG_MAGIC)
+    assert (tmp_path / "training-curve.png").read_bytes().startswith(PNG_MAGIC)
+
+
+def test_demo_on_the_readme_seed_plots_predictions_and_says_why(tmp_path):
+    result = run("demo", "seed", "--quiet", "--out", tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "seed has 3 input features" in result.stdout
+    assert printed_accuracy(result.stdout) == 1.0  # four samples, fitted as in the README
+    assert (tmp_path / "predictions.png").read_bytes().startswith(PNG_MAGIC)
+    assert not (tmp_path / "decision-boundary.png").exists()
+    assert len(minigrad.load(tmp_path / "model.json")) == 4 * 4 + 5 * 4 + 5 * 1
+
+
+def test_demo_progress_is_plain_lines_when_output_is_not_a_terminal(tmp_path):
+    result = run("demo", "moons", "--points", 20, "--epochs", 20, "--out", tmp_path)
+    assert result.returncode == 0
+    assert "\r" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith("epoch 1/20  loss ")
+    assert lines[-1].startswith("epoch 20/20  loss ") and "accuracy" in lines[-1]
+    assert len(lines) <= 12
+
+
+def test_demo_quiet_prints_no_progress(tmp_path):
+    result = run("demo", "moons", "--points", 20, "--epochs", 5, "--quiet", "--out", tmp_path)
+    assert result.returncode == 0
+    assert result.stderr == ""
+    assert printed_accuracy(result.stdout) >= 0.0
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
+def test_demo_shows_a_progress_bar_on_a_terminal(tmp_path):
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    leader, follower = pty.openpty()
+    # 24 rows of 100 columns: a new pseudo-terminal is 0 wide, and tqdm would draw nothing
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    args = ["demo", "moons", "--points", "20", "--epochs", "4", "--out", str(tmp_path)]
+    process = subprocess.Popen(
+        [_installed_command(), *args], stdout=subprocess.PIPE, stderr=follower, env=env
+    )
+    os.close(follower)
+    terminal = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the other end closed
+            break
+        if not chunk:
+            break
+        terminal += chunk
+    stdout, _ = process.communicate(timeout=600)
+    os.close(leader)
+    assert process.returncode == 0
+    shown = terminal.decode("utf-8", errors="replace")
+    assert "\r" in shown  # the bar redraws in place
+    assert "4/4" in shown and "loss=" in shown and "accuracy=" in shown
+    assert "accuracy: " in stdout.decode()
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["nope"], "invalid choice: 'nope'"),
+        (["moons", "--epochs", "ten"], "'ten' is not a whole number"),
+        (["moons", "--epochs", "0"], "'0' must be at least 1"),
+        (["moons", "--lr", "-0.1"], "must be a finite number above 0"),
+        (["moons", "--lr", "nan"], "must be a finite number above 0"),
+        (["moons", "--lr", "fast"], "'fast' is not a number"),
+        (["moons", "--hidden", "16,x"], "not a list of layer sizes"),
+        (["moons", "--hidden", "16,0"], "not a list of layer sizes"),
+        (["moons", "--hidden", ""], "not a list of layer sizes"),
+        (["moons", "--activation", "gelu"], "invalid choice: 'gelu'"),
+        (["moons", "--optimizer", "rmsprop"], "invalid choice: 'rmsprop'"),
+        (["moons", "--seed", "x"], "invalid int value"),
+        (["moons", "--points", "1"], "--points must be at least 2"),
+        (["xor", "--points", "3"], "--points must be at least 4"),
+        (["seed", "--points", "10"], "--points does not apply to 'seed'"),
+        (["moons", "--bogus"], "unrecognized arguments: --bogus"),
+    ],
+)
+def test_demo_bad_argument_is_one_line_and_nothing_is_written(tmp_path, args, fragment):
+    out = tmp_path / "out"
+    line = one_line_error(run("demo", *args, "--out", out))
+    assert fragment in line
+    assert not out.exists()
+
+
+def test_demo_refuses_an_output_folder_that_is_a_file(tmp_path):
+    target = tmp_path / "taken"
+    target.write_text("keep me")
+    line = one_line_error(run("demo", "moons", "--out", target))
+    assert "is a file, not a folder" in line
+    assert target.read_text() == "keep me"
+
+
+def test_demo_refuses_an_output_folder_it_cannot_create_before_training(tmp_path):
+    (tmp_path / "file").write_text("")
+    line = one_line_error(run("demo", "moons", "--out", tmp_path / "file" / "out"))
+    assert "cannot write into the output folder" in line
+    assert "epoch" not in line
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root may write anywhere")
+def test_demo_refuses_a_read_only_output_folder(tmp_path):
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        line = one_line_error(run("demo", "moons", "--out", folder))
+    finally:
+        folder.chmod(0o700)
+    assert "cannot write into the output folder" in line
+    assert list(folder.iterdir()) == []
+
+
+def test_demo_that_diverges_fails_and_leaves_nothing_behind(tmp_path):
+    out = tmp_path / "out"
+    result = run("demo", "moons", "--optimizer", "sgd", "--lr", "1e300", "--epochs", 5,
+                 "--points", 20, "--quiet", "--out", out)  # fmt: skip
+    line = one_line_error(result, status=1)
+    assert "training diverged" in line and "smaller --lr" in line
+    assert not out.exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# minigrad graph
+# ---------------------------------------------------------------------------------------------
+
+NEURON = ["tanh(x*w + b)", "x=2", "w=-3", "b=6.88"]
+
+
+def test_graph_svg_draws_every_named_value_and_prints_the_gradients(tmp_path):
+    result = run("graph", *NEURON, "-o", tmp_path / "neuron.svg")
+    assert result.returncode == 0, result.stderr
+    svg = html.unescape((tmp_path / "neuron.svg").read_text())  # Graphviz writes - as &#45;
+    assert "<svg" in svg and "</svg>" in svg
+    for label in ["x", "w", "b", "tanh", "data 2.0000", "data -3.0000", "data 6.8800"]:
+        assert label in svg
+    out = math.tanh(2 * -3 + 6.88)
+    local = 1 - out * out
+    assert f"= {out:.6g}" in result.stdout
+    assert f"∂/∂x = {local * -3:.6g}" in result.stdout
+    assert f"∂/∂w = {local * 2:.6g}" in result.stdout
+    assert f"∂/∂b = {local:.6g}" in result.stdout
+    assert f"wrote {tmp_path / 'neuron.svg'}" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "name, check",
+    [
+        ("g.png", lambda content: content.startswith(PNG_MAGIC)),
+        ("g.pdf", lambda content: content.startswith(b"%PDF")),
+        ("g.dot", lambda content: content.lstrip().startswith(b"digraph")),
+        ("g.html", lambda content: b"<html" in content.lower() and b"<svg" in content),
+        ("G.SVG", lambda content: b"<svg" in content),
+    ],
+)
+def test_graph_format_follows_the_file_extension(tmp_path, name, check):
+    result = run("graph", "x*x + exp(y)", "x=2", "y=0.5", "-o", tmp_path / name)
+    assert result.returncode == 0, result.stderr
+    assert check((tmp_path / name).read_bytes())
+    assert [p.name for p in tmp_path.iterdir()] == [name]  # no temporary file left
+
+
+def test_graph_top_to_bottom_layout(tmp_path):
+    result = run("graph", "x*2", "x=1", "--rankdir", "TB", "-o", tmp_path / "g.dot")
+    assert result.returncode == 0
+    assert "rankdir=TB" in (tmp_path / "g.dot").read_text()
+
+
+def test_graph_explain_prints_one_step_per_edge_of_the_backward_pass(tmp_path):
+    result = run("graph", "a*a + a", "a=3", "--explain", "-o", tmp_path / "g.dot")
+    assert result.returncode == 0, result.stderr
+    steps = [line for line in result.stdout.splitlines() if ".grad +=" in line]
+    assert len(steps) == 4  # a*a has two edges to a, + has two inputs
+    assert sum(line.startswith("a.grad +=") for line in steps) == 3
+    assert "∂/∂a = 7" in result.stdout  # 2a + 1, accumulated over the three uses
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "__import__('os').system('touch HACKED')",
+        "__import__('os')",
+        "().__class__.__bases__[0].__subclasses__()",
+        "x.__class__",
+        "lambda: open('HACKED', 'w')",
+        "open('HACKED', 'w')",
+        'exec(\'open("HACKED", "w")\')',
+        "eval('1')",
+        "[open('HACKED', 'w') for _ in 'a']",
+        "x if x else x",
+        "'HACKED'",
+        "x +",
+        "tanh(x",
+        "y * x",
+        "tanh(x, x)",
+        "exp(x=1)",
+    ],
+)
+def test_graph_refuses_anything_but_a_formula_with_status_2(tmp_path, expression):
+    result = run("graph", expression, "x=1", "-o", tmp_path / "g.svg", cwd=tmp_path)
+    line = one_line_error(result)
+    assert line.startswith("minigrad graph: error: ")
+    assert list(tmp_path.iterdir()) == []  # nothing ran, nothing written
+
+
+def test_graph_error_points_at_the_column(tmp_path):
+    line = one_line_error(run("graph", "x + sinh(x)", "x=1", "-o", tmp_path / "g.svg"))
+    assert "at column 5: unknown function 'sinh'" in line
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["x", "x=1", "-o", "{tmp}/g.jpg"], "cannot tell the format"),
+        (["x", "x=1", "-o", "{tmp}/missing/g.svg"], "does not exist"),
+        (["x", "x=one", "-o", "{tmp}/g.svg"], "'one' is not a number"),
+        (["x", "x", "-o", "{tmp}/g.svg"], "NAME=VALUE"),
+        (["x", "x=1", "y=2", "-o", "{tmp}/g.svg"], "y is given a value (y=2) but"),
+        (["x", "x=1", "x=2", "-o", "{tmp}/g.svg"], "given a value twice"),
+        (["x", "x=1"], "required: -o/--output"),
+        (["x", "x=1", "-o", "{tmp}/g.svg", "--rankdir", "up"], "invalid choice: 'up'"),
+    ],
+)
+def test_graph_bad_argument_is_one_line_with_status_2(tmp_path, args, fragment):
+    line = one_line_error(run("graph", *(a.format(tmp=tmp_path) for a in args)))
+    assert fragment in line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_graph_refuses_an_output_that_is_a_folder(tmp_path):
+    (tmp_path / "g.svg").mkdir()
+    assert "is a folder" in one_line_error(run("graph", "x", "x=1", "-o", tmp_path / "g.svg"))
+    assert list((tmp_path / "g.svg").iterdir()) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Files are written whole or not at all
+# ---------------------------------------------------------------------------------------------
+
+
+def test_failed_write_leaves_neither_file_nor_temporary(tmp_path):
+    target = tmp_path / "picture.png"
+
+    def fail_halfway(file):
+        file.write(b"half of a picture")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        cli._write(target, fail_halfway)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_write_replaces_an_old_file_whole(tmp_path):
+    target = tmp_path / "picture.png"
+    target.write_bytes(b"old")
+    cli._write(target, lambda file: file.write(b"new"))
+    assert target.read_bytes() == b"new"
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_a_failing_disk_is_one_line_and_status_1(tmp_path, monkeypatch, capsys):
+    def disk_full(path, write):
+        raise OSError(28, "No space left on device", str(path))
+
+    monkeypatch.setattr(cli, "_write", disk_full)
+    status = cli.main(["graph", "x*2", "x=1", "-o", str(tmp_path / "g.dot")])
+    assert status == 1
+    error = capsys.readouterr().err
+    assert error.strip() == f"minigrad graph: error: {tmp_path / 'g.dot'}: No space left on device"
+    assert list(tmp_path.iterdir()) == []
