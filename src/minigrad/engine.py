@@ -60,12 +60,10 @@ class Operation:
 
     def __call__(self, *operands: Operand) -> Value:
         """Apply the operation to Values or numbers, recording the result in the graph."""
-        inputs = tuple(_as_value(x) for x in operands)
-        for operand, as_value in zip(operands, inputs):
-            if as_value is None:
-                raise TypeError(
-                    f"{self.name} takes Values, ints or floats, not {type(operand).__name__}"
-                )
+        inputs = tuple(map(_as_value, operands))
+        if None in inputs:
+            bad = operands[inputs.index(None)]
+            raise TypeError(f"{self.name} takes Values, ints or floats, not {type(bad).__name__}")
         return _record(self, inputs)
 
 
@@ -191,7 +189,7 @@ def _record(op: Operation, inputs: tuple[Value, ...]) -> Value:
 def _to_float(data: object) -> float:
     if type(data) is float:
         return data
-    if isinstance(data, numbers.Real):
+    if isinstance(data, (int, float, numbers.Real)):
         return float(data)
     raise TypeError(f"a Value holds a real number, not {type(data).__name__}: {data!r:.60}")
 
@@ -200,7 +198,7 @@ def _as_value(x: object) -> Value | None:
     """x itself if it is a Value, a new leaf if it is a number, else None."""
     if isinstance(x, Value):
         return x
-    if isinstance(x, numbers.Real):
+    if isinstance(x, (int, float, numbers.Real)):
         return Value(x)
     return None
 
