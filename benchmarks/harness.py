@@ -20,7 +20,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -75,6 +76,18 @@ def assert_close(
                 f"{engine}: {what}[{index}] is {g!r}, the reference (plain floats) has {e!r}; "
                 f"they differ by {abs(g - e):.3g}, more than the tolerance {tolerance:g}"
             )
+
+
+@contextmanager
+def recursion_limit_at_least(limit: int) -> Iterator[None]:
+    """Raise Python's recursion limit to ``limit`` inside the block (for micrograd's recursive
+    topological sort, which goes one call deeper per node of depth)."""
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(previous, limit))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(previous)
 
 
 def optional_module(name: str) -> ModuleType | None:

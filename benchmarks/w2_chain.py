@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from benchmarks.harness import assert_close, optional_module, skipped
+from benchmarks.harness import assert_close, optional_module, recursion_limit_at_least, skipped
 
 A, B, X0 = 0.9, 0.1, 0.5
 TOLERANCE = 1e-9
@@ -127,8 +127,7 @@ def _time_chain(
     limit = sys.getrecursionlimit()
     needed_limit = 2 * n + 100 if name in RECURSIVE else limit  # depth 2n, plus the caller's
     totals, forwards, backwards = [], [], []
-    try:
-        sys.setrecursionlimit(max(limit, needed_limit))
+    with recursion_limit_at_least(needed_limit):
         gc.collect()
         for _ in range(repeats):
             start = time.perf_counter()
@@ -137,8 +136,6 @@ def _time_chain(
             forwards.append(forward)
             backwards.append(backward)
             assert_close(f"chain of {n}", name, values, expected, TOLERANCE)
-    finally:
-        sys.setrecursionlimit(limit)
     result: dict[str, Any] = {
         "median_s": statistics.median(totals),
         "forward_median_s": statistics.median(forwards),
