@@ -8,12 +8,13 @@ python -m benchmarks --output PATH   # somewhere other than benchmarks/results/l
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from pathlib import Path
 from typing import Any
 
 from benchmarks import w1_training_step, w2_chain, w3_memory, w4_seed_example
-from benchmarks.harness import machine_info, write_json_atomically
+from benchmarks.harness import freeze_imported_objects, machine_info, write_json_atomically
 
 FULL: dict[str, Any] = {
     "w1_points": 100,
@@ -22,6 +23,7 @@ FULL: dict[str, Any] = {
     "w2_repeats": 3,
     "w2_scalar_engine_limit": 10**5,
     "w3_pairs": 25_000,
+    "w3_resident_memory": True,
     "w4_steps": 100,
     "w4_repeats": 5,
 }
@@ -32,6 +34,7 @@ QUICK: dict[str, Any] = {
     "w2_repeats": 1,
     "w2_scalar_engine_limit": 10,
     "w3_pairs": 50,
+    "w3_resident_memory": False,  # a fresh process per engine: seconds just to import torch
     "w4_steps": 3,
     "w4_repeats": 1,
 }
@@ -46,14 +49,18 @@ W2_MAX_PER_STEP_SPREAD = 1.5  # slowest per-step time ÷ fastest, across chain l
 
 def run_all(config: dict[str, Any]) -> dict[str, Any]:
     """Every workload at the sizes in ``config``; raises DisagreementError if engines disagree."""
-    workloads = {
-        "W1": w1_training_step.run(config["w1_points"], config["w1_repeats"]),
-        "W2": w2_chain.run(
-            config["w2_lengths"], config["w2_repeats"], config["w2_scalar_engine_limit"]
-        ),
-        "W3": w3_memory.run(config["w3_pairs"]),
-        "W4": w4_seed_example.run(config["w4_steps"], config["w4_repeats"]),
-    }
+    freeze_imported_objects()
+    try:
+        workloads = {
+            "W1": w1_training_step.run(config["w1_points"], config["w1_repeats"]),
+            "W2": w2_chain.run(
+                config["w2_lengths"], config["w2_repeats"], config["w2_scalar_engine_limit"]
+            ),
+            "W3": w3_memory.run(config["w3_pairs"], config["w3_resident_memory"]),
+            "W4": w4_seed_example.run(config["w4_steps"], config["w4_repeats"]),
+        }
+    finally:
+        gc.unfreeze()
     return {
         "machine": machine_info(),
         "config": config,

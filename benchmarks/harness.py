@@ -1,9 +1,10 @@
 """What every workload shares: timing, agreement checks, optional engines, machine facts, output.
 
 Times are wall-clock (``time.perf_counter``) medians over repeated runs, with the garbage
-collector left exactly as a user has it: switching it off would hide the largest cost of an engine
+collector left on, as a user has it: switching it off would hide the largest cost of an engine
 whose graphs are full of reference cycles (micrograd's). Each engine starts from a collected heap,
-so it does not pay for the garbage another engine left behind.
+so it does not pay for the garbage another engine left behind, and the objects of the imported
+libraries are frozen out of the collector's walks (``gc.freeze``), as if each engine ran alone.
 """
 
 from __future__ import annotations
@@ -44,6 +45,19 @@ class Timing:
 
     def to_json(self) -> dict[str, Any]:
         return {"median_s": self.median, "times_s": self.times}
+
+
+def freeze_imported_objects() -> None:
+    """Import every engine, then move all objects alive now out of the collector's sight.
+
+    A process that imported PyTorch holds hundreds of thousands of objects, and every full
+    collection walks them all: without this, micrograd (whose garbage only the collector frees)
+    would pay here for PyTorch's objects, which it does not pay in its users' processes.
+    """
+    for name in ("minigrad", "micrograd", "torch"):
+        optional_module(name)
+    gc.collect()
+    gc.freeze()
 
 
 def time_runs(run: Callable[[], object], repeats: int) -> Timing:

@@ -48,27 +48,31 @@ def torch_leaf(v: float) -> Any:
     return torch.tensor(v, dtype=torch.float64, requires_grad=True)
 
 
-def engines() -> dict[str, Callable[[int, random.Random], Graph] | str]:
-    """name -> graph builder, or the reason the engine is skipped."""
-    from minigrad import Value
-
-    result: dict[str, Callable[[int, random.Random], Graph] | str] = {
-        "minigrad": value_graph(Value),
-    }
-    micrograd = optional_module("micrograd.engine")
-    result["micrograd"] = (
-        value_graph(micrograd.Value) if micrograd else "micrograd is not installed"
-    )
-    has_torch = optional_module("torch") is not None
-    result["torch 0-d"] = value_graph(torch_leaf) if has_torch else "torch is not installed"
-    return result
+ENGINES = ("minigrad", "micrograd", "torch 0-d")
 
 
-def run(pairs: int, seed: int = 0) -> dict[str, Any]:
-    """Bytes per node after the forward pass, and the peak over forward and backward."""
+def graph_builder(engine: str) -> Callable[[int, random.Random], Graph] | str:
+    """The engine's graph builder, or the reason it is skipped; imports only that engine."""
+    if engine == "minigrad":
+        from minigrad import Value
+
+        return value_graph(Value)
+    if engine == "micrograd":
+        micrograd = optional_module("micrograd.engine")
+        return value_graph(micrograd.Value) if micrograd else "micrograd is not installed"
+    if engine == "torch 0-d":
+        has_torch = optional_module("torch") is not None
+        return value_graph(torch_leaf) if has_torch else "torch is not installed"
+    raise ValueError(f"unknown engine {engine!r}; the engines are {', '.join(ENGINES)}")
+
+
+def run(pairs: int, resident: bool = True, seed: int = 0) -> dict[str, Any]:
+    """Bytes per node after the forward pass, and the peak over forward and backward; with
+    ``resident``, also the resident memory growth per node, each engine in a fresh process."""
     nodes = 4 * pairs + 1
     results: dict[str, Any] = {}
-    for name, build in engines().items():
+    for name in ENGINES:
+        build = graph_builder(name)
         if isinstance(build, str):
             results[name] = skipped(build)
             continue
@@ -81,7 +85,7 @@ def run(pairs: int, seed: int = 0) -> dict[str, Any]:
         after_backward, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         del graph
-        rss_growth = _resident_growth(name, pairs, seed)
+        rss_growth = _resident_growth(name, pairs, seed) if resident else None
         results[name] = {
             "bytes_per_node": after_forward / nodes,
             "bytes_per_node_after_backward": after_backward / nodes,
@@ -129,7 +133,7 @@ def _resident_bytes() -> int | None:
 
 if __name__ == "__main__":  # the child of _resident_growth: ENGINE PAIRS SEED
     engine, pairs_text, seed_text = sys.argv[1:]
-    build = engines()[engine]
+    build = graph_builder(engine)
     assert not isinstance(build, str), build
     build(10, random.Random(0))  # first use: imports and caches are not the graph's
     gc.collect()

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from benchmarks import __main__ as bench
-from benchmarks import w1_training_step, w2_chain, w4_seed_example
+from benchmarks import w1_training_step, w2_chain, w3_memory, w4_seed_example
 from benchmarks.data import initial_weights, make_moons
 from benchmarks.harness import DisagreementError, assert_close, time_runs
 
@@ -52,6 +52,13 @@ def test_quick_run_measures_bytes_per_node(quick_results):
     assert w3["nodes"] == 4 * quick_results["config"]["w3_pairs"] + 1
     assert w3["engines"]["minigrad"]["bytes_per_node"] > 0
     assert w3["engines"]["minigrad"]["peak_bytes"] > 0
+
+
+def test_resident_memory_is_measured_in_a_fresh_process():
+    growth = w3_memory._resident_growth("minigrad", pairs=5000, seed=0)
+    if growth is None:
+        pytest.skip("no /proc/self/statm here")
+    assert 50 < growth / 20_001 < 1000  # bytes per node: a plausible size, from a real build
 
 
 def test_quick_run_checks_every_target(quick_results):
