@@ -8,6 +8,7 @@
 (-2.0, 2.0)
 """
 
+from minigrad.checkpoint import load, save
 from minigrad.engine import (
     Operation,
     Value,
@@ -18,20 +19,26 @@ from minigrad.engine import (
     topological_order,
 )
 from minigrad.gradcheck import GradcheckError, gradcheck
-from minigrad.nn import MLP
+from minigrad.nn import MLP, Layer, Module, Neuron, manual_seed
 
 __version__ = "0.1.0"
 
 __all__ = [
     "GradcheckError",
+    "Layer",
     "MLP",
+    "Module",
+    "Neuron",
     "Operation",
     "Value",
     "__version__",
     "grad",
     "gradcheck",
     "is_grad_enabled",
+    "load",
+    "manual_seed",
     "no_grad",
     "operation",
+    "save",
     "topological_order",
 ]

@@ -1,63 +1,395 @@
-"""Neural-network modules built from Values: Neuron, Layer and MLP, as in the seed README."""
+"""Neural-network modules built from Values: Neuron, Layer and MLP, as in the seed README.
+
+A ``Neuron`` with n inputs computes y = act(Σ wᵢ·xᵢ + b); a ``Layer`` is neurons reading the same
+inputs; an ``MLP`` chains layers. ``MLP(3, [4, 4, 1])`` is the seed's network and
+``MLP(2, [16, 16, 1], activation='relu', output_activation='linear')`` is micrograd's demo network.
+
+Fused neurons (the default). Written with ordinary Value operations a neuron adds 2n + 1 nodes to
+the graph (n products, n sums, one activation) and backward visits every one of them. A fused
+neuron is a single node instead, made by one operation (``'tanh(w·x+b)'``, ``'relu(w·x+b)'``,
+``'sigmoid(w·x+b)'`` or ``'w·x+b'``) whose inputs are x₁..xₙ, w₁..wₙ, b, and whose backward rule is
+the chain rule through the whole neuron at once:
+
+    z = Σ wᵢ·xᵢ + b,   y = act(z),   d = g · act'(z)  (act' written from y: 1 - y² for tanh)
+    ∂/∂xᵢ = d · wᵢ,    ∂/∂wᵢ = d · xᵢ,    ∂/∂b = d
+
+The products and sums happen in the same order as in the unfused graph, so values and gradients
+are the same; the rule uses only operators, so ``grad(..., create_graph=True)`` still works. To
+watch a neuron operation by operation, build it with ``fused=False`` (``Neuron``, ``Layer`` and
+``MLP`` all take it).
+
+Plain numbers given as inputs become leaf Values (once per call, shared by the neurons that read
+them), exactly as a number in an expression does.
+
+>>> from minigrad import MLP, manual_seed
+>>> manual_seed(0)
+>>> n = MLP(3, [4, 4, 1])
+>>> len(n.parameters())
+41
+>>> y = n([2.0, 3.0, -1.0])
+>>> y._op, len(y._prev)  # one node: 4 inputs, 4 weights, 1 bias
+('tanh(w·x+b)', 9)
+>>> y.backward()
+>>> unfused = MLP(3, [4, 4, 1], fused=False)
+>>> unfused.load_state_dict(n.state_dict())
+>>> unfused([2.0, 3.0, -1.0]).data == y.data
+True
+"""
 
 from __future__ import annotations
 
+import numbers
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from operator import attrgetter, mul
 
-from minigrad.engine import Operand, Value
+from minigrad import floats
+from minigrad.engine import Operand, Operation, Value, is_grad_enabled, operation
+
+# Initial weights come from this generator, not the global one: manual_seed(n) makes models
+# reproducible without touching anybody else's random numbers.
+_generator = random.Random()
+_data = attrgetter("data")  # _data(v) is v.data
+
+
+def manual_seed(seed: int) -> None:
+    """Seed the generator that initialises parameters, so the same code builds the same model."""
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"manual_seed takes an int, not {type(seed).__name__}: {seed!r:.60}")
+    _generator.seed(seed)
+
+
+# ---------------------------------------------------------------------------------------------
+# Activations, and the fused neuron operation made from each
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Activation:
+    """An activation: forward on floats, g · act'(z) written from y = act(z), and Value method."""
+
+    name: str
+    forward: Callable[[float], float]
+    local_grad: Callable[[Operand, Operand], Operand]  # (g, y) -> g · act'(z)
+    on_value: Callable[[Value], Value]  # the unfused form, an ordinary Value operation
+
+
+# fmt: off
+_ACTIVATIONS = {
+    a.name: a for a in [
+        _Activation("tanh",    floats.tanh,    lambda g, y: g * (1.0 - y * y), Value.tanh),
+        _Activation("relu",    floats.relu,    lambda g, y: 0.0 if y <= 0.0 else g, Value.relu),
+        _Activation("sigmoid", floats.sigmoid, lambda g, y: g * (1.0 - y) * y, Value.sigmoid),
+        _Activation("linear",  lambda z: z,    lambda g, y: g, lambda z: z),
+    ]
+}
+# fmt: on
+
+
+def _fan_in(number_of_inputs: int) -> int:
+    """n, for a neuron node whose inputs are x₁..xₙ, w₁..wₙ, b."""
+    if number_of_inputs % 2 != 1:
+        raise ValueError(
+            f"a neuron node takes x₁..xₙ, w₁..wₙ, b (an odd number of inputs), "
+            f"not {number_of_inputs}"
+        )
+    return number_of_inputs // 2
+
+
+def _neuron_operation(act: _Activation) -> Operation:
+    """The operation y = act(Σ wᵢ·xᵢ + b) on inputs (x₁..xₙ, w₁..wₙ, b)."""
+
+    def forward(*inputs: float) -> float:
+        n = _fan_in(len(inputs))
+        return act.forward(sum(map(mul, inputs[n : 2 * n], inputs[:n]), inputs[-1]))
+
+    def backward(g: Operand, out: Operand, *inputs: Operand) -> list[Operand]:
+        """d = g·act'(z); the xs receive d·w, the ws d·x, the bias d·1."""
+        n = _fan_in(len(inputs))
+        d = act.local_grad(g, out)
+        partners = (*inputs[n : 2 * n], *inputs[:n], 1.0)  # ∂z/∂xᵢ = wᵢ, ∂z/∂wᵢ = xᵢ, ∂z/∂b = 1
+        return [d * partner for partner in partners]
+
+    name = "w·x+b" if act.name == "linear" else f"{act.name}(w·x+b)"
+    return operation(name, forward, backward)
+
+
+_NEURON_OPERATIONS = {name: _neuron_operation(act) for name, act in _ACTIVATIONS.items()}
+
+
+def _activation(name: object) -> _Activation:
+    act = _ACTIVATIONS.get(name) if isinstance(name, str) else None
+    if act is None:
+        raise ValueError(
+            f"unknown activation {name!r}; choose one of {', '.join(map(repr, _ACTIVATIONS))}"
+        )
+    return act
+
+
+def _check_size(what: str, size: object) -> int:
+    if isinstance(size, bool) or not isinstance(size, int):
+        raise TypeError(f"{what} is a whole number, not {type(size).__name__}: {size!r:.60}")
+    if size < 1:
+        raise ValueError(f"{what} must be at least 1, not {size}")
+    return size
+
+
+def _as_inputs(x: object, nin: int, who: Module) -> list[Value]:
+    """The inputs as Values (numbers become leaves), after checking there are ``nin`` of them."""
+    if isinstance(x, (Value, numbers.Real)) and nin == 1:
+        x = [x]
+    if type(x) is not list and (
+        isinstance(x, (str, bytes, Mapping)) or not isinstance(x, Sequence)
+    ):
+        raise TypeError(
+            f"{who!r} takes a list of {nin} numbers or Values, not {type(x).__name__}: {x!r:.60}"
+        )
+    if len(x) != nin:
+        raise ValueError(f"{who!r} takes {nin} inputs, but got {len(x)}: {x!r:.80}")
+    return [xi if type(xi) is Value else _input_leaf(xi, who) for xi in x]
+
+
+def _input_leaf(xi: object, who: Module) -> Value:
+    if isinstance(xi, Value):
+        return xi
+    if isinstance(xi, numbers.Real):
+        return Value(xi)
+    raise TypeError(f"{who!r}'s inputs are numbers or Values, not {type(xi).__name__}: {xi!r:.60}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Modules
+# ---------------------------------------------------------------------------------------------
 
 
 class Module:
-    """Something with parameters: calling it runs its forward pass."""
+    """Something with parameters; calling it runs ``forward``.
 
-    def parameters(self) -> list[Value]:
+    ``named_parameters()`` names each parameter by where it sits (``'layers.0.neurons.2.w.1'``);
+    ``state_dict()`` maps those names to the parameters' numbers and ``load_state_dict`` puts such
+    numbers back, checking every name and number before it changes anything.
+    """
+
+    def __call__(self, x: Sequence[Operand]) -> Value | list[Value]:
+        return self.forward(x)
+
+    def forward(self, x: Sequence[Operand]) -> Value | list[Value]:
+        raise NotImplementedError(f"{type(self).__name__} does not define forward()")
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
         return []
 
+    def parameters(self) -> list[Value]:
+        return [p for _, p in self.named_parameters()]
+
     def zero_grad(self) -> None:
+        """Set every parameter's grad to 0.0 (do it between training steps: leaves accumulate)."""
         for p in self.parameters():
             p.grad = 0.0
 
+    def state_dict(self) -> dict[str, float]:
+        """{name: number} for every parameter, in ``parameters()`` order."""
+        return {name: p.data for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state_dict: Mapping[str, float]) -> None:
+        """Set every parameter from ``state_dict``; on any mismatch raise and change nothing."""
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(
+                f"load_state_dict takes a dict of name -> number, not {type(state_dict).__name__}"
+            )
+        named = self.named_parameters()
+        names = [name for name, _ in named]
+        missing = [name for name in names if name not in state_dict]
+        expected = set(names)
+        unexpected = [name for name in state_dict if name not in expected]
+        if missing or unexpected:
+            problems = []
+            if missing:
+                problems.append(f"missing {len(missing)}: {_some(missing)}")
+            if unexpected:
+                problems.append(f"unexpected {len(unexpected)}: {_some(unexpected)}")
+            raise StateDictMismatchError(
+                f"state dict does not fit {self!r}: the model has {len(names)} parameters, the "
+                f"state dict {len(state_dict)} numbers; {'; '.join(problems)}"
+            )
+        numbers_in_order = []
+        for name in names:
+            number = state_dict[name]
+            if isinstance(number, bool) or not isinstance(number, numbers.Real):
+                raise TypeError(
+                    f"state dict entry {name!r} must be a number, "
+                    f"not {type(number).__name__}: {number!r:.60}"
+                )
+            numbers_in_order.append(float(number))
+        for (_, p), number in zip(named, numbers_in_order):
+            p.data = number
+
+
+class StateDictMismatchError(KeyError, ValueError):
+    """A state dict whose names do not match the model's (both a KeyError and a ValueError)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])  # KeyError would show the repr of the message
+
+
+def _some(names: list[str], shown: int = 5) -> str:
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(map(repr, names[:shown])) + more
+
 
 class Neuron(Module):
-    """y = tanh(Σ wᵢ·xᵢ + b)"""
+    """y = act(Σ wᵢ·xᵢ + b), one graph node when ``fused`` (see the module docstring).
 
-    def __init__(self, nin: int) -> None:
-        self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]
-        self.b = Value(random.uniform(-1, 1))
+    Weights and bias start uniform in [-1, 1] (seed them with ``minigrad.manual_seed``).
+    ``activation`` is ``'tanh'``, ``'relu'``, ``'sigmoid'`` or ``'linear'`` (no activation).
+    """
 
-    def __call__(self, x: Sequence[Operand]) -> Value:
-        return sum((wi * xi for wi, xi in zip(self.w, x)), self.b).tanh()
+    def __init__(self, nin: int, activation: str = "tanh", fused: bool = True) -> None:
+        _check_size("nin (the number of inputs)", nin)
+        self._act = _activation(activation)
+        self.activation = activation
+        self.fused = fused
+        self._op_name = _NEURON_OPERATIONS[self._act.name].name
+        self.w = [Value(_generator.uniform(-1, 1), label=f"w{i}") for i in range(nin)]
+        self.b = Value(_generator.uniform(-1, 1), label="b")
+
+    @property
+    def nin(self) -> int:
+        return len(self.w)
+
+    def forward(self, x: Sequence[Operand]) -> Value:
+        xs = _as_inputs(x, len(self.w), self)
+        return self._forward_values(xs, [xi.data for xi in xs], is_grad_enabled())
+
+    def _forward_values(self, xs: Sequence[Value], xs_data: list[float], record: bool) -> Value:
+        """The neuron on Values ``xs`` whose numbers ``xs_data`` the caller has already read."""
+        if not self.fused:
+            z = sum((wi * xi for wi, xi in zip(self.w, xs)), self.b)  # b + w₁x₁ + w₂x₂ + ...
+            return self._act.on_value(z)
+        # The same sum, in the same order, on floats; then one node for the whole neuron.
+        z = sum(map(mul, map(_data, self.w), xs_data), self.b.data)
+        out = Value(self._act.forward(z))
+        if record:  # link the node to its inputs, as the engine does for every operation
+            out._prev = (*xs, *self.w, self.b)
+            out._op = self._op_name
+        return out
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [(f"w.{i}", wi) for i, wi in enumerate(self.w)] + [("b", self.b)]
 
     def parameters(self) -> list[Value]:
         return self.w + [self.b]
 
+    def __repr__(self) -> str:
+        unfused = "" if self.fused else ", fused=False"
+        return f"Neuron({len(self.w)}, activation={self.activation!r}{unfused})"
+
 
 class Layer(Module):
-    """nout neurons reading the same inputs."""
+    """``nout`` neurons reading the same ``nin`` inputs; returns a list (a Value when nout is 1)."""
 
-    def __init__(self, nin: int, nout: int) -> None:
-        self.neurons = [Neuron(nin) for _ in range(nout)]
+    def __init__(self, nin: int, nout: int, activation: str = "tanh", fused: bool = True) -> None:
+        _check_size("nin (the number of inputs)", nin)
+        _check_size("nout (the number of neurons)", nout)
+        self.neurons = [Neuron(nin, activation, fused) for _ in range(nout)]
 
-    def __call__(self, x: Sequence[Operand]) -> Value | list[Value]:
-        outs = [n(x) for n in self.neurons]
+    @property
+    def nin(self) -> int:
+        return self.neurons[0].nin
+
+    @property
+    def nout(self) -> int:
+        return len(self.neurons)
+
+    def forward(self, x: Sequence[Operand]) -> Value | list[Value]:
+        outs = self._forward_values(_as_inputs(x, self.nin, self))
         return outs[0] if len(outs) == 1 else outs
+
+    def _forward_values(self, xs: Sequence[Value]) -> list[Value]:
+        xs_data = [xi.data for xi in xs]  # read once, shared by every neuron
+        record = is_grad_enabled()
+        return [n._forward_values(xs, xs_data, record) for n in self.neurons]
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [
+            (f"neurons.{i}.{name}", p)
+            for i, n in enumerate(self.neurons)
+            for name, p in n.named_parameters()
+        ]
 
     def parameters(self) -> list[Value]:
         return [p for n in self.neurons for p in n.parameters()]
 
+    def __repr__(self) -> str:
+        first = self.neurons[0]
+        unfused = "" if first.fused else ", fused=False"
+        return f"Layer({self.nin}, {self.nout}, activation={first.activation!r}{unfused})"
+
 
 class MLP(Module):
-    """Layers chained: MLP(3, [4, 4, 1]) maps 3 inputs through two hidden layers of 4 to 1."""
+    """Layers chained: ``MLP(3, [4, 4, 1])`` maps 3 inputs through two layers of 4 to 1 output.
 
-    def __init__(self, nin: int, nouts: Sequence[int]) -> None:
+    Hidden layers use ``activation``, the last layer ``output_activation`` (``'linear'`` for none).
+    Calling it returns a Value when the last layer has one neuron, otherwise a list of Values.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str = "tanh",
+        output_activation: str = "tanh",
+        fused: bool = True,
+    ) -> None:
+        _check_size("nin (the number of inputs)", nin)
+        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence):
+            raise TypeError(
+                f"nouts is a list of layer sizes such as [4, 4, 1], "
+                f"not {type(nouts).__name__}: {nouts!r:.60}"
+            )
+        if len(nouts) == 0:
+            raise ValueError("nouts is empty: an MLP needs at least one layer, e.g. [4, 4, 1]")
+        for i, size in enumerate(nouts):
+            _check_size(f"nouts[{i}] (the size of layer {i})", size)
+        _activation(activation)
+        _activation(output_activation)
         sizes = [nin, *nouts]
-        self.layers = [Layer(sizes[i], sizes[i + 1]) for i in range(len(nouts))]
+        last = len(nouts) - 1
+        self.layers = [
+            Layer(sizes[i], sizes[i + 1], output_activation if i == last else activation, fused)
+            for i in range(len(nouts))
+        ]
+        self.activation = activation
+        self.output_activation = output_activation
 
-    def __call__(self, x: Sequence[Operand]) -> Value | list[Value]:
+    @property
+    def nin(self) -> int:
+        return self.layers[0].nin
+
+    @property
+    def nouts(self) -> list[int]:
+        return [layer.nout for layer in self.layers]
+
+    def forward(self, x: Sequence[Operand]) -> Value | list[Value]:
+        xs = _as_inputs(x, self.nin, self)
         for layer in self.layers:
-            x = layer(x)
-        return x
+            xs = layer._forward_values(xs)
+        return xs[0] if len(xs) == 1 else xs
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [
+            (f"layers.{i}.{name}", p)
+            for i, layer in enumerate(self.layers)
+            for name, p in layer.named_parameters()
+        ]
 
     def parameters(self) -> list[Value]:
         return [p for layer in self.layers for p in layer.parameters()]
+
+    def __repr__(self) -> str:
+        unfused = "" if self.layers[0].neurons[0].fused else ", fused=False"
+        return (
+            f"MLP({self.nin}, {self.nouts}, activation={self.activation!r}, "
+            f"output_activation={self.output_activation!r}{unfused})"
+        )

@@ -1,0 +1,199 @@
+"""Checkpoints: a model's state dict saved as JSON, and read back exactly.
+
+The file format (version 1) is one JSON object::
+
+    {
+      "format": "minigrad-checkpoint",
+      "version": 1,
+      "parameters": {"layers.0.neurons.0.w.0": 0.7737, "layers.0.neurons.0.b": -0.25, ...}
+    }
+
+``parameters`` maps each name of ``Module.state_dict()`` to its number, in order. Numbers are
+written by Python's ``repr``, the shortest decimal that reads back as the same float, so every
+float round-trips bit for bit (-0.0 included). JSON has no NaN or infinity, so those three are
+written as the strings ``"nan"``, ``"inf"`` and ``"-inf"``; the file stays strict JSON that any
+reader accepts. On reading, the bare tokens ``NaN``, ``Infinity`` and ``-Infinity`` that Python's
+``json`` module writes by default are accepted as well.
+
+``save`` writes a temporary file next to the target, flushes it to disk and renames it over the
+target (``os.replace`` is atomic), so a crash leaves either the old file or the new one, never half
+of one, and no temporary file is left behind. No pickle: loading a checkpoint runs no code.
+
+>>> import os, tempfile
+>>> from minigrad import load, save
+>>> path = os.path.join(tempfile.mkdtemp(), "model.json")
+>>> save({"w.0": 0.1, "b": float("-inf")}, path)
+>>> load(path)
+{'w.0': 0.1, 'b': -inf}
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import numbers
+import os
+import secrets
+from collections.abc import Mapping
+
+FORMAT = "minigrad-checkpoint"
+VERSION = 1
+
+_NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
+
+
+def save(state_dict: Mapping[str, float], path: str | os.PathLike[str]) -> None:
+    """Write ``state_dict`` (name -> number, as ``Module.state_dict()`` gives) to ``path``."""
+    parameters = {name: _encode(number) for name, number in _checked(state_dict)}
+    document = {"format": FORMAT, "version": VERSION, "parameters": parameters}
+    text = json.dumps(document, indent=1, allow_nan=False) + "\n"
+    _write_atomically(os.fspath(path), text)
+
+
+def load(path: str | os.PathLike[str]) -> dict[str, float]:
+    """Read a checkpoint written by ``save``: name -> float, in the saved order.
+
+    Raises OSError (FileNotFoundError, ...) when the file cannot be read, and ValueError saying what
+    is wrong when it is not a valid checkpoint (truncated, malformed, wrong format or version, a
+    value that is not a number).
+    """
+    path = os.fspath(path)
+    with open(path, "rb") as file:
+        raw = file.read()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path} is not a MiniGrad checkpoint: not UTF-8 text ({error})") from None
+    try:
+        document = json.loads(text, object_pairs_hook=_no_duplicate_keys)
+    except json.JSONDecodeError as error:
+        hint = " (the file looks truncated)" if error.pos >= len(text.rstrip()) else ""
+        raise ValueError(
+            f"{path} is not a MiniGrad checkpoint: malformed JSON at line {error.lineno}, "
+            f"column {error.colno}: {error.msg}{hint}"
+        ) from None
+    except _DuplicateKeyError as error:
+        raise ValueError(f"{path} is not a valid checkpoint: {error}") from None
+    return _parameters(path, document)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+class _DuplicateKeyError(Exception):
+    pass
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    result: dict[str, object] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKeyError(f"the name {key!r} appears twice")
+        result[key] = value
+    return result
+
+
+def _checked(state_dict: Mapping[str, float]) -> list[tuple[str, float]]:
+    """The entries of a state dict, after checking every name and number (before any writing)."""
+    if not isinstance(state_dict, Mapping):
+        raise TypeError(
+            f"save takes a state dict (name -> number, from model.state_dict()), "
+            f"not {type(state_dict).__name__}"
+        )
+    entries = []
+    for name, number in state_dict.items():
+        if not isinstance(name, str):
+            raise TypeError(f"state dict names are strings, not {type(name).__name__}: {name!r}")
+        if isinstance(number, bool) or not isinstance(number, numbers.Real):
+            raise TypeError(
+                f"state dict entry {name!r} must be a number, "
+                f"not {type(number).__name__}: {number!r:.60}"
+            )
+        entries.append((name, float(number)))
+    return entries
+
+
+def _encode(number: float) -> float | str:
+    if math.isfinite(number):
+        return number
+    return "nan" if math.isnan(number) else ("inf" if number > 0 else "-inf")
+
+
+def _parameters(path: str, document: object) -> dict[str, float]:
+    """The state dict inside a decoded checkpoint, after checking its header and every value."""
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise ValueError(
+            f'{path} is not a MiniGrad checkpoint: expected a JSON object with "format": "{FORMAT}"'
+        )
+    version = document.get("version")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ValueError(f"{path}: the checkpoint has no valid format version (got {version!r})")
+    if version != VERSION:
+        newer = " (written by a newer MiniGrad?)" if version > VERSION else ""
+        raise ValueError(
+            f"{path}: checkpoint format version {version} is not supported; this MiniGrad reads "
+            f"version {VERSION}{newer}"
+        )
+    parameters = document.get("parameters")
+    if not isinstance(parameters, dict):
+        raise ValueError(
+            f'{path}: the checkpoint\'s "parameters" must be a JSON object of name -> number, '
+            f"not {type(parameters).__name__}"
+        )
+    state_dict = {}
+    for name, number in parameters.items():
+        if isinstance(number, str) and number in _NON_FINITE:
+            state_dict[name] = _NON_FINITE[number]
+        elif isinstance(number, (int, float)) and not isinstance(number, bool):
+            try:
+                state_dict[name] = float(number)
+            except OverflowError:
+                raise ValueError(f"{path}: parameter {name!r} = {number} is too large") from None
+        else:
+            raise ValueError(
+                f"{path}: parameter {name!r} is {number!r:.60}, not a number "
+                '(or one of "nan", "inf", "-inf")'
+            )
+    return state_dict
+
+
+def _write_atomically(path: str, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path``, sync it, then rename it over ``path``."""
+    directory = os.path.dirname(os.path.abspath(path))
+    temporary, fd = _create_temporary(directory, os.path.basename(path))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    _sync_directory(directory)
+
+
+def _create_temporary(directory: str, name: str) -> tuple[str, int]:
+    """A new file ``.name.<random>.tmp`` in ``directory``, with the usual permissions (umask)."""
+    while True:
+        temporary = os.path.join(directory, f".{name}.{secrets.token_hex(6)}.tmp")
+        try:
+            return temporary, os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+
+
+def _sync_directory(directory: str) -> None:
+    """Make the rename itself durable; best effort (not every system can open a directory)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

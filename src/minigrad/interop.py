@@ -1,0 +1,107 @@
+"""The bridge to PyTorch: the same network as a ``torch.nn.Sequential``, and back.
+
+``to_torch(mlp)`` builds a float64 ``Sequential`` of ``Linear`` layers, each followed by its
+activation module (``Tanh``, ``ReLU`` or ``Sigmoid``; nothing for ``'linear'``), holding the MLP's
+numbers: row j of a Linear's weight is neuron j's ``w``, entry j of its bias is neuron j's ``b``.
+``from_torch(sequential)`` reads such a network back into an ``MLP``. Both give the same outputs
+(to about 1e-12: PyTorch sums the products in another order).
+
+This is the only module that imports torch, and only when one of these functions is called.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from minigrad.nn import MLP
+
+# Activation name -> the torch.nn module class name that computes it.
+_TORCH_ACTIVATIONS = {"tanh": "Tanh", "relu": "ReLU", "sigmoid": "Sigmoid"}
+_FROM_TORCH = {module: name for name, module in _TORCH_ACTIVATIONS.items()} | {"Identity": "linear"}
+
+
+def to_torch(mlp: MLP) -> Any:
+    """A float64 ``torch.nn.Sequential`` computing the same function as ``mlp``."""
+    import torch
+
+    if not isinstance(mlp, MLP):
+        raise TypeError(f"to_torch converts an MLP, not {type(mlp).__name__}")
+    modules = []
+    for layer in mlp.layers:
+        linear = torch.nn.Linear(layer.nin, layer.nout, dtype=torch.float64)
+        with torch.no_grad():
+            weights = [[w.data for w in neuron.w] for neuron in layer.neurons]
+            linear.weight.copy_(torch.tensor(weights, dtype=torch.float64))
+            linear.bias.copy_(torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64))
+        modules.append(linear)
+        activation = layer.neurons[0].activation
+        if activation != "linear":
+            modules.append(getattr(torch.nn, _TORCH_ACTIVATIONS[activation])())
+    return torch.nn.Sequential(*modules)
+
+
+def from_torch(sequential: Any) -> MLP:
+    """The ``MLP`` equal to a ``Sequential`` of ``Linear`` layers and activation modules.
+
+    Each ``Linear`` may be followed by one of ``Tanh``, ``ReLU``, ``Sigmoid`` or ``Identity``
+    (none means linear). Every hidden layer must use the same activation, as an MLP does. A
+    ``Linear`` without bias becomes neurons with bias 0. Weights are read as float64.
+    """
+    import torch
+
+    if isinstance(sequential, torch.nn.Linear):
+        sequential = torch.nn.Sequential(sequential)
+    if not isinstance(sequential, torch.nn.Sequential):
+        raise TypeError(
+            f"from_torch converts a torch.nn.Sequential, not {type(sequential).__name__}"
+        )
+    layers: list[tuple[Any, str]] = []  # (Linear, activation name)
+    for index, module in enumerate(sequential):
+        kind = type(module).__name__
+        if isinstance(module, torch.nn.Linear):
+            if layers and module.in_features != layers[-1][0].out_features:
+                raise ValueError(
+                    f"module {index} (Linear) takes {module.in_features} inputs, but the layer "
+                    f"before it gives {layers[-1][0].out_features}"
+                )
+            layers.append((module, "linear"))
+        elif kind in _FROM_TORCH and type(module) is getattr(torch.nn, kind):
+            if not layers:
+                raise ValueError(f"module {index} ({kind}) comes before any Linear layer")
+            if layers[-1][1] != "linear":
+                raise ValueError(
+                    f"module {index} ({kind}) follows another activation; an MLP layer has one"
+                )
+            layers[-1] = (layers[-1][0], _FROM_TORCH[kind])
+        else:
+            raise ValueError(
+                f"module {index} ({kind}) is not supported: from_torch understands Linear, "
+                f"{', '.join(_FROM_TORCH)}"
+            )
+    if not layers:
+        raise ValueError("from_torch got an empty Sequential: it has no Linear layer")
+    hidden = {activation for _, activation in layers[:-1]}
+    if len(hidden) > 1:
+        raise ValueError(
+            f"the hidden layers use different activations ({', '.join(sorted(hidden))}); an MLP "
+            "uses one activation for every hidden layer"
+        )
+    activation = hidden.pop() if hidden else "tanh"
+    mlp = MLP(
+        layers[0][0].in_features,
+        [linear.out_features for linear, _ in layers],
+        activation=activation,
+        output_activation=layers[-1][1],
+    )
+    for layer, (linear, _) in zip(mlp.layers, layers):
+        weights = linear.weight.detach().to(torch.float64).tolist()
+        biases = (
+            linear.bias.detach().to(torch.float64).tolist()
+            if linear.bias is not None
+            else [0.0] * linear.out_features
+        )
+        for neuron, row, bias in zip(layer.neurons, weights, biases):
+            for w, number in zip(neuron.w, row):
+                w.data = number
+            neuron.b.data = bias
+    return mlp

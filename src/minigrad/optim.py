@@ -1,0 +1,264 @@
+"""Optimizers: SGD, Adam and AdamW, with exactly ``torch.optim``'s update rules.
+
+An optimizer holds a list of parameters (Values) and, for each, whatever state its rule keeps (a
+momentum buffer, Adam's two running averages). ``step()`` reads every ``p.grad`` and changes
+``p.data``; ``zero_grad()`` sets every ``p.grad`` back to 0.0. A training step is
+
+    loss = ...; opt.zero_grad(); loss.backward(); opt.step()
+
+The updates are plain float arithmetic on ``.data``, done under ``no_grad()``: they build no graph.
+Each rule is written in the same order of operations as PyTorch's single-tensor implementation,
+so a model trained by both stays equal to rounding. One difference: PyTorch skips a parameter
+whose ``.grad`` is ``None``; here every gradient is a number, so a parameter the loss did not use
+still gets its weight decay and momentum (with gradient 0).
+
+>>> from minigrad import Value
+>>> from minigrad.optim import SGD
+>>> w = Value(3.0)
+>>> opt = SGD([w], lr=0.1)
+>>> loss = w * w
+>>> opt.zero_grad(); loss.backward(); opt.step()
+>>> w.data  # 3 - 0.1 · 2·3
+2.4
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable
+
+from minigrad import floats
+from minigrad.engine import Value, no_grad
+
+
+class Optimizer:
+    """The parameters to update, with ``zero_grad()``; subclasses define ``_update``."""
+
+    def __init__(self, params: Iterable[Value]) -> None:
+        self.params: list[Value] = _parameter_list(params)
+
+    def zero_grad(self) -> None:
+        """Set every parameter's grad to 0.0 (leaves accumulate gradients across backward calls)."""
+        for p in self.params:
+            p.grad = 0.0
+
+    def step(self) -> None:
+        """Update every parameter from its ``.grad``, building no graph."""
+        gradients = [_gradient(p, i) for i, p in enumerate(self.params)]  # check all first
+        with no_grad():
+            for i, (p, g) in enumerate(zip(self.params, gradients)):
+                p.data = self._update(i, p.data, g)
+
+    def _update(self, i: int, param: float, grad: float) -> float:
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, optionally with momentum (heavy-ball or Nesterov), as torch.
+
+    For each parameter p with gradient g, at step t:
+
+        g ← g + weight_decay·p
+        b ← g  at the first step,  else  b ← momentum·b + (1 - dampening)·g
+        g ← g + momentum·b  (nesterov)  or  g ← b
+        p ← p - lr·g
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Value],
+        lr: float,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        self.lr = _at_least_zero("learning rate", "lr", lr)
+        self.momentum = _at_least_zero("momentum value", "momentum", momentum)
+        self.dampening = _number("dampening", dampening)
+        self.weight_decay = _at_least_zero("weight_decay value", "weight_decay", weight_decay)
+        if nesterov and (self.momentum <= 0.0 or self.dampening != 0.0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        self.nesterov = bool(nesterov)
+        self.maximize = bool(maximize)
+        super().__init__(params)
+        self.momentum_buffers: list[float | None] = [None] * len(self.params)
+
+    def _update(self, i: int, param: float, grad: float) -> float:
+        if self.maximize:
+            grad = -grad
+        if self.weight_decay != 0.0:
+            grad = grad + self.weight_decay * param
+        if self.momentum != 0.0:
+            buf = self.momentum_buffers[i]
+            if buf is None:  # the first step starts the buffer at the gradient itself
+                buf = grad
+            else:
+                buf = buf * self.momentum + (1.0 - self.dampening) * grad
+            self.momentum_buffers[i] = buf
+            grad = grad + self.momentum * buf if self.nesterov else buf
+        return param + -self.lr * grad
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba), as torch.optim.Adam; with ``decoupled_weight_decay`` it is AdamW.
+
+    For each parameter p with gradient g, at step t = 1, 2, ...:
+
+        g ← g + weight_decay·p           (Adam)   or   p ← p·(1 - lr·weight_decay)   (AdamW)
+        m ← m + (1 - β₁)·(g - m)                   the running mean of g
+        v ← β₂·v + (1 - β₂)·g²                     the running mean of g²
+        v̂ ← max(v̂, v) if amsgrad, else v
+        p ← p - (lr / (1 - β₁ᵗ)) · m / (√v̂ / √(1 - β₂ᵗ) + eps)
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Value],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+        decoupled_weight_decay: bool = False,
+    ) -> None:
+        self.lr = _at_least_zero("learning rate", "lr", lr)
+        self.eps = _at_least_zero("epsilon value", "eps", eps)
+        if (
+            isinstance(betas, (str, bytes))
+            or not isinstance(betas, (tuple, list))
+            or len(betas) != 2
+        ):
+            raise TypeError(f"betas is a pair of numbers such as (0.9, 0.999), not {betas!r:.60}")
+        for index, beta in enumerate(betas):
+            if not 0.0 <= _number(f"betas[{index}]", beta) < 1.0:
+                raise ValueError(
+                    f"Invalid beta parameter at index {index}: {beta} (each beta is in [0, 1))"
+                )
+        self.betas = (float(betas[0]), float(betas[1]))
+        self.weight_decay = _at_least_zero("weight_decay value", "weight_decay", weight_decay)
+        self.amsgrad = bool(amsgrad)
+        self.maximize = bool(maximize)
+        self.decoupled_weight_decay = bool(decoupled_weight_decay)
+        super().__init__(params)
+        n = len(self.params)
+        self.steps = [0] * n
+        self.exp_avgs = [0.0] * n  # m
+        self.exp_avg_sqs = [0.0] * n  # v
+        self.max_exp_avg_sqs = [0.0] * n  # v̂ (amsgrad)
+
+    def _update(self, i: int, param: float, grad: float) -> float:
+        beta1, beta2 = self.betas
+        lr, weight_decay = self.lr, self.weight_decay
+        if self.maximize:
+            grad = -grad
+        self.steps[i] += 1
+        step = float(self.steps[i])
+        if weight_decay != 0.0:
+            if self.decoupled_weight_decay:
+                param = param * (1.0 - lr * weight_decay)
+            else:
+                grad = grad + weight_decay * param
+        self.exp_avgs[i] = exp_avg = _lerp(self.exp_avgs[i], grad, 1.0 - beta1)
+        self.exp_avg_sqs[i] = exp_avg_sq = self.exp_avg_sqs[i] * beta2 + (1.0 - beta2) * grad * grad
+        if self.amsgrad:
+            exp_avg_sq = max(self.max_exp_avg_sqs[i], exp_avg_sq)
+            self.max_exp_avg_sqs[i] = exp_avg_sq
+        bias_correction1 = 1.0 - floats.power(beta1, step)
+        bias_correction2 = 1.0 - floats.power(beta2, step)
+        step_size = floats.divide(lr, bias_correction1)
+        bias_correction2_sqrt = floats.power(bias_correction2, 0.5)
+        denom = floats.divide(floats.sqrt(exp_avg_sq), bias_correction2_sqrt) + self.eps
+        return param + floats.divide(-step_size * exp_avg, denom)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter), as torch.optim.AdamW.
+
+    The decay shrinks the parameter directly, p ← p·(1 - lr·weight_decay), instead of being added
+    to the gradient, so Adam's scaling does not weaken it. PyTorch's default weight_decay is 0.01.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Value],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        super().__init__(
+            params,
+            lr,
+            betas,
+            eps,
+            weight_decay,
+            amsgrad,
+            maximize=maximize,
+            decoupled_weight_decay=True,
+        )
+
+
+def _lerp(start: float, end: float, weight: float) -> float:
+    """start + weight·(end - start), computed as PyTorch's lerp does on the CPU."""
+    if abs(weight) < 0.5:
+        return start + weight * (end - start)
+    return end - (end - start) * (1.0 - weight)
+
+
+def _parameter_list(params: Iterable[Value]) -> list[Value]:
+    if hasattr(params, "parameters") and not isinstance(params, (list, tuple)):
+        raise TypeError(
+            f"an optimizer takes a list of parameters: pass model.parameters(), not the "
+            f"{type(params).__name__} itself"
+        )
+    try:
+        params = list(params)
+    except TypeError:
+        raise TypeError(
+            f"an optimizer takes an iterable of Values (e.g. model.parameters()), "
+            f"not {type(params).__name__}"
+        ) from None
+    if not params:
+        raise ValueError("optimizer got an empty parameter list")
+    seen = set()
+    for i, p in enumerate(params):
+        if not isinstance(p, Value):
+            raise TypeError(f"optimizer parameters are Values, but parameter {i} is {p!r:.60}")
+        if p in seen:
+            raise ValueError(f"parameter {i} ({p!r}) appears more than once in the list")
+        seen.add(p)
+    return params
+
+
+def _gradient(p: Value, i: int) -> float:
+    g = p.grad
+    if type(g) is float:
+        return g
+    if isinstance(g, numbers.Real) and not isinstance(g, bool):
+        return float(g)
+    raise TypeError(
+        f"parameter {i} ({p!r}) has grad {g!r:.60}: an optimizer steps with number gradients, "
+        "as backward() leaves them"
+    )
+
+
+def _number(name: str, x: object) -> float:
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{name} must be a number, not {type(x).__name__}: {x!r:.60}")
+    return float(x)
+
+
+def _at_least_zero(description: str, name: str, x: object) -> float:
+    """PyTorch's check and message: 'Invalid learning rate: -0.1'."""
+    value = _number(name, x)
+    if not value >= 0.0:
+        raise ValueError(f"Invalid {description}: {x} ({name} must be >= 0)")
+    return value

@@ -1,0 +1,357 @@
+"""Neuron, Layer, MLP: the seed's training loop, shapes, errors, state dicts, fused = unfused."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import minigrad
+from minigrad import MLP, Value, grad, gradcheck, no_grad, topological_order
+from minigrad.engine import OPERATIONS
+from minigrad.nn import Layer, Module, Neuron, manual_seed
+
+ACTIVATIONS = ["tanh", "relu", "sigmoid", "linear"]
+finite = st.floats(-3.0, 3.0, allow_nan=False)
+
+
+def test_seed_readme_training_loop_reduces_the_loss():
+    manual_seed(0)
+    losses = []
+    # --- the seed README's example, verbatim ---
+    n = MLP(3, [4, 4, 1])
+    xs = [
+        [2.0, 3.0, -1.0],
+        [3.0, -1.0, 0.5],
+        [0.5, 1.0, 1.0],
+        [1.0, 1.0, -1.0],
+    ]
+    ys = [1.0, -1.0, -1.0, 1.0]  # desired targets
+    for k in range(20):
+        ypred = [n(x) for x in xs]
+        loss = sum((yout - ygt) ** 2 for ygt, yout in zip(ys, ypred))
+        for p in n.parameters():
+            p.grad = 0.0
+        loss.backward()
+        for p in n.parameters():
+            p.data += -0.1 * p.grad
+        print(f"Step {k} | Loss: {loss.data:.4f}")
+        # --- end of the example ---
+        losses.append(loss.data)
+    assert losses[-1] < 0.5 * losses[0]
+    assert all(math.isfinite(x) for x in losses)
+
+
+def test_mlp_is_importable_from_the_package_root():
+    assert minigrad.MLP is MLP and minigrad.manual_seed is manual_seed
+    assert minigrad.Neuron is Neuron and minigrad.Layer is Layer and minigrad.Module is Module
+
+
+@pytest.mark.parametrize(
+    "nin, nouts, count",
+    [(3, [4, 4, 1], 4 * 4 + 4 * 5 + 1 * 5), (2, [16, 16, 1], 16 * 3 + 16 * 17 + 17), (1, [1], 2)],
+)
+def test_mlp_shapes_and_parameter_counts(nin, nouts, count):
+    mlp = MLP(nin, nouts)
+    assert len(mlp.parameters()) == count
+    assert [len(layer.neurons) for layer in mlp.layers] == nouts
+    assert [len(layer.neurons[0].w) for layer in mlp.layers] == [nin, *nouts[:-1]]
+    assert mlp.nin == nin and mlp.nouts == nouts
+    assert all(isinstance(p, Value) for p in mlp.parameters())
+
+
+def test_parameters_go_layer_by_layer_neuron_by_neuron_weights_then_bias():
+    mlp = MLP(2, [3, 1])
+    expected = [p for layer in mlp.layers for n in layer.neurons for p in [*n.w, n.b]]
+    assert mlp.parameters() == expected  # identity: the very same Values
+    assert [p for _, p in mlp.named_parameters()] == expected
+
+
+def test_named_parameters_say_where_each_parameter_sits():
+    names = [name for name, _ in MLP(2, [2, 1]).named_parameters()]
+    assert names[:3] == ["layers.0.neurons.0.w.0", "layers.0.neurons.0.w.1", "layers.0.neurons.0.b"]
+    assert names[-1] == "layers.1.neurons.0.b"
+    assert len(set(names)) == len(names)
+    assert [name for name, _ in Neuron(2).named_parameters()] == ["w.0", "w.1", "b"]
+    assert [name for name, _ in Layer(1, 2).named_parameters()][-1] == "neurons.1.b"
+
+
+def test_calling_returns_a_value_for_one_output_and_a_list_otherwise():
+    assert isinstance(MLP(3, [4, 1])([1.0, 2.0, 3.0]), Value)
+    outputs = MLP(3, [4, 2])([1.0, 2.0, 3.0])
+    assert isinstance(outputs, list) and len(outputs) == 2
+    assert isinstance(Layer(3, 1)([1, 2, 3]), Value)
+    assert len(Layer(3, 5)([1, 2, 3])) == 5
+    assert isinstance(Neuron(2)([1, 2]), Value)
+
+
+def test_a_hidden_layer_of_one_neuron_feeds_the_next_layer():
+    out = MLP(2, [1, 3])([0.5, -0.5])
+    assert len(out) == 3
+
+
+def test_inputs_may_be_numbers_or_values_with_the_same_result():
+    mlp = MLP(3, [4, 2])
+    as_numbers = mlp([1, 2.5, -1.0])
+    as_values = mlp([Value(1.0), Value(2.5), Value(-1.0)])
+    assert [v.data for v in as_numbers] == [v.data for v in as_values]
+
+
+def test_input_values_receive_gradients():
+    manual_seed(3)
+    fused, unfused = MLP(2, [3, 1]), None
+    manual_seed(3)
+    unfused = MLP(2, [3, 1], fused=False)
+    xs = [Value(0.3), Value(-0.7)]
+    xu = [Value(0.3), Value(-0.7)]
+    fused(xs).backward()
+    unfused(xu).backward()
+    assert [x.grad for x in xs] == pytest.approx([x.grad for x in xu], abs=1e-12)
+    assert any(x.grad != 0.0 for x in xs)
+
+
+@pytest.mark.parametrize("module", [Neuron(3), Layer(3, 2), MLP(3, [2, 1])])
+@pytest.mark.parametrize("bad", [[1.0, 2.0], [1.0, 2.0, 3.0, 4.0], []])
+def test_wrong_number_of_inputs_is_an_error_naming_the_counts(module, bad):
+    with pytest.raises(ValueError, match=f"takes 3 inputs, but got {len(bad)}"):
+        module(bad)
+
+
+@pytest.mark.parametrize("bad", [[1.0, "a", 2.0], [1.0, None, 2.0]])
+def test_inputs_that_are_not_numbers_are_a_type_error(bad):
+    with pytest.raises(TypeError, match="inputs are numbers or Values"):
+        MLP(3, [1])(bad)
+
+
+@pytest.mark.parametrize("bad", ["abc", 3.0, {"a": 1}])
+def test_an_input_that_is_not_a_list_is_a_type_error(bad):
+    with pytest.raises(TypeError, match="takes a list of 3"):
+        MLP(3, [1])(bad)
+
+
+def test_a_one_input_network_accepts_a_single_number():
+    mlp = MLP(1, [2, 1])
+    assert mlp(0.5).data == mlp([0.5]).data
+
+
+@pytest.mark.parametrize("make", [lambda: Neuron(2, "gelu"), lambda: Layer(2, 2, "Tanh")])
+def test_unknown_activation_is_an_error_listing_the_choices(make):
+    with pytest.raises(ValueError, match="unknown activation .*'tanh', 'relu', 'sigmoid'"):
+        make()
+
+
+def test_unknown_activation_in_mlp_is_an_error():
+    with pytest.raises(ValueError, match="unknown activation 'softmax'"):
+        MLP(2, [2, 1], output_activation="softmax")
+    with pytest.raises(ValueError, match="unknown activation None"):
+        MLP(2, [2, 1], activation=None)
+
+
+@pytest.mark.parametrize(
+    "nouts, error, message",
+    [
+        ([], ValueError, "nouts is empty"),
+        ([4, 0, 1], ValueError, r"nouts\[1\] .* must be at least 1, not 0"),
+        ([4, -2], ValueError, "must be at least 1, not -2"),
+        ([4, 2.0], TypeError, "whole number, not float"),
+        ([True], TypeError, "whole number, not bool"),
+        (4, TypeError, "nouts is a list of layer sizes"),
+        ("41", TypeError, "nouts is a list of layer sizes"),
+    ],
+)
+def test_bad_layer_sizes_are_clear_errors(nouts, error, message):
+    with pytest.raises(error, match=message):
+        MLP(3, nouts)
+
+
+@pytest.mark.parametrize("nin, error", [(0, ValueError), (-1, ValueError), (2.5, TypeError)])
+def test_bad_input_sizes_are_clear_errors(nin, error):
+    with pytest.raises(error, match="nin"):
+        MLP(nin, [2])
+    with pytest.raises(error, match="nin"):
+        Neuron(nin)
+
+
+def test_manual_seed_makes_initialisation_reproducible_without_touching_global_random():
+    random.seed(123)
+    expected_global = random.random()
+    random.seed(123)
+    manual_seed(7)
+    first = MLP(3, [4, 1]).state_dict()
+    manual_seed(7)
+    second = MLP(3, [4, 1]).state_dict()
+    assert first == second
+    assert random.random() == expected_global  # the global generator was not used
+    manual_seed(8)
+    assert MLP(3, [4, 1]).state_dict() != first
+
+
+def test_manual_seed_takes_an_int():
+    with pytest.raises(TypeError, match="manual_seed takes an int"):
+        manual_seed("7")
+
+
+def test_zero_grad_resets_every_parameter():
+    mlp = MLP(2, [3, 1])
+    mlp([1.0, 2.0]).backward()
+    assert any(p.grad != 0.0 for p in mlp.parameters())
+    mlp.zero_grad()
+    assert all(p.grad == 0.0 for p in mlp.parameters())
+
+
+def test_initial_parameters_lie_in_minus_one_to_one():
+    assert all(-1.0 <= p.data <= 1.0 for p in MLP(4, [8, 8, 1]).parameters())
+
+
+# --------------------------------------------------------------------------------------------
+# The fused neuron: one node, exact gradients, the same numbers as the unfused graph
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_a_fused_neuron_is_one_node_whose_inputs_are_x_then_w_then_b(activation):
+    neuron = Neuron(3, activation)
+    xs = [Value(1.0), Value(2.0), Value(3.0)]
+    out = neuron(xs)
+    assert out._prev == (*xs, *neuron.w, neuron.b)
+    assert out._op == ("w·x+b" if activation == "linear" else f"{activation}(w·x+b)")
+    inner = [node for node in topological_order(out) if node._prev]
+    assert inner == [out]
+    unfused = Neuron(3, activation, fused=False)
+    assert len([node for node in topological_order(unfused(xs)) if node._prev]) > 3
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_the_neuron_operation_recomputes_its_node_from_the_inputs_data(activation):
+    out = Neuron(4, activation)([0.5, -1.0, 2.0, 0.25])
+    forward = OPERATIONS[out._op].forward
+    assert forward(*[x.data for x in out._prev]) == out.data
+
+
+def test_the_neuron_operation_rejects_an_even_number_of_inputs():
+    with pytest.raises(ValueError, match="odd number of inputs"):
+        OPERATIONS["tanh(w·x+b)"].forward(1.0, 2.0)
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10**6), x=st.lists(finite, min_size=3, max_size=3))
+def test_fused_and_unfused_networks_give_the_same_values_and_gradients(activation, seed, x):
+    manual_seed(seed)
+    fused = MLP(3, [4, 3, 2], activation=activation, output_activation=activation)
+    manual_seed(seed)
+    unfused = MLP(3, [4, 3, 2], activation=activation, output_activation=activation, fused=False)
+    xf, xu = [Value(v) for v in x], [Value(v) for v in x]
+    outs_f, outs_u = fused(xf), unfused(xu)
+    (outs_f[0] * outs_f[1] + outs_f[1]).backward()
+    (outs_u[0] * outs_u[1] + outs_u[1]).backward()
+    assert [o.data for o in outs_f] == pytest.approx([o.data for o in outs_u], rel=1e-12, abs=1e-12)
+    grads_f = [p.grad for p in fused.parameters()] + [v.grad for v in xf]
+    grads_u = [p.grad for p in unfused.parameters()] + [v.grad for v in xu]
+    assert grads_f == pytest.approx(grads_u, rel=1e-12, abs=1e-12)
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_fused_neuron_passes_gradcheck_in_inputs_weights_and_bias(activation):
+    neuron = Neuron(3, activation)
+
+    def f(x0, x1, x2, w0, w1, w2, b):
+        neuron.w, neuron.b = [w0, w1, w2], b
+        return neuron([x0, x1, x2])
+
+    # relu's kink at 0 is avoided by the point chosen: z is well away from 0
+    assert gradcheck(f, [0.5, -1.5, 2.0, 0.3, -0.2, 0.8, 0.1])
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_fused_neuron_has_the_unfused_second_derivatives(activation):
+    """create_graph=True differentiates the fused backward rule itself."""
+
+    def second_derivatives(fused):
+        manual_seed(11)
+        output = "linear" if activation == "relu" else activation  # keep the output alive
+        mlp = MLP(2, [3, 1], activation=activation, output_activation=output, fused=fused)
+        x = [Value(0.4), Value(-0.9)]
+        (dx0,) = grad(mlp(x), [x[0]], create_graph=True)
+        return [float(g) for g in grad(dx0, x + mlp.parameters())]
+
+    fused, unfused = second_derivatives(True), second_derivatives(False)
+    assert fused == pytest.approx(unfused, rel=1e-12, abs=1e-12)
+    if activation != "linear":
+        assert any(g != 0.0 for g in fused)
+
+
+def test_forward_under_no_grad_builds_no_graph():
+    mlp = MLP(2, [3, 1])
+    with no_grad():
+        out = mlp([1.0, 2.0])
+    assert out._prev == () and out._op == ""
+    assert out.data == mlp([1.0, 2.0]).data
+
+
+def test_repr_describes_the_module():
+    assert repr(MLP(3, [4, 1])) == ("MLP(3, [4, 1], activation='tanh', output_activation='tanh')")
+    assert repr(Layer(2, 5, "relu", fused=False)) == "Layer(2, 5, activation='relu', fused=False)"
+    assert repr(Neuron(2, "sigmoid")) == "Neuron(2, activation='sigmoid')"
+
+
+# --------------------------------------------------------------------------------------------
+# state_dict / load_state_dict
+# --------------------------------------------------------------------------------------------
+
+
+def test_state_dict_round_trips_into_another_model():
+    source, target = MLP(3, [4, 1]), MLP(3, [4, 1])
+    target.load_state_dict(source.state_dict())
+    assert target.state_dict() == source.state_dict()
+    assert target([1.0, 2.0, 3.0]).data == source([1.0, 2.0, 3.0]).data
+
+
+def test_state_dict_is_names_to_floats_in_parameter_order():
+    mlp = MLP(2, [2, 1])
+    sd = mlp.state_dict()
+    assert list(sd) == [name for name, _ in mlp.named_parameters()]
+    assert list(sd.values()) == [p.data for p in mlp.parameters()]
+
+
+@pytest.mark.parametrize(
+    "corrupt, error, message",
+    [
+        (lambda sd: sd.pop("layers.1.neurons.0.b"), KeyError, "missing 1: 'layers.1.neurons.0.b'"),
+        (lambda sd: sd.update({"layers.2.neurons.0.b": 1.0}), KeyError, "unexpected 1"),
+        (lambda sd: sd.update({"layers.1.neurons.0.b": "0.5"}), TypeError, "must be a number"),
+        (lambda sd: sd.update({"layers.1.neurons.0.b": True}), TypeError, "must be a number"),
+        (lambda sd: sd.update({"layers.1.neurons.0.b": None}), TypeError, "must be a number"),
+    ],
+)
+def test_a_failed_load_names_the_problem_and_leaves_the_model_unchanged(corrupt, error, message):
+    model = MLP(2, [2, 1])
+    before = model.state_dict()
+    sd = {name: 0.5 for name in before}
+    corrupt(sd)
+    with pytest.raises(error, match=message):
+        model.load_state_dict(sd)
+    assert model.state_dict() == before
+
+
+def test_loading_a_state_dict_of_another_size_is_an_error_giving_both_sizes():
+    model = MLP(3, [4, 1])
+    before = model.state_dict()
+    with pytest.raises(KeyError, match="the model has 21 parameters, the state dict 41"):
+        model.load_state_dict(MLP(3, [4, 4, 1]).state_dict())
+    assert model.state_dict() == before
+
+
+def test_a_name_mismatch_is_both_a_key_error_and_a_value_error_with_a_plain_message():
+    with pytest.raises(KeyError) as caught:
+        MLP(1, [1]).load_state_dict({"w": 1.0})
+    assert isinstance(caught.value, ValueError)
+    assert str(caught.value).startswith("state dict does not fit MLP(1, [1]")
+
+
+def test_load_state_dict_rejects_a_non_mapping():
+    with pytest.raises(TypeError, match="dict of name -> number"):
+        MLP(2, [1]).load_state_dict([1.0, 2.0, 3.0])
