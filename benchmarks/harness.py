@@ -2,8 +2,8 @@
 
 Times are wall-clock (``time.perf_counter``) medians over repeated runs, with the garbage
 collector left on, as a user has it: switching it off would hide the largest cost of an engine
-whose graphs are full of reference cycles (micrograd's). Each engine starts from a collected heap,
-so it does not pay for the garbage another engine left behind, and the objects of the imported
+whose graphs are full of reference cycles (micrograd's). Every timed call starts from a collected
+heap, so no engine pays for the garbage another left behind, and the objects of the imported
 libraries are frozen out of the collector's walks (``gc.freeze``), as if each engine ran alone.
 """
 
@@ -60,17 +60,23 @@ def freeze_imported_objects() -> None:
     gc.freeze()
 
 
-def time_runs(run: Callable[[], object], repeats: int) -> Timing:
-    """Call ``run`` ``repeats`` times, timing each call; the heap is collected once, before."""
+def time_interleaved(runs: dict[str, Callable[[], object]], repeats: int) -> dict[str, Timing]:
+    """Time each run ``repeats`` times, in rounds of one call of every run.
+
+    Rounds spread a busy machine's slow moments over all engines instead of one. The heap is
+    collected before each call, so no engine frees another's garbage; micrograd is then spared
+    freeing its previous step's cycles, which makes its times, and our ratios, conservative.
+    """
     if repeats < 1:
         raise ValueError(f"repeats must be at least 1, not {repeats}")
-    gc.collect()
-    times = []
+    times: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return Timing(times)
+        for name, run in runs.items():
+            gc.collect()
+            start = time.perf_counter()
+            run()
+            times[name].append(time.perf_counter() - start)
+    return {name: Timing(t) for name, t in times.items()}
 
 
 def assert_close(

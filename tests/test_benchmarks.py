@@ -8,7 +8,7 @@ import pytest
 from benchmarks import __main__ as bench
 from benchmarks import w1_training_step, w2_chain, w3_memory, w4_seed_example
 from benchmarks.data import initial_weights, make_moons
-from benchmarks.harness import DisagreementError, assert_close, time_runs
+from benchmarks.harness import DisagreementError, assert_close, time_interleaved
 
 ENGINES = ["floor", "minigrad", "micrograd", "torch 0-d", "torch batched"]
 
@@ -121,12 +121,15 @@ def test_close_numbers_agree_and_far_ones_do_not():
         assert_close("x", "engine", [1.1], [1.0], 1e-9)
 
 
-def test_time_runs_calls_the_workload_once_per_repeat():
+def test_timing_runs_every_engine_once_per_round():
     calls = []
-    timing = time_runs(lambda: calls.append(1), repeats=3)
-    assert len(calls) == 3 and len(timing.times) == 3
+    timings = time_interleaved(
+        {"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}, repeats=3
+    )
+    assert calls == ["a", "b"] * 3
+    assert len(timings["a"].times) == len(timings["b"].times) == 3
     with pytest.raises(ValueError, match="repeats must be at least 1"):
-        time_runs(lambda: None, repeats=0)
+        time_interleaved({"a": lambda: None}, repeats=0)
 
 
 def test_moons_are_two_balanced_labelled_halves():
