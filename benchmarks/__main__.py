@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import w1_training_step, w2_chain, w3_memory, w4_seed_example
-from benchmarks.harness import freeze_imported_objects, machine_info, write_json_atomically
+from benchmarks.harness import machine_info, prepare_process, write_json_atomically
 
 FULL: dict[str, Any] = {
     "w1_points": 100,
@@ -49,7 +49,7 @@ W2_MAX_PER_STEP_SPREAD = 1.5  # slowest per-step time ÷ fastest, across chain l
 
 def run_all(config: dict[str, Any]) -> dict[str, Any]:
     """Every workload at the sizes in ``config``; raises DisagreementError if engines disagree."""
-    freeze_imported_objects()
+    prepare_process()
     try:
         workloads = {
             "W1": w1_training_step.run(config["w1_points"], config["w1_repeats"]),

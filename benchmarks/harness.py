@@ -47,15 +47,21 @@ class Timing:
         return {"median_s": self.median, "times_s": self.times}
 
 
-def freeze_imported_objects() -> None:
-    """Import every engine, then move all objects alive now out of the collector's sight.
+def prepare_process() -> None:
+    """Import every engine, give PyTorch one thread, and freeze the objects alive now.
 
-    A process that imported PyTorch holds hundreds of thousands of objects, and every full
-    collection walks them all: without this, micrograd (whose garbage only the collector frees)
-    would pay here for PyTorch's objects, which it does not pay in its users' processes.
+    One thread: every other engine runs on one core, and on a busy machine PyTorch's idle worker
+    threads fall asleep between calls and take milliseconds to wake (a 1 ms step took 60 ms).
+    Freezing (``gc.freeze``) moves the imported libraries' objects out of the collector's walks:
+    a process that imported PyTorch holds hundreds of thousands of objects, and micrograd (whose
+    garbage only the collector frees) would otherwise pay for walking them, which it does not in
+    its users' processes.
     """
-    for name in ("minigrad", "micrograd", "torch"):
+    for name in ("minigrad", "micrograd"):
         optional_module(name)
+    torch = optional_module("torch")
+    if torch is not None:
+        torch.set_num_threads(1)
     gc.collect()
     gc.freeze()
 
