@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test lint clean
+.PHONY: demo test bench lint clean
 
 demo: $(VENV)/.installed-demo
 	./scripts/ensure-system-packages dot=graphviz
@@ -15,11 +15,16 @@ demo: $(VENV)/.installed-demo
 
 test: $(VENV)/.installed-test
 	./scripts/ensure-system-packages dot=graphviz chromium=chromium
-	$(BIN)/ruff check src tests examples
+	$(BIN)/ruff check src tests examples benchmarks
 	$(BIN)/python -m pytest
 
+# MiniGrad beside micrograd, PyTorch and plain floats, in one process: prints the tables and
+# writes benchmarks/results/latest.json.
+bench: $(VENV)/.installed-bench
+	$(BIN)/python -m benchmarks
+
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check src tests examples
+	$(BIN)/ruff check src tests examples benchmarks
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +35,10 @@ $(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[bench]'
 	touch $@
 
 clean:

@@ -403,23 +403,26 @@ def _compared(other: object) -> float:
 def topological_order(root: Value) -> list[Value]:
     """Every Value that ``root`` depends on, root last, each after all of its inputs.
 
-    An iterative depth-first search (no recursion, so any depth works): a node stays on the
-    stack while its inputs are placed, and is placed when it comes back to the top.
+    An iterative depth-first search (no recursion, so any depth works). The stack holds the
+    nodes whose inputs are being placed, each with an iterator over those inputs: the top node's
+    next unvisited input is pushed in turn, and once it has none left the node itself is placed.
+    A leaf has no inputs, so it is placed as soon as it is seen.
     """
     order: list[Value] = []
-    placed: set[Value] = set()
-    expanded: set[Value] = set()
-    stack = [root]
+    visited = {root}
+    stack = [(root, iter(root._prev))]
     while stack:
-        node = stack[-1]
-        if node not in expanded:
-            expanded.add(node)
-            stack.extend([x for x in node._prev if x not in expanded])
-        else:
+        node, inputs = stack[-1]
+        for x in inputs:
+            if x not in visited:
+                visited.add(x)
+                if x._prev:
+                    stack.append((x, iter(x._prev)))
+                    break  # place x's inputs first; node's iterator resumes after x
+                order.append(x)
+        else:  # all of node's inputs are placed
             stack.pop()
-            if node not in placed:
-                placed.add(node)
-                order.append(node)
+            order.append(node)
     return order
 
 

@@ -1,0 +1,217 @@
+"""Run every workload in this one process, print the tables and write the results as JSON.
+
+python -m benchmarks                 # the full run (about two minutes)
+python -m benchmarks --quick         # tiny sizes: checks that everything runs and agrees
+python -m benchmarks --output PATH   # somewhere other than benchmarks/results/latest.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import sys
+from pathlib import Path
+from typing import Any
+
+from benchmarks import w1_training_step, w2_chain, w3_memory, w4_seed_example
+from benchmarks.harness import machine_info, prepare_process, write_json_atomically
+
+FULL: dict[str, Any] = {
+    "w1_points": 100,
+    "w1_repeats": 7,
+    "w2_lengths": [10**3, 10**5, 10**6],
+    "w2_repeats": 3,
+    "w2_scalar_engine_limit": 10**5,
+    "w3_pairs": 25_000,
+    "w3_resident_memory": True,
+    "w4_steps": 100,
+    "w4_repeats": 5,
+}
+QUICK: dict[str, Any] = {
+    "w1_points": 5,
+    "w1_repeats": 1,
+    "w2_lengths": [10, 20],
+    "w2_repeats": 1,
+    "w2_scalar_engine_limit": 10,
+    "w3_pairs": 50,
+    "w3_resident_memory": False,  # a fresh process per engine: seconds just to import torch
+    "w4_steps": 3,
+    "w4_repeats": 1,
+}
+DEFAULT_OUTPUT = Path(__file__).parent / "results" / "latest.json"
+
+# The targets of issue 6, checked (never asserted) on every run.
+W1_SPEEDUP_OVER_MICROGRAD = 50.0
+W1_MAX_TIMES_FLOOR = 3.0
+MAX_BYTES_PER_NODE = 150.0
+W2_MAX_PER_STEP_SPREAD = 1.5  # slowest per-step time ÷ fastest, across chain lengths
+
+
+def run_all(config: dict[str, Any]) -> dict[str, Any]:
+    """Every workload at the sizes in ``config``; raises DisagreementError if engines disagree."""
+    prepare_process()
+    try:
+        workloads = {
+            "W1": w1_training_step.run(config["w1_points"], config["w1_repeats"]),
+            "W2": w2_chain.run(
+                config["w2_lengths"], config["w2_repeats"], config["w2_scalar_engine_limit"]
+            ),
+            "W3": w3_memory.run(config["w3_pairs"], config["w3_resident_memory"]),
+            "W4": w4_seed_example.run(config["w4_steps"], config["w4_repeats"]),
+        }
+    finally:
+        gc.unfreeze()
+    return {
+        "machine": machine_info(),
+        "config": config,
+        "workloads": workloads,
+        "targets": check_targets(workloads),
+    }
+
+
+def check_targets(workloads: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each target of issue 6: the measured number, the bound, and whether it was met."""
+    targets: dict[str, dict[str, Any]] = {}
+    w1 = workloads["W1"]["engines"]
+    for name in ("minigrad", "minigrad (Value inputs)"):
+        mine = w1[name]["median_s"]
+        if "median_s" in w1["micrograd"]:
+            speedup = w1["micrograd"]["median_s"] / mine
+            targets[f"W1 {name}: × faster than micrograd"] = _target(
+                speedup, f">= {W1_SPEEDUP_OVER_MICROGRAD:g}", speedup >= W1_SPEEDUP_OVER_MICROGRAD
+            )
+        times_floor = mine / w1["floor"]["median_s"]
+        targets[f"W1 {name}: × the floor's time"] = _target(
+            times_floor, f"<= {W1_MAX_TIMES_FLOOR:g}", times_floor <= W1_MAX_TIMES_FLOOR
+        )
+    bytes_per_node = workloads["W3"]["engines"]["minigrad"]["bytes_per_node"]
+    targets["W3 minigrad: bytes per node"] = _target(
+        bytes_per_node, f"<= {MAX_BYTES_PER_NODE:g}", bytes_per_node <= MAX_BYTES_PER_NODE
+    )
+    per_step = [r["per_step_s"] for r in workloads["W2"]["engines"]["minigrad"].values()]
+    spread = max(per_step) / min(per_step)
+    targets["W2 minigrad: slowest ÷ fastest time per step"] = _target(
+        spread, f"<= {W2_MAX_PER_STEP_SPREAD:g} (linear)", spread <= W2_MAX_PER_STEP_SPREAD
+    )
+    return targets
+
+
+def _target(measured: float, bound: str, met: bool) -> dict[str, Any]:
+    return {"measured": measured, "bound": bound, "met": met}
+
+
+# ---------------------------------------------------------------------------------------------
+# Tables (Markdown, so they can be pasted into the README as they are)
+# ---------------------------------------------------------------------------------------------
+
+
+def format_report(results: dict[str, Any]) -> str:
+    m = results["machine"]
+    lines = [
+        f"Machine: {m['cpu']}, {m['cores']} cores, {m['implementation']} {m['python']}, "
+        f"{m['platform']}; torch {m['torch_version']}, micrograd {m['micrograd_version']}; "
+        f"MiniGrad {m['minigrad_commit']}; {m['date_utc']} UTC",
+        "",
+    ]
+    w = results["workloads"]
+    lines += _timing_table("W1", w["W1"])
+    lines += _chain_table(w["W2"])
+    lines += _memory_table(w["W3"])
+    lines += _timing_table("W4", w["W4"])
+    lines += ["Targets:", ""]
+    for name, target in results["targets"].items():
+        verdict = "met" if target["met"] else "MISSED"
+        lines.append(f"- {name}: {target['measured']:.3g} (target {target['bound']}): {verdict}")
+    return "\n".join(lines)
+
+
+def _timing_table(key: str, workload: dict[str, Any]) -> list[str]:
+    engines = workload["engines"]
+    micrograd = engines["micrograd"].get("median_s")
+    floor = engines["floor"]["median_s"]
+    repeats = len(engines["floor"]["times_s"])
+    lines = [
+        f"{key}: {workload['description']} (median of {repeats})",
+        "",
+        "| engine | median | × faster than micrograd | × the floor's time |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, result in engines.items():
+        if "skipped" in result:
+            lines.append(f"| {name} | skipped: {result['skipped']} | | |")
+            continue
+        median = result["median_s"]
+        speedup = f"{micrograd / median:.1f}" if micrograd else "n/a"
+        lines.append(f"| {name} | {_seconds(median)} | {speedup} | {median / floor:.2f} |")
+    return [*lines, ""]
+
+
+def _chain_table(workload: dict[str, Any]) -> list[str]:
+    lengths = workload["lengths"]
+    header = " | ".join(f"n = {n:,}: total, per step" for n in lengths)
+    lines = [
+        f"W2: {workload['description']} (median; default recursion limit "
+        f"{workload['default_recursion_limit']})",
+        "",
+        f"| engine | {header} |",
+        "|---|" + "---:|" * len(lengths),
+    ]
+    notes = []
+    for name, by_length in workload["engines"].items():
+        cells = []
+        for n in lengths:
+            result = by_length[str(n)]
+            if "skipped" in result:
+                cells.append("skipped")
+                notes.append(f"{name}, n = {n:,}: skipped, {result['skipped']}")
+                continue
+            cells.append(f"{_seconds(result['median_s'])}, {result['per_step_s'] * 1e6:.2f} µs")
+            if "note" in result:
+                notes.append(f"{name}, n = {n:,}: {result['note']}")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return [*lines, "", *(f"- {note}" for note in dict.fromkeys(notes)), ""]
+
+
+def _memory_table(workload: dict[str, Any]) -> list[str]:
+    lines = [
+        f"W3: {workload['description']}",
+        "",
+        "| engine | bytes/node | bytes/node after backward | peak | resident growth/node |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, result in workload["engines"].items():
+        if "skipped" in result:
+            lines.append(f"| {name} | skipped: {result['skipped']} | | | |")
+            continue
+        resident = result["resident_bytes_per_node"]
+        lines.append(
+            f"| {name} | {result['bytes_per_node']:.0f} | "
+            f"{result['bytes_per_node_after_backward']:.0f} | "
+            f"{result['peak_bytes'] / 1e6:.1f} MB | "
+            f"{'n/a' if resident is None else f'{resident:.0f}'} |"
+        )
+    return [*lines, "", f"- {workload['note']}", ""]
+
+
+def _seconds(seconds: float) -> str:
+    if seconds >= 1.0:
+        return f"{seconds:.2f} s"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.2f} ms"
+    return f"{seconds * 1e6:.1f} µs"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, one repeat")
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="the JSON file")
+    args = parser.parse_args(argv)
+    results = run_all(QUICK if args.quick else FULL)
+    print(format_report(results))
+    write_json_atomically(results, args.output)
+    print(f"\nResults written to {args.output.resolve()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,309 @@
+"""W1: one training step of micrograd's demo, in every engine.
+
+micrograd's demo notebook trains ``MLP(2, [16, 16, 1])`` (ReLU hidden layers, a linear output) on
+100 moons points with a max-margin loss plus L2 regularisation, and then takes an SGD step:
+
+    loss = mean(relu(1 - yᵢ·scoreᵢ)) + 1e-4 · Σ p²
+    p ← p - lr · ∂loss/∂p
+
+One step is the forward pass, zeroing the gradients, the backward pass and the update, written in
+each engine the way its users write it. Every engine starts from the same weights, and its first
+step must give the hand-written floor's loss and gradients before anything is timed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from benchmarks.data import Weights, flatten, initial_weights, load_canonical, make_moons
+from benchmarks.harness import assert_close, optional_module, skipped, time_interleaved
+
+SIZES = (2, [16, 16, 1])
+ALPHA = 1e-4  # the L2 coefficient
+LEARNING_RATE = 1.0  # the demo's rate at its first step, 1.0 - 0.9·k/100 with k = 0
+TOLERANCE = 1e-9
+
+
+class Trainer(Protocol):
+    def step(self) -> float:
+        """One training step; returns the loss before the update."""
+
+    def gradients(self) -> list[float]:
+        """The last step's gradients, in canonical order."""
+
+
+# ---------------------------------------------------------------------------------------------
+# The floor: plain floats and lists, forward and backward derived by hand.
+# ---------------------------------------------------------------------------------------------
+
+
+class FloatTrainer:
+    """The step written with plain Python floats: the floor for any pure-Python scalar engine."""
+
+    def __init__(self, weights: Weights, xs: list[list[float]], ys: list[float]) -> None:
+        self.layers = [[[list(w), b] for w, b in layer] for layer in weights]
+        self.xs, self.ys = xs, ys
+        self.grads: list[list[list[Any]]] = []
+
+    def step(self) -> float:
+        layers, n = self.layers, len(self.xs)
+        last = len(layers) - 1
+        grads = [[[[0.0] * len(w), 0.0] for w, _ in layer] for layer in layers]
+        data_loss = 0.0
+        for x, yi in zip(self.xs, self.ys):
+            # Forward, keeping each layer's inputs and pre-activations for the backward pass.
+            layer_inputs, pre_activations = [], []
+            a = x
+            for index, layer in enumerate(layers):
+                z = []
+                for w, b in layer:
+                    total = b
+                    for wj, aj in zip(w, a):
+                        total += wj * aj
+                    z.append(total)
+                layer_inputs.append(a)
+                pre_activations.append(z)
+                a = z if index == last else [v if v > 0.0 else 0.0 for v in z]
+            margin = 1.0 - yi * a[0]
+            if margin <= 0.0:
+                continue  # relu(margin) = 0 and so is its gradient
+            data_loss += margin
+            # Backward: ∂loss/∂score = -yᵢ/n, then each layer's chain rule.
+            upstream = [-yi * (1.0 / n)]
+            for index in range(last, -1, -1):
+                a, z = layer_inputs[index], pre_activations[index]
+                downstream = [0.0] * len(a)
+                for (w, _), (gw, _), g, zk, k in zip(
+                    layers[index], grads[index], upstream, z, range(len(z))
+                ):
+                    if index != last and zk <= 0.0:
+                        continue  # relu'(z) = 0
+                    grads[index][k][1] += g
+                    for j, (wj, aj) in enumerate(zip(w, a)):
+                        gw[j] += g * aj
+                        downstream[j] += g * wj
+                upstream = downstream
+        regularisation = 0.0
+        for layer, layer_grads in zip(layers, grads):
+            for (w, b), neuron_grads in zip(layer, layer_grads):
+                gw = neuron_grads[0]
+                for j, wj in enumerate(w):
+                    regularisation += wj * wj
+                    gw[j] += 2.0 * ALPHA * wj
+                regularisation += b * b
+                neuron_grads[1] += 2.0 * ALPHA * b
+        loss = data_loss * (1.0 / n) + ALPHA * regularisation
+        for layer, layer_grads in zip(layers, grads):
+            for neuron, (gw, gb) in zip(layer, layer_grads):
+                w = neuron[0]
+                for j, g in enumerate(gw):
+                    w[j] -= LEARNING_RATE * g
+                neuron[1] -= LEARNING_RATE * gb
+        self.grads = grads
+        return loss
+
+    def gradients(self) -> list[float]:
+        return [p for layer in self.grads for gw, gb in layer for p in (*gw, gb)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Scalar engines: MiniGrad and micrograd run the demo's own loop, written with operators.
+# ---------------------------------------------------------------------------------------------
+
+
+class ScalarTrainer:
+    """The demo's step for an engine with micrograd's API (``Value``, ``model.parameters()``)."""
+
+    def __init__(
+        self,
+        model: Any,
+        xs: list[list[float]],
+        ys: list[float],
+        as_inputs: Callable[[list[float]], list[Any]],
+    ) -> None:
+        self.model, self.xs, self.ys, self.as_inputs = model, xs, ys, as_inputs
+
+    def step(self) -> float:
+        model = self.model
+        inputs = [self.as_inputs(row) for row in self.xs]
+        scores = [model(x) for x in inputs]
+        losses = [(1 + -yi * score).relu() for yi, score in zip(self.ys, scores)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        reg_loss = ALPHA * sum(p * p for p in model.parameters())
+        total_loss = data_loss + reg_loss
+        model.zero_grad()
+        total_loss.backward()
+        for p in model.parameters():
+            p.data -= LEARNING_RATE * p.grad
+        return total_loss.data
+
+    def gradients(self) -> list[float]:
+        return [p.grad for p in self.model.parameters()]
+
+
+def minigrad_trainer(
+    weights: Weights, xs: list[list[float]], ys: list[float], inputs: str
+) -> Trainer:
+    """MiniGrad's MLP at the settings of micrograd's demo; inputs passed as floats or Values."""
+    from minigrad import MLP, Value
+
+    model = MLP(*SIZES, activation="relu", output_activation="linear")
+    load_canonical(model.parameters(), weights)
+    as_inputs = list if inputs == "floats" else lambda row: [Value(v) for v in row]
+    return ScalarTrainer(model, xs, ys, as_inputs)
+
+
+def micrograd_trainer(weights: Weights, xs: list[list[float]], ys: list[float]) -> Trainer:
+    """micrograd 0.1.0's MLP, exactly as its demo notebook uses it."""
+    from micrograd.engine import Value
+    from micrograd.nn import MLP
+
+    model = MLP(*SIZES)
+    load_canonical(model.parameters(), weights)
+    return ScalarTrainer(model, xs, ys, lambda row: [Value(v) for v in row])
+
+
+# ---------------------------------------------------------------------------------------------
+# PyTorch: one 0-d float64 tensor per scalar, and the batched (vectorised) equivalent.
+# ---------------------------------------------------------------------------------------------
+
+
+class TorchScalarTrainer:
+    """The demo's graph in PyTorch, one 0-d float64 tensor per number: a scalar engine in C++."""
+
+    def __init__(self, weights: Weights, xs: list[list[float]], ys: list[float]) -> None:
+        import torch
+
+        self.torch = torch
+
+        def leaf(v: float) -> Any:
+            return torch.tensor(v, dtype=torch.float64, requires_grad=True)
+
+        self.layers = [[([leaf(v) for v in w], leaf(b)) for w, b in layer] for layer in weights]
+        self.parameters = [p for layer in self.layers for w, b in layer for p in (*w, b)]
+        self.xs, self.ys = xs, ys
+
+    def step(self) -> float:
+        torch, last = self.torch, len(self.layers) - 1
+        scores = []
+        for row in self.xs:
+            a = [torch.tensor(v, dtype=torch.float64) for v in row]
+            for index, layer in enumerate(self.layers):
+                z = [sum((wj * aj for wj, aj in zip(w, a)), b) for w, b in layer]
+                a = z if index == last else [torch.relu(v) for v in z]
+            scores.append(a[0])
+        losses = [torch.relu(1 + -yi * score) for yi, score in zip(self.ys, scores)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        total_loss = data_loss + ALPHA * sum(p * p for p in self.parameters)
+        for p in self.parameters:
+            p.grad = None
+        total_loss.backward()
+        with torch.no_grad():
+            for p in self.parameters:
+                p -= LEARNING_RATE * p.grad
+        return total_loss.item()
+
+    def gradients(self) -> list[float]:
+        return [p.grad.item() for p in self.parameters]
+
+
+class TorchBatchedTrainer:
+    """The same step as PyTorch is meant to be used: one matrix per layer, the batch at once."""
+
+    def __init__(self, weights: Weights, xs: list[list[float]], ys: list[float]) -> None:
+        import torch
+
+        self.torch = torch
+
+        def leaf(values: list[Any]) -> Any:
+            return torch.tensor(values, dtype=torch.float64, requires_grad=True)
+
+        self.layers = [
+            (leaf([w for w, _ in layer]), leaf([b for _, b in layer])) for layer in weights
+        ]
+        self.xs = torch.tensor(xs, dtype=torch.float64)
+        self.ys = torch.tensor(ys, dtype=torch.float64)
+
+    def step(self) -> float:
+        torch, last = self.torch, len(self.layers) - 1
+        a = self.xs
+        for index, (weight, b) in enumerate(self.layers):
+            z = a @ weight.T + b
+            a = z if index == last else torch.relu(z)
+        data_loss = torch.relu(1 - self.ys * a[:, 0]).mean()
+        reg_loss = ALPHA * sum((weight * weight).sum() + (b * b).sum() for weight, b in self.layers)
+        total_loss = data_loss + reg_loss
+        for weight, b in self.layers:
+            weight.grad = b.grad = None
+        total_loss.backward()
+        with torch.no_grad():
+            for weight, b in self.layers:
+                weight -= LEARNING_RATE * weight.grad
+                b -= LEARNING_RATE * b.grad
+        return total_loss.item()
+
+    def gradients(self) -> list[float]:
+        return [
+            p
+            for weight, b in self.layers
+            for gw, gb in zip(weight.grad.tolist(), b.grad.tolist())
+            for p in (*gw, gb)
+        ]
+
+
+# ---------------------------------------------------------------------------------------------
+# The workload
+# ---------------------------------------------------------------------------------------------
+
+
+def trainers(weights: Weights, xs: list[list[float]], ys: list[float]) -> dict[str, Any]:
+    """Every engine's trainer, or the reason it is skipped; the floor comes first."""
+    result: dict[str, Any] = {
+        "floor": FloatTrainer(weights, xs, ys),
+        "minigrad": minigrad_trainer(weights, xs, ys, inputs="floats"),
+        "minigrad (Value inputs)": minigrad_trainer(weights, xs, ys, inputs="Values"),
+    }
+    if optional_module("micrograd") is None:
+        result["micrograd"] = skipped("micrograd is not installed (pip install micrograd==0.1.0)")
+    else:
+        result["micrograd"] = micrograd_trainer(weights, xs, ys)
+    if optional_module("torch") is None:
+        result["torch 0-d"] = result["torch batched"] = skipped("torch is not installed")
+    else:
+        result["torch 0-d"] = TorchScalarTrainer(weights, xs, ys)
+        result["torch batched"] = TorchBatchedTrainer(weights, xs, ys)
+    return result
+
+
+def run(points: int, repeats: int, seed: int = 0) -> dict[str, Any]:
+    """Check that every engine takes the same first step, then time ``repeats`` more steps each
+    (training goes on: each timed step starts where the last one ended)."""
+    xs, ys = make_moons(points, seed=seed + 1337)
+    weights = initial_weights(*SIZES, seed=seed, zero_bias=True)
+    engines = trainers(weights, xs, ys)
+    floor = engines["floor"]
+    expected_loss = floor.step()
+    expected_gradients = floor.gradients()
+    runs = {}
+    for name, trainer in engines.items():
+        if isinstance(trainer, dict):
+            continue  # skipped
+        if trainer is not floor:
+            assert_close("loss", name, [trainer.step()], [expected_loss], TOLERANCE)
+            assert_close("gradients", name, trainer.gradients(), expected_gradients, TOLERANCE)
+        runs[name] = trainer.step
+    timings = time_interleaved(runs, repeats)
+    results = {
+        name: timings[name].to_json() if name in timings else t for name, t in engines.items()
+    }
+    return {
+        "description": (
+            f"one training step of micrograd's demo: MLP(2, [16, 16, 1]) ReLU/linear, {points} "
+            "moons points, max-margin loss + 1e-4·L2, backward, SGD update"
+        ),
+        "points": points,
+        "parameters": len(flatten(weights)),
+        "agreement": f"loss and all gradients equal to the floor's within {TOLERANCE:g}",
+        "engines": results,
+    }

@@ -1,0 +1,148 @@
+"""A smoke run of the benchmarks at tiny sizes: every workload runs, every engine agrees with the
+hand-written floor, and the results file has the documented shape. No test looks at a time."""
+
+import json
+
+import pytest
+
+from benchmarks import __main__ as bench
+from benchmarks import w1_training_step, w2_chain, w3_memory, w4_seed_example
+from benchmarks.data import initial_weights, make_moons
+from benchmarks.harness import DisagreementError, assert_close, time_interleaved
+
+ENGINES = ["floor", "minigrad", "micrograd", "torch 0-d", "torch batched"]
+
+
+@pytest.fixture(scope="module")
+def quick_results(tmp_path_factory):
+    output = tmp_path_factory.mktemp("bench") / "results" / "latest.json"
+    assert bench.main(["--quick", "--output", str(output)]) == 0
+    return json.loads(output.read_text(encoding="utf-8"))
+
+
+def test_quick_run_reports_the_machine(quick_results):
+    machine = quick_results["machine"]
+    for key in ("cpu", "cores", "python", "gc_enabled", "torch_version", "micrograd_version"):
+        assert key in machine
+    assert machine["gc_enabled"] is True  # timed with the collector on, as a user runs
+
+
+def test_quick_run_times_every_engine_on_the_training_workloads(quick_results):
+    for key, extra in (("W1", ["minigrad (Value inputs)"]), ("W4", [])):
+        engines = quick_results["workloads"][key]["engines"]
+        assert sorted(engines) == sorted(ENGINES + extra)
+        for name, result in engines.items():
+            if "skipped" not in result:
+                assert result["median_s"] > 0, (key, name)
+                assert len(result["times_s"]) == quick_results["config"][f"{key.lower()}_repeats"]
+
+
+def test_quick_run_times_the_chain_at_every_length(quick_results):
+    w2 = quick_results["workloads"]["W2"]
+    minigrad = w2["engines"]["minigrad"]
+    assert list(minigrad) == [str(n) for n in w2["lengths"]]
+    for result in minigrad.values():
+        assert result["per_step_s"] > 0
+        assert "note" not in result  # runs at the default recursion limit
+    assert "skipped" in w2["engines"]["torch batched"][str(w2["lengths"][0])]
+
+
+def test_quick_run_measures_bytes_per_node(quick_results):
+    w3 = quick_results["workloads"]["W3"]
+    assert w3["nodes"] == 4 * quick_results["config"]["w3_pairs"] + 1
+    assert w3["engines"]["minigrad"]["bytes_per_node"] > 0
+    assert w3["engines"]["minigrad"]["peak_bytes"] > 0
+
+
+def test_resident_memory_is_measured_in_a_fresh_process():
+    growth = w3_memory._resident_growth("minigrad", pairs=5000, seed=0)
+    if growth is None:
+        pytest.skip("no /proc/self/statm here")
+    assert 50 < growth / 20_001 < 1000  # bytes per node: a plausible size, from a real build
+
+
+def test_quick_run_checks_every_target(quick_results):
+    targets = quick_results["targets"]
+    assert any(name.startswith("W1 minigrad (Value inputs)") for name in targets)
+    assert "W3 minigrad: bytes per node" in targets
+    for target in targets.values():
+        assert set(target) == {"measured", "bound", "met"}
+
+
+def test_micrograd_is_compared_when_installed(quick_results):
+    pytest.importorskip("micrograd")
+    for key in ("W1", "W4"):
+        assert "skipped" not in quick_results["workloads"][key]["engines"]["micrograd"]
+
+
+def test_report_prints_a_table_row_per_engine(quick_results):
+    report = bench.format_report(quick_results)
+    for name in ENGINES:
+        assert f"| {name} |" in report
+    assert "Targets:" in report
+
+
+def test_a_wrong_gradient_stops_the_run_before_timing(monkeypatch):
+    def off_by_a_little(self):
+        grads = list(self.model.parameters())
+        return [p.grad + (1e-6 if i == 3 else 0.0) for i, p in enumerate(grads)]
+
+    monkeypatch.setattr(w1_training_step.ScalarTrainer, "gradients", off_by_a_little)
+    with pytest.raises(DisagreementError, match=r"minigrad: gradients\[3\]"):
+        w1_training_step.run(points=4, repeats=1)
+
+
+def test_a_wrong_chain_gradient_is_caught(monkeypatch):
+    def wrong_chain(n):
+        values, forward, backward = w2_chain.floor_chain(n)
+        return [values[0], values[1] * 1.001, values[2], values[3]], forward, backward
+
+    monkeypatch.setattr(
+        w2_chain, "engines", lambda: {"floor": (w2_chain.floor_chain, ""), "x": (wrong_chain, "")}
+    )
+    with pytest.raises(DisagreementError, match=r"x: chain of 5\[1\]"):
+        w2_chain.run([5], repeats=1, scalar_engine_limit=5)
+
+
+def test_a_wrong_final_loss_in_the_seed_example_is_caught(monkeypatch):
+    original = w4_seed_example.ScalarTrainer.train
+    monkeypatch.setattr(
+        w4_seed_example.ScalarTrainer, "train", lambda self, steps: original(self, steps) + 1e-6
+    )
+    with pytest.raises(DisagreementError, match="final loss"):
+        w4_seed_example.run(steps=2, repeats=1)
+
+
+def test_close_numbers_agree_and_far_ones_do_not():
+    assert_close("x", "engine", [1.0 + 1e-12, 1e-13], [1.0, 0.0], 1e-9)
+    with pytest.raises(DisagreementError, match="has 1 numbers, the reference has 2"):
+        assert_close("x", "engine", [1.0], [1.0, 2.0], 1e-9)
+    with pytest.raises(DisagreementError, match=r"x\[0\] is 1.1"):
+        assert_close("x", "engine", [1.1], [1.0], 1e-9)
+
+
+def test_timing_runs_every_engine_once_per_round():
+    calls = []
+    timings = time_interleaved(
+        {"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}, repeats=3
+    )
+    assert calls == ["a", "b"] * 3
+    assert len(timings["a"].times) == len(timings["b"].times) == 3
+    with pytest.raises(ValueError, match="repeats must be at least 1"):
+        time_interleaved({"a": lambda: None}, repeats=0)
+
+
+def test_moons_are_two_balanced_labelled_halves():
+    points, labels = make_moons(9, seed=3)
+    assert len(points) == 9 and all(len(p) == 2 for p in points)
+    assert labels.count(-1.0) == 4 and labels.count(1.0) == 5
+    assert make_moons(9, seed=3) == (points, labels)  # seeded: identical every time
+    with pytest.raises(ValueError, match="at least 2 points"):
+        make_moons(1)
+
+
+def test_initial_weights_have_one_row_per_neuron():
+    weights = initial_weights(2, [3, 1], seed=0, zero_bias=True)
+    assert [len(layer) for layer in weights] == [3, 1]
+    assert all(len(w) == 2 and b == 0.0 for w, b in weights[0])
+    assert all(-1.0 <= v <= 1.0 for layer in weights for w, _ in layer for v in w)
