@@ -130,4 +130,6 @@ def test_a_node_takes_at_most_150_bytes():
     nodes = 100_001  # 50,000 leaves, 25,000 products, 25,000 sums and the first s
     print(f"bytes per node: {built / nodes:.1f} built, {trained / nodes:.1f} after backward")
     assert built / nodes < 150
-    assert trained - built <= 24 * nodes + 4096  # one float per gradient, nothing else kept
+    # One float per gradient, nothing else kept; CPython may hold on to up to 2,000 freed
+    # 2-tuples (56 bytes each) of the walk's stack in its tuple free list for reuse.
+    assert trained - built <= 24 * nodes + 2000 * 56 + 4096
