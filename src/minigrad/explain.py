@@ -133,7 +133,8 @@ CONTRIBUTION_CODE: dict[str, Formulas] = {
     "sqrt":    lambda g, c, x: (f"divide({g}, 2.0 * {c})",),
     "sin":     lambda g, c, x: (f"{g} * cos({x})",),
     "cos":     lambda g, c, x: (f"{g} * -sin({x})",),
-    "tanh":    lambda g, c, x: (f"{g} * (1.0 - {c} * {c})",),
+    "tanh":    lambda g, c, x: (f"{g} * (1.0 - {c} * {c}) if abs({c}) <= 0.5 "
+                                f"else {g} * ((1.0 - {c}) * (1.0 + {c}))",),
     "sigmoid": lambda g, c, x: (f"{g} * (1.0 - {c}) * {c}",),
     "relu":    lambda g, c, x: (f"0.0 if {x} <= 0.0 else {g}",),
 }
