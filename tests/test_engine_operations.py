@@ -1,0 +1,42 @@
+"""User-defined operations: a row added to the engine's table of forward and backward rules."""
+
+import pytest
+
+from minigrad import Value, grad, gradcheck, operation
+
+
+def test_a_user_operation_differentiates_once_and_twice():
+    cube = operation("test_cube", lambda x: x**3, lambda g, out, x: (g * 3.0 * x * x,))
+    x = Value(2.0)
+    y = cube(x)
+    y.backward()
+    assert (y.data, y._op, x.grad) == (8.0, "test_cube", 12.0)
+    (dy,) = grad(cube(x), [x], create_graph=True)
+    assert grad(dy, [x]) == (12.0,)  # d²(x³)/dx² = 6x
+    assert gradcheck(cube, [0.7])
+
+
+def test_defining_a_name_again_replaces_its_rules():
+    operation("test_twice", lambda x: 2.0 * x, lambda g, out, x: (g * 3.0,))  # wrong, then fixed
+    twice = operation("test_twice", lambda x: 2.0 * x, lambda g, out, x: (g * 2.0,))
+    x = Value(1.0)
+    twice(x).backward()
+    assert x.grad == 2.0
+
+
+def test_the_engines_own_operations_cannot_be_replaced():
+    with pytest.raises(ValueError, match="engine's own"):
+        operation("*", lambda a, b: a + b, lambda g, out, a, b: (g, g))
+    a, b = Value(2.0), Value(3.0)
+    assert (a * b).data == 6.0
+
+
+@pytest.mark.parametrize("name", ["", None, 3])
+def test_an_operation_needs_a_name(name):
+    with pytest.raises(TypeError, match="name"):
+        operation(name, abs, lambda g, out, x: (g,))
+
+
+def test_an_operation_needs_callable_rules():
+    with pytest.raises(TypeError, match="callable"):
+        operation("test_not_callable", abs, "g * x")
