@@ -32,7 +32,8 @@ def test_python_blocks_are_found():
 
 
 @pytest.mark.parametrize("number", range(len(python_blocks(README.read_text()))))
-def test_readme_python_example_runs(number):
+def test_readme_python_example_runs(number, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the examples write files (model.json, neuron.svg, ...)
     code = python_blocks(README.read_text())[number]
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
