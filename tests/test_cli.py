@@ -448,3 +448,24 @@ def test_a_failing_disk_is_one_line_and_status_1(tmp_path, monkeypatch, capsys):
     error = capsys.readouterr().err
     assert error.strip() == f"minigrad graph: error: {tmp_path / 'g.dot'}: No space left on device"
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["graph.svg", "graph.html"])
+def test_graph_without_dot_says_how_to_install_it_in_one_line(tmp_path, name):
+    empty_bin = tmp_path / "bin"
+    empty_bin.mkdir()
+    env = {
+        **os.environ,
+        "PATH": str(empty_bin),  # no dot anywhere
+        "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "minigrad", "graph", "x*2", "x=1", "-o", str(tmp_path / name)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    one_line_error(result, status=1)
+    assert "apt-get install graphviz" in result.stderr
+    assert not (tmp_path / name).exists()

@@ -318,6 +318,8 @@ def run_graph(args: argparse.Namespace) -> int:
             backprop_html(root, args.output, rankdir=args.rankdir)  # written atomically
         except ValueError as error:  # too many nodes to lay out
             raise CommandError(str(error)) from None
+        except viz.GraphvizNotFoundError:
+            raise _dot_missing("html") from None
     else:
         drawing = viz.draw_dot(root, format=GRAPH_FORMATS[suffix], rankdir=args.rankdir)
         if suffix == ".dot":
@@ -344,16 +346,21 @@ def _save_checkpoint(model: object, path: Path) -> Path:
 
 
 def _render(drawing: object, fmt: str) -> bytes:
-    import graphviz
+    from minigrad.viz import GraphvizNotFoundError
 
     try:
         return drawing.pipe(format=fmt)
-    except graphviz.ExecutableNotFound:
-        raise CommandError(
-            f"drawing a .{fmt} needs Graphviz's dot program, which is not installed "
-            "(apt-get install graphviz); a .dot file needs nothing",
-            FAILURE,
-        ) from None
+    except GraphvizNotFoundError:
+        raise _dot_missing(fmt) from None
+
+
+def _dot_missing(fmt: str) -> CommandError:
+    return CommandError(
+        f"drawing a .{fmt} needs Graphviz's dot program, which is not installed "
+        "(apt-get install graphviz, brew install graphviz or conda install graphviz); "
+        "a .dot file needs nothing",
+        FAILURE,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
