@@ -25,7 +25,7 @@ def test_defining_a_name_again_replaces_its_rules():
 
 
 def test_the_engines_own_operations_cannot_be_replaced():
-    with pytest.raises(ValueError, match="engine's own"):
+    with pytest.raises(ValueError, match="MiniGrad's own"):
         operation("*", lambda a, b: a + b, lambda g, out, a, b: (g, g))
     a, b = Value(2.0), Value(3.0)
     assert (a * b).data == 6.0
@@ -40,3 +40,12 @@ def test_an_operation_needs_a_name(name):
 def test_an_operation_needs_callable_rules():
     with pytest.raises(TypeError, match="callable"):
         operation("test_not_callable", abs, "g * x")
+
+
+@pytest.mark.parametrize("name", ["tanh(w·x+b)", "softplus", "logsumexp"])
+def test_the_operations_of_nn_and_losses_cannot_be_replaced(name):
+    import minigrad.losses  # noqa: F401 (registers softplus and logsumexp)
+    import minigrad.nn  # noqa: F401
+
+    with pytest.raises(ValueError, match="MiniGrad's own"):
+        operation(name, abs, lambda g, out, x: (g,))

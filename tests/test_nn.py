@@ -371,3 +371,24 @@ def test_a_name_mismatch_is_both_a_key_error_and_a_value_error_with_a_plain_mess
 def test_load_state_dict_rejects_a_non_mapping():
     with pytest.raises(TypeError, match="dict of name -> number"):
         MLP(2, [1]).load_state_dict([1.0, 2.0, 3.0])
+
+
+def test_fused_tanh_neuron_matches_torch_near_saturation():
+    # At tanh(7) the gradient is 1 - y² with y within 1e-6 of 1: the engine's rule keeps its digits.
+    import torch
+
+    for fused in (True, False):
+        neuron = Neuron(1, fused=fused)
+        neuron.w[0].data, neuron.b.data = 1.0, 0.0
+        x = Value(7.0)
+        neuron([x]).backward()
+        t = torch.tensor(7.0, dtype=torch.float64, requires_grad=True)
+        torch.tanh(t).backward()
+        assert x.grad == pytest.approx(t.grad.item(), rel=1e-14, abs=0.0)
+
+
+def test_a_neurons_activation_cannot_be_changed_after_it_is_built():
+    neuron = Neuron(2, activation="tanh")
+    with pytest.raises(AttributeError):
+        neuron.activation = "relu"
+    assert neuron.activation == "tanh"

@@ -68,27 +68,33 @@ class Operation:
 
 
 OPERATIONS: dict[str, Operation] = {}
-_ENGINE_OPERATIONS: frozenset[str] = frozenset()  # filled in once the table below is built
+_FIXED_OPERATIONS: set[str] = set()  # MiniGrad's own: the table below, nn's and losses' ones
 
 
 def operation(
-    name: str, forward: Callable[..., float], backward: Callable[..., Sequence[Operand]]
+    name: str,
+    forward: Callable[..., float],
+    backward: Callable[..., Sequence[Operand]],
+    *,
+    replaceable: bool = True,
 ) -> Operation:
     """Define a primitive and register it, so backward can find its rule from a node's ``_op``.
 
-    Defining a name again replaces its rules (re-running a notebook cell works), except for the
-    engine's own operations, which cannot be replaced.
+    Defining a name again replaces its rules (re-running a notebook cell works), except for
+    MiniGrad's own operations, which are defined with ``replaceable=False``.
     """
     if not isinstance(name, str) or not name:
         raise TypeError(f"an operation's name is a non-empty str, not {name!r:.60}")
-    if name in _ENGINE_OPERATIONS:
-        raise ValueError(f"{name!r} is one of the engine's own operations; choose another name")
+    if name in _FIXED_OPERATIONS:
+        raise ValueError(f"{name!r} is one of MiniGrad's own operations; choose another name")
     if not callable(forward) or not callable(backward):
         raise TypeError("an operation needs a callable forward rule and a callable backward rule")
     parameters = inspect.signature(backward).parameters.values()
     variadic = any(p.kind is p.VAR_POSITIONAL for p in parameters)
     arity = None if variadic else len(parameters) - 2  # minus g and out
     OPERATIONS[name] = op = Operation(name, forward, backward, arity)
+    if not replaceable:
+        _FIXED_OPERATIONS.add(name)
     return op
 
 
@@ -132,7 +138,7 @@ TANH    = operation("tanh",    floats.tanh,        _tanh_backward)
 SIGMOID = operation("sigmoid", floats.sigmoid,     lambda g, out, x: (g * (1.0 - out) * out,))
 RELU    = operation("relu",    floats.relu,        lambda g, out, x: (0.0 if x <= 0.0 else g,))
 # fmt: on
-_ENGINE_OPERATIONS = frozenset(OPERATIONS)
+_FIXED_OPERATIONS.update(OPERATIONS)
 
 
 # Functions of a Value or a float, used by the backward rules above (and handy in user code).

@@ -58,8 +58,10 @@ def _logsumexp(*zs: float) -> float:
 
 # fmt: off
 #                     name         forward      backward: g · ∂out/∂input
-SOFTPLUS  = operation("softplus",  _softplus,   lambda g, out, x: (g * _sigmoid(x),))
-LOGSUMEXP = operation("logsumexp", _logsumexp,  lambda g, out, *zs: [g * _exp(z - out) for z in zs])
+SOFTPLUS  = operation("softplus",  _softplus,   lambda g, out, x: (g * _sigmoid(x),),
+                      replaceable=False)
+LOGSUMEXP = operation("logsumexp", _logsumexp,  lambda g, out, *zs: [g * _exp(z - out) for z in zs],
+                      replaceable=False)
 # fmt: on
 # softplus' = sigmoid; ∂ logsumexp/∂zᵢ = e^(zᵢ - logsumexp) = softmax(z)ᵢ
 

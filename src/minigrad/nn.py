@@ -46,7 +46,16 @@ from dataclasses import dataclass
 from operator import mul
 
 from minigrad import floats
-from minigrad.engine import Operand, Operation, Value, is_grad_enabled, operation
+from minigrad.engine import (
+    RELU,
+    SIGMOID,
+    TANH,
+    Operand,
+    Operation,
+    Value,
+    is_grad_enabled,
+    operation,
+)
 
 # Initial weights come from this generator, not the global one: manual_seed(n) makes models
 # reproducible without touching anybody else's random numbers.
@@ -75,13 +84,21 @@ class _Activation:
     on_value: Callable[[Value], Value]  # the unfused form, an ordinary Value operation
 
 
+def _engine_rule(op: Operation) -> Callable[[Operand, Operand], Operand]:
+    """g · act'(z) by the engine's own backward rule for act, so fused and unfused neurons agree.
+
+    These rules read only y = act(z), never z itself (relu's z ≤ 0 exactly when y ≤ 0).
+    """
+    return lambda g, y: op.backward(g, y, y)[0]
+
+
 # fmt: off
 _ACTIVATIONS = {
     a.name: a for a in [
-        _Activation("tanh",    floats.tanh,    lambda g, y: g * (1.0 - y * y), Value.tanh),
-        _Activation("relu",    floats.relu,    lambda g, y: 0.0 if y <= 0.0 else g, Value.relu),
-        _Activation("sigmoid", floats.sigmoid, lambda g, y: g * (1.0 - y) * y, Value.sigmoid),
-        _Activation("linear",  lambda z: z,    lambda g, y: g, lambda z: z),
+        _Activation("tanh",    floats.tanh,    _engine_rule(TANH),    Value.tanh),
+        _Activation("relu",    floats.relu,    _engine_rule(RELU),    Value.relu),
+        _Activation("sigmoid", floats.sigmoid, _engine_rule(SIGMOID), Value.sigmoid),
+        _Activation("linear",  lambda z: z,    lambda g, y: g,        lambda z: z),
     ]
 }
 # fmt: on
@@ -112,7 +129,7 @@ def _neuron_operation(act: _Activation) -> Operation:
         return [d * partner for partner in partners]
 
     name = "w·x+b" if act.name == "linear" else f"{act.name}(w·x+b)"
-    return operation(name, forward, backward)
+    return operation(name, forward, backward, replaceable=False)
 
 
 _NEURON_OPERATIONS = {name: _neuron_operation(act) for name, act in _ACTIVATIONS.items()}
@@ -256,7 +273,6 @@ class Neuron(Module):
         if not isinstance(fused, bool):
             raise TypeError(f"fused is True or False, not {fused!r:.60}")
         self._act = _activation(activation)
-        self.activation = activation
         self.fused = fused
         self._op_name = _NEURON_OPERATIONS[self._act.name].name
         self.w = [Value(_generator.uniform(-1, 1), label=f"w{i}") for i in range(nin)]
@@ -265,6 +281,11 @@ class Neuron(Module):
     @property
     def nin(self) -> int:
         return len(self.w)
+
+    @property
+    def activation(self) -> str:
+        """The activation's name; fixed when the neuron is built (it names the node's operation)."""
+        return self._act.name
 
     def forward(self, x: Iterable[Operand]) -> Value:
         xs = _as_inputs(x, len(self.w), self)
