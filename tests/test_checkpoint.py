@@ -185,6 +185,17 @@ def _good_text():
             + "}}",
             "too large",
         ),
+        (
+            '{"format": "minigrad-checkpoint", "version": 1, "parameters": {"w": 1e400}}',
+            "1e400 is too large for a float",
+        ),
+        (
+            '{"format": "minigrad-checkpoint", "version": 1, "parameters": {"w": '
+            + "9" * 5000
+            + "}}",
+            "not a MiniGrad checkpoint: .*digits",
+        ),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
     ],
 )
 def test_a_bad_file_is_a_value_error_saying_what_is_wrong(tmp_path, content, message):

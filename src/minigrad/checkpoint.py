@@ -67,15 +67,19 @@ def load(path: str | os.PathLike[str]) -> dict[str, float]:
     except UnicodeDecodeError as error:
         raise ValueError(f"{path} is not a MiniGrad checkpoint: not UTF-8 text ({error})") from None
     try:
-        document = json.loads(text, object_pairs_hook=_no_duplicate_keys)
+        document = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_float=_finite_float)
     except json.JSONDecodeError as error:
         hint = " (the file looks truncated)" if error.pos >= len(text.rstrip()) else ""
         raise ValueError(
             f"{path} is not a MiniGrad checkpoint: malformed JSON at line {error.lineno}, "
             f"column {error.colno}: {error.msg}{hint}"
         ) from None
-    except _DuplicateKeyError as error:
+    except (_DuplicateKeyError, _NotFiniteError) as error:
         raise ValueError(f"{path} is not a valid checkpoint: {error}") from None
+    except RecursionError:
+        raise ValueError(f"{path} is not a MiniGrad checkpoint: JSON nested too deeply") from None
+    except ValueError as error:  # e.g. an integer with more digits than Python converts
+        raise ValueError(f"{path} is not a MiniGrad checkpoint: {error}") from None
     return _parameters(path, document)
 
 
@@ -84,6 +88,18 @@ def load(path: str | os.PathLike[str]) -> dict[str, float]:
 
 class _DuplicateKeyError(Exception):
     pass
+
+
+class _NotFiniteError(Exception):
+    pass
+
+
+def _finite_float(text: str) -> float:
+    """A JSON number; the format writes nan and ±inf only as the strings "nan", "inf", "-inf"."""
+    number = float(text)
+    if not math.isfinite(number):
+        raise _NotFiniteError(f"the number {text[:40]} is too large for a float")
+    return number
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
