@@ -439,6 +439,8 @@ def _write(path: Path, write: Callable[[IO[bytes]], object]) -> Path:
     try:
         with temporary:
             write(temporary)
+            temporary.flush()
+            os.fsync(temporary.fileno())  # on disk before the rename makes it the file
         os.chmod(temporary.name, 0o666 & ~_umask())  # as open() would make it, not 0600
         os.replace(temporary.name, path)
     except BaseException:

@@ -253,8 +253,3 @@ def draw_training_curve(history: History) -> Figure:
     accuracy_axes.set_ylim(-0.02, 1.02)
     figure.tight_layout()
     return figure
-
-
-def is_two_dimensional(result: Result) -> bool:
-    """Whether the inputs are points of a plane, so a decision boundary can be drawn."""
-    return all(len(x) == 2 for x in result.inputs)
