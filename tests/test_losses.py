@@ -263,3 +263,11 @@ def test_losses_accept_plain_numbers_and_return_a_value():
 def test_bad_loss_inputs_are_clear_errors(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_cross_entropy_takes_numpy_integers_as_classes():
+    import numpy as np
+
+    from minigrad.losses import cross_entropy as ce
+
+    assert ce([[1.0, 2.0]], [np.int64(1)]).data == ce([[1.0, 2.0]], [1]).data

@@ -183,7 +183,7 @@ def _scores_and_classes(logits: object, classes: object) -> tuple[list[list[Valu
             raise ValueError(
                 f"cross_entropy: sample {i} has {len(scores)} class scores, sample 0 has {width}"
             )
-        if isinstance(target, bool) or not isinstance(target, int):
+        if isinstance(target, bool) or not isinstance(target, numbers.Integral):
             raise TypeError(
                 f"cross_entropy: classes[{i}] is a class index (an int), "
                 f"not {type(target).__name__}: {target!r:.60}"
@@ -193,7 +193,7 @@ def _scores_and_classes(logits: object, classes: object) -> tuple[list[list[Valu
                 f"cross_entropy: classes[{i}] = {target} is not a class; "
                 f"with {width} class scores the classes are 0..{width - 1}"
             )
-    return score_rows, list(targets)  # type: ignore[arg-type]
+    return score_rows, [int(target) for target in targets]  # NumPy integers too
 
 
 def _operand(loss: str, what: str, x: object) -> Value:
