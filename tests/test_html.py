@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from lecture import lecture_neuron
 
 from minigrad import Value, backprop_html
 from minigrad.viz import GraphvizNotFoundError, trace
@@ -24,23 +25,6 @@ CHROMIUM_ARGS = [
 ]
 XSS = "<script>alert(1)</script>"
 IMAGE = "<img src=x onerror=alert(2)>"  # runs if ever put into the page as HTML
-
-
-def lecture_neuron(output_label="o"):
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    x1w1 = x1 * w1
-    x1w1.label = "x1*w1"
-    x2w2 = x2 * w2
-    x2w2.label = "x2*w2"
-    x1w1x2w2 = x1w1 + x2w2
-    x1w1x2w2.label = "x1*w1 + x2*w2"
-    n = x1w1x2w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = output_label
-    return o
 
 
 # ---------------------------------------------------------------------------------------------

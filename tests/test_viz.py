@@ -6,30 +6,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from lecture import lecture_neuron
 
 from minigrad import Value, draw_dot, operation, trace
 from minigrad.viz import GraphvizNotFoundError
 
 pytest.importorskip("graphviz")
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")
-
-
-def lecture_neuron():
-    """The neuron of the lecture: o = tanh(x1·w1 + x2·w2 + b), every Value labeled."""
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    x1w1 = x1 * w1
-    x1w1.label = "x1*w1"
-    x2w2 = x2 * w2
-    x2w2.label = "x2*w2"
-    x1w1x2w2 = x1w1 + x2w2
-    x1w1x2w2.label = "x1*w1 + x2*w2"
-    n = x1w1x2w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    return o
 
 
 def records(source):
