@@ -30,13 +30,13 @@ of one, and no temporary file is left behind. No pickle: loading a checkpoint ru
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import numbers
 import os
-import secrets
 from collections.abc import Mapping
+
+from minigrad.files import write_atomically
 
 FORMAT = "minigrad-checkpoint"
 VERSION = 1
@@ -49,7 +49,7 @@ def save(state_dict: Mapping[str, float], path: str | os.PathLike[str]) -> None:
     parameters = {name: _encode(number) for name, number in _checked(state_dict)}
     document = {"format": FORMAT, "version": VERSION, "parameters": parameters}
     text = json.dumps(document, indent=1, allow_nan=False) + "\n"
-    _write_atomically(os.fspath(path), text)
+    write_atomically(path, lambda file: file.write(text.encode("utf-8")))
 
 
 def load(path: str | os.PathLike[str]) -> dict[str, float]:
@@ -173,44 +173,3 @@ def _parameters(path: str, document: object) -> dict[str, float]:
                 '(or one of "nan", "inf", "-inf")'
             )
     return state_dict
-
-
-def _write_atomically(path: str, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path``, sync it, then rename it over ``path``."""
-    directory = os.path.dirname(os.path.abspath(path))
-    temporary, fd = _create_temporary(directory, os.path.basename(path))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-    _sync_directory(directory)
-
-
-def _create_temporary(directory: str, name: str) -> tuple[str, int]:
-    """A new file ``.name.<random>.tmp`` in ``directory``, with the usual permissions (umask)."""
-    while True:
-        temporary = os.path.join(directory, f".{name}.{secrets.token_hex(6)}.tmp")
-        try:
-            return temporary, os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        except FileExistsError:
-            continue
-
-
-def _sync_directory(directory: str) -> None:
-    """Make the rename itself durable; best effort (not every system can open a directory)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

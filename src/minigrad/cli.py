@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import math
-import os
 import sys
 import tempfile
 import textwrap
@@ -22,6 +21,7 @@ from typing import IO, NoReturn
 import minigrad
 from minigrad import data, demo
 from minigrad.expression import ExpressionError, build, parse_assignments
+from minigrad.files import write_atomically
 
 USAGE_ERROR = 2  # the exit status of a bad command line (argparse's own, too)
 FAILURE = 1  # the exit status when something outside the command line fails
@@ -407,12 +407,11 @@ def _prepare_folder(folder: Path) -> Path:
         raise CommandError(f"the output folder {str(folder)!r} is a file, not a folder")
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):
-            pass
     except OSError as error:
         raise CommandError(
             f"cannot write into the output folder {str(folder)!r}: {error.strerror or error}"
         ) from None
+    _check_writable(folder, f"the output folder {str(folder)!r}")
     return folder
 
 
@@ -422,30 +421,21 @@ def _check_folder_of(path: Path) -> None:
         raise CommandError(f"{str(path)!r} is a folder; give a file name, like graph.svg")
     if not folder.is_dir():
         raise CommandError(f"the folder {str(folder)!r} of {str(path)!r} does not exist")
+    _check_writable(folder, repr(str(folder)))
+
+
+def _check_writable(folder: Path, description: str) -> None:
+    """Prove that a file can be written in ``folder`` (before any work that would be lost)."""
     try:
         with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as error:
-        raise CommandError(
-            f"cannot write into {str(folder)!r}: {error.strerror or error}"
-        ) from None
+        raise CommandError(f"cannot write into {description}: {error.strerror or error}") from None
 
 
 def _write(path: Path, write: Callable[[IO[bytes]], object]) -> Path:
-    """Write ``path`` whole or not at all: into a temporary file beside it, then rename."""
-    temporary = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed below, or by ``write``)
-        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
-    )
-    try:
-        with temporary:
-            write(temporary)
-            temporary.flush()
-            os.fsync(temporary.fileno())  # on disk before the rename makes it the file
-        os.chmod(temporary.name, 0o666 & ~_umask())  # as open() would make it, not 0600
-        os.replace(temporary.name, path)
-    except BaseException:
-        Path(temporary.name).unlink(missing_ok=True)
-        raise
+    """Write ``path`` whole or not at all (see minigrad.files)."""
+    write_atomically(path, write)
     return path
 
 
@@ -458,9 +448,3 @@ def _require(*modules: str) -> None:
         raise CommandError(
             f"this needs {' and '.join(missing)}: pip install 'minigrad[demo]'", FAILURE
         )
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

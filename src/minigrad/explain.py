@@ -30,12 +30,12 @@ import keyword
 import math
 import os
 import re
-import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from minigrad.engine import OPERATIONS, Value, _check_backward_rules, topological_order
+from minigrad.files import write_atomically
 
 MAX_PATHS = 100_000
 HTML_MAX_NODES = 1000
@@ -450,7 +450,7 @@ def backprop_html(
         "DATA": _script_json(data),
     }
     page = re.sub(r"\{\{(TITLE|SVG|DATA)\}\}", lambda match: parts[match[1]], _PAGE)
-    _write_atomically(target, page)
+    write_atomically(target, lambda file: file.write(page.encode("utf-8")))
     return target
 
 
@@ -460,20 +460,6 @@ def _script_json(data: object) -> str:
     for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
         text = text.replace(char, escaped)
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-
-
-def _write_atomically(target: Path, text: str) -> None:
-    """Write a temporary file beside ``target``, then rename it: readers see old or new, whole."""
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    try:
-        with open(temporary, "x", encoding="utf-8") as file:  # "x": permissions follow umask
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
 
 
 _PAGE = """<!DOCTYPE html>
