@@ -195,6 +195,26 @@ def test_topological_order_lists_every_ancestor_once_after_its_inputs(graph):
     assert all(position[x] < position[node] for node in order for x in node._prev)
 
 
+@FAST
+@given(graph=graphs())
+def test_topological_order_is_micrograds_depth_first_order(graph):
+    """The order decides the order in which gradients are summed, so it is pinned: inputs in
+    the order they were given, a node right after its last input (micrograd's build_topo)."""
+    output = minigrad_graph(graph)[-1]
+    expected: list[Value] = []
+    visited: set[Value] = set()
+
+    def build_topo(v: Value) -> None:
+        if v not in visited:
+            visited.add(v)
+            for child in v._prev:
+                build_topo(child)
+            expected.append(v)
+
+    build_topo(output)
+    assert topological_order(output) == expected
+
+
 def test_graphs_use_every_operation_reuse_and_long_chains():
     # The strategy itself must reach what it promises; a strategy that never reused a node
     # would make the test above prove much less.

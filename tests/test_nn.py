@@ -300,6 +300,92 @@ def test_fused_neuron_has_the_unfused_second_derivatives(activation):
         assert any(g != 0.0 for g in fused)
 
 
+def _bits(x: float) -> tuple[bool, float]:
+    """x, told apart from -x at zero, and every nan equal to every other nan."""
+    return (math.isnan(x), 0.0 if math.isnan(x) else math.copysign(1.0, x) * abs(x))
+
+
+special = st.sampled_from([0.0, -0.0, 1e308, -1e-308, math.inf, -math.inf, math.nan])
+numbers = st.one_of(finite, special)
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@settings(max_examples=60, deadline=None)
+@given(
+    data=st.data(),
+    n=st.integers(1, 4),
+    g=st.one_of(st.just(0.0), finite, special),
+    reuse=st.booleans(),
+)
+def test_the_neurons_in_place_backward_adds_exactly_what_its_backward_rule_returns(
+    activation, data, n, g, reuse
+):
+    """accumulate (the fast float pass) against backward (the rule everything else reads),
+    bit for bit: zeros and their signs, dead ReLUs, 0·inf = nan, a Value fed in twice."""
+    op = OPERATIONS[Neuron(1, activation)._op_name]
+    leaves = [Value(data.draw(numbers)) for _ in range(2 * n + 1)]
+    if reuse:
+        leaves[n] = leaves[0]  # w₁ is x₁
+    node = op(*leaves)
+    node.grad = g
+    starting = [data.draw(finite) + 0.0 for _ in leaves]  # + 0.0: grads are never -0.0
+    finite_graph = all(math.isfinite(v.data) for v in [*leaves, node])
+
+    def run(pass_gradients) -> list[tuple[bool, float]]:
+        for leaf, start in zip(leaves, starting):
+            leaf.grad = start
+        pass_gradients()
+        return [_bits(leaf.grad) for leaf in leaves]
+
+    def by_the_rule() -> None:
+        received = op.backward(node.grad, node.data, *[x.data for x in leaves])
+        for x, dx in zip(leaves, received):
+            x.grad += dx
+
+    assert run(lambda: op.accumulate(node, finite_graph)) == run(by_the_rule)
+
+
+def test_a_dead_relu_neuron_still_sends_nan_through_an_infinite_weight_as_torch_does():
+    import torch
+
+    neuron = Neuron(2, "relu")
+    neuron.w[0].data, neuron.w[1].data, neuron.b.data = -math.inf, 1.0, 0.0
+    x = [Value(1.0), Value(2.0)]
+    out = neuron(x)
+    assert out.data == 0.0  # z = -inf: the ReLU is dead, its local gradient 0
+    out.backward()
+    tx = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    tw = torch.tensor([-math.inf, 1.0], dtype=torch.float64, requires_grad=True)
+    torch.relu(tw @ tx).backward()
+    assert [_bits(v.grad) for v in x] == [_bits(v) for v in tx.grad.tolist()]
+    assert [_bits(v.grad) for v in neuron.w] == [_bits(v) for v in tw.grad.tolist()]
+    assert math.isnan(x[0].grad)
+
+
+def test_a_training_step_skipping_dead_relus_gives_the_gradients_of_the_full_chain_rule():
+    manual_seed(3)
+    mlp = MLP(2, [16, 16, 1], activation="relu", output_activation="linear")
+    rng = random.Random(3)
+    points = [[rng.uniform(-2, 2), rng.uniform(-2, 2)] for _ in range(20)]
+    scores = [mlp(x) for x in points]
+    loss = sum((1 + -((-1) ** i) * s).relu() for i, s in enumerate(scores)) * (1.0 / len(points))
+    order = topological_order(loss)
+    dead = [n for n in order if n._op == "relu(w·x+b)" and n.data == 0.0]
+    assert dead  # the case this test is about
+    loss.backward()
+    skipping = [p.grad for p in mlp.parameters()]
+    mlp.zero_grad()
+    for node in order:  # the same pass, every node through its backward rule
+        node.grad = 0.0
+    loss.grad = 1.0
+    for node in reversed(order):
+        if node._prev:
+            rule = OPERATIONS[node._op].backward
+            for x, dx in zip(node._prev, rule(node.grad, node.data, *[x.data for x in node._prev])):
+                x.grad += dx
+    assert [_bits(g) for g in skipping] == [_bits(p.grad) for p in mlp.parameters()]
+
+
 def test_forward_under_no_grad_builds_no_graph():
     mlp = MLP(2, [3, 1])
     with no_grad():

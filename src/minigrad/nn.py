@@ -13,11 +13,11 @@ the chain rule through the whole neuron at once:
     z = Σ wᵢ·xᵢ + b,   y = act(z),   d = g · act'(z)  (act' written from y: 1 - y² for tanh)
     ∂/∂xᵢ = d · wᵢ,    ∂/∂wᵢ = d · xᵢ,    ∂/∂b = d
 
-The products and sums happen in the same order as in the unfused graph, so values and gradients
-are the same (from Python 3.12, ``sum`` of floats is compensated, so the fused sum can be the more
-accurate by a rounding error). The rule uses only operators, so ``grad(..., create_graph=True)``
-still works. To watch a neuron operation by operation, build it with ``fused=False`` (``Neuron``,
-``Layer`` and ``MLP`` all take it).
+The products and sums happen in the same order as in the unfused graph (b + w₁x₁ + w₂x₂ + ...),
+so the values are the same to the last bit, and so is what each neuron passes back to each input.
+The rule uses only operators, so ``grad(..., create_graph=True)`` still works. To watch a neuron
+operation by operation, build it with ``fused=False`` (``Neuron``, ``Layer`` and ``MLP`` all take
+it).
 
 Plain numbers given as inputs become leaf Values (once per call, shared by the neurons that read
 them), exactly as a number in an expression does.
@@ -43,7 +43,6 @@ import numbers
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from operator import mul
 
 from minigrad import floats
 from minigrad.engine import (
@@ -53,6 +52,7 @@ from minigrad.engine import (
     Operand,
     Operation,
     Value,
+    _node,
     is_grad_enabled,
     operation,
 )
@@ -119,7 +119,10 @@ def _neuron_operation(act: _Activation) -> Operation:
 
     def forward(*inputs: float) -> float:
         n = _fan_in(len(inputs))
-        return act.forward(sum(map(mul, inputs[n : 2 * n], inputs[:n]), inputs[-1]))
+        z = inputs[-1]
+        for w, x in zip(inputs[n : 2 * n], inputs):
+            z += w * x
+        return act.forward(z)
 
     def backward(g: Operand, out: Operand, *inputs: Operand) -> list[Operand]:
         """d = g·act'(z); the xs receive d·w, the ws d·x, the bias d·1."""
@@ -128,8 +131,26 @@ def _neuron_operation(act: _Activation) -> Operation:
         partners = (*inputs[n : 2 * n], *inputs[:n], 1.0)  # ∂z/∂xᵢ = wᵢ, ∂z/∂wᵢ = xᵢ, ∂z/∂b = 1
         return [d * partner for partner in partners]
 
+    def accumulate(node: Value, finite: bool) -> None:
+        """The same rule on floats, added into the inputs' grads in the same order."""
+        inputs = node._prev
+        n = _fan_in(len(inputs))
+        d = act.local_grad(node.grad, node.data)
+        if d == 0.0 and finite:
+            # A dead ReLU, or no gradient arriving: every input would receive d·(a finite
+            # number) = ±0.0, and adding ±0.0 to a grad changes nothing (grads start at +0.0,
+            # and a sum is -0.0 only when both terms are). Were an input inf or nan, 0·inf = nan
+            # would have to reach the grads, as in PyTorch: then finite is False and we go on.
+            return
+        weights = inputs[n : 2 * n]
+        for x, w in zip(inputs, weights):
+            x.grad += d * w.data
+        for x, w in zip(inputs, weights):
+            w.grad += d * x.data
+        inputs[-1].grad += d
+
     name = "w·x+b" if act.name == "linear" else f"{act.name}(w·x+b)"
-    return operation(name, forward, backward, replaceable=False)
+    return operation(name, forward, backward, accumulate=accumulate, replaceable=False)
 
 
 _NEURON_OPERATIONS = {name: _neuron_operation(act) for name, act in _ACTIVATIONS.items()}
@@ -297,12 +318,13 @@ class Neuron(Module):
             z = sum((wi * xi for wi, xi in zip(self.w, xs)), self.b)  # b + w₁x₁ + w₂x₂ + ...
             return self._act.on_value(z)
         # The same sum, in the same order, on floats; then one node for the whole neuron.
-        z = sum(map(mul, [wi.data for wi in self.w], xs_data), self.b.data)
-        out = Value(self._act.forward(z))
+        z = self.b.data
+        for wi, xi in zip(self.w, xs_data):
+            z += wi.data * xi
+        y = self._act.forward(z)
         if record:  # link the node to its inputs, as the engine does for every operation
-            out._prev = (*xs, *self.w, self.b)
-            out._op = self._op_name
-        return out
+            return _node(y, (*xs, *self.w, self.b), self._op_name)
+        return _node(y, (), "")
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [(f"w.{i}", wi) for i, wi in enumerate(self.w)] + [("b", self.b)]
