@@ -49,3 +49,32 @@ def test_the_operations_of_nn_and_losses_cannot_be_replaced(name):
 
     with pytest.raises(ValueError, match="MiniGrad's own"):
         operation(name, abs, lambda g, out, x: (g,))
+
+
+def test_an_in_place_rule_runs_the_float_pass_and_the_backward_rule_runs_create_graph():
+    calls = []
+
+    def accumulate(node: Value, finite: bool) -> None:
+        calls.append(finite)
+        (x,) = node._prev
+        x.grad += node.grad * 3.0 * x.data * x.data
+
+    cube = operation(
+        "test_cube_in_place",
+        lambda x: x**3,
+        lambda g, out, x: (g * 3.0 * x * x,),
+        accumulate=accumulate,
+    )
+    x = Value(2.0)
+    cube(x).backward()
+    assert (x.grad, calls) == (12.0, [True])
+    (dy,) = grad(cube(x), [x], create_graph=True)  # the graph of the gradient: backward's rule
+    assert (grad(dy, [x]), calls) == ((12.0,), [True])
+    x.data = float("inf")
+    cube(x).backward()
+    assert calls == [True, False]  # an inf in the graph: finite is False
+
+
+def test_an_in_place_rule_must_be_callable():
+    with pytest.raises(TypeError, match="accumulate"):
+        operation("test_bad_in_place", abs, lambda g, out, x: (g,), accumulate="x.grad += g")

@@ -234,7 +234,8 @@ def _record(op: Operation, inputs: tuple[Value, ...], data: float) -> Value:
 
 def _node(data: float, inputs: tuple[Value, ...], op_name: str) -> Value:
     """``Value(data, inputs, op_name)``, without ``__init__``'s checks of the arguments: for
-    the engine and nn, whose inputs are Values already (it makes a node in a third of the time).
+    the engine and nn, whose inputs are Values already (it makes a node in about a third of the
+    time).
     """
     out = _new_object(Value)
     out.data = data if type(data) is float else _to_float(data)
@@ -451,10 +452,10 @@ def topological_order(root: Value) -> list[Value]:
     nodes whose inputs are being placed, each with an iterator over those inputs: the top node's
     next unvisited input is pushed in turn, and once it has none left the node itself is placed.
     A leaf has no inputs, so it is placed as soon as it is seen, and so is a node whose inputs
-    were all seen before (in a network, most are: every neuron of a layer reads the same inputs
-    and weights); ``visited.issuperset`` checks that in one call.
-    (Seen means placed here: a seen node that is not placed yet is on the stack, waiting for its
-    inputs, so it cannot be an input of x without a cycle.)
+    were all seen before (in a network most are: every neuron of a layer reads the same inputs and
+    weights); ``visited.issuperset`` checks that in one call. Seen means placed, for an input: a
+    node seen but not placed is on the stack waiting for its own inputs, and could be an input
+    of x only if the graph had a cycle.
     """
     order: list[Value] = []
     visited = {root}
