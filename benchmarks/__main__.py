@@ -115,6 +115,7 @@ def format_report(results: dict[str, Any]) -> str:
     ]
     w = results["workloads"]
     lines += _timing_table("W1", w["W1"])
+    lines += _phases_line(w["W1"]["minigrad_phases_in_floors"])
     lines += _chain_table(w["W2"])
     lines += _memory_table(w["W3"])
     lines += _timing_table("W4", w["W4"])
@@ -144,6 +145,15 @@ def _timing_table(key: str, workload: dict[str, Any]) -> list[str]:
         speedup = f"{micrograd / median:.1f}" if micrograd else "n/a"
         lines.append(f"| {name} | {_seconds(median)} | {speedup} | {median / floor:.2f} |")
     return [*lines, ""]
+
+
+def _phases_line(phases: dict[str, float]) -> list[str]:
+    shares = [
+        f"{phase} {share:.2f} (collector {phases[f'{phase}: garbage collector']:.2f})"
+        for phase, share in phases.items()
+        if not phase.endswith("garbage collector")
+    ]
+    return [f"MiniGrad's step by phase, in floors (medians): {', '.join(shares)}", ""]
 
 
 def _chain_table(workload: dict[str, Any]) -> list[str]:

@@ -13,6 +13,9 @@ step must give the hand-written floor's loss and gradients before anything is ti
 
 from __future__ import annotations
 
+import gc
+import statistics
+import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -124,18 +127,23 @@ class ScalarTrainer:
     ) -> None:
         self.model, self.xs, self.ys, self.as_inputs = model, xs, ys, as_inputs
 
-    def step(self) -> float:
+    def step(self, mark: Callable[[str], object] = lambda phase: None) -> float:
+        """One step; ``mark(phase)`` is called as each phase ends (to time them, see phases)."""
         model = self.model
         inputs = [self.as_inputs(row) for row in self.xs]
         scores = [model(x) for x in inputs]
+        mark("forward")
         losses = [(1 + -yi * score).relu() for yi, score in zip(self.ys, scores)]
         data_loss = sum(losses) * (1.0 / len(losses))
         reg_loss = ALPHA * sum(p * p for p in model.parameters())
         total_loss = data_loss + reg_loss
+        mark("loss")
         model.zero_grad()
         total_loss.backward()
+        mark("backward")
         for p in model.parameters():
             p.data -= LEARNING_RATE * p.grad
+        mark("update")
         return total_loss.data
 
     def gradients(self) -> list[float]:
@@ -276,6 +284,43 @@ def trainers(weights: Weights, xs: list[list[float]], ys: list[float]) -> dict[s
     return result
 
 
+def phases(trainer: ScalarTrainer, floor: FloatTrainer, repeats: int) -> dict[str, float]:
+    """The median time of each phase of ``trainer``'s step, as a multiple of the floor's step
+    (timed in the same rounds), with the garbage collector's share of each phase beside it."""
+    times: dict[str, list[float]] = {}
+    clock = {"last": 0.0}  # when the last phase ended
+    collecting = {"since": 0.0, "total": 0.0}  # the collector's time since then
+
+    def on_collection(event: str, info: dict[str, int]) -> None:
+        now = time.perf_counter()
+        if event == "start":
+            collecting["since"] = now
+        else:
+            collecting["total"] += now - collecting["since"]
+
+    def mark(phase: str) -> None:
+        now = time.perf_counter()
+        times.setdefault(phase, []).append(now - clock["last"])
+        times.setdefault(f"{phase}: garbage collector", []).append(collecting["total"])
+        clock["last"], collecting["total"] = now, 0.0
+
+    floor_times = []
+    gc.callbacks.append(on_collection)
+    try:
+        for _ in range(repeats):
+            gc.collect()
+            start = time.perf_counter()
+            floor.step()
+            floor_times.append(time.perf_counter() - start)
+            gc.collect()
+            clock["last"], collecting["total"] = time.perf_counter(), 0.0
+            trainer.step(mark)
+    finally:
+        gc.callbacks.remove(on_collection)
+    floor_median = statistics.median(floor_times)
+    return {phase: statistics.median(t) / floor_median for phase, t in times.items()}
+
+
 def run(points: int, repeats: int, seed: int = 0) -> dict[str, Any]:
     """Check that every engine takes the same first step, then time ``repeats`` more steps each
     (training goes on: each timed step starts where the last one ended)."""
@@ -297,6 +342,7 @@ def run(points: int, repeats: int, seed: int = 0) -> dict[str, Any]:
     results = {
         name: timings[name].to_json() if name in timings else t for name, t in engines.items()
     }
+    minigrad_phases = phases(engines["minigrad"], floor, repeats)
     return {
         "description": (
             f"one training step of micrograd's demo: MLP(2, [16, 16, 1]) ReLU/linear, {points} "
@@ -306,4 +352,5 @@ def run(points: int, repeats: int, seed: int = 0) -> dict[str, Any]:
         "parameters": len(flatten(weights)),
         "agreement": f"loss and all gradients equal to the floor's within {TOLERANCE:g}",
         "engines": results,
+        "minigrad_phases_in_floors": minigrad_phases,
     }

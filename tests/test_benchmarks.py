@@ -37,6 +37,14 @@ def test_quick_run_times_every_engine_on_the_training_workloads(quick_results):
                 assert len(result["times_s"]) == quick_results["config"][f"{key.lower()}_repeats"]
 
 
+def test_quick_run_splits_minigrads_training_step_into_its_phases(quick_results):
+    phases = quick_results["workloads"]["W1"]["minigrad_phases_in_floors"]
+    steps = ["forward", "loss", "backward", "update"]
+    assert list(phases) == [name for step in steps for name in (step, f"{step}: garbage collector")]
+    assert all(phases[step] > 0 for step in steps)
+    assert all(0 <= phases[f"{step}: garbage collector"] <= phases[step] for step in steps)
+
+
 def test_quick_run_times_the_chain_at_every_length(quick_results):
     w2 = quick_results["workloads"]["W2"]
     minigrad = w2["engines"]["minigrad"]
