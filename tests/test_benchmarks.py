@@ -73,6 +73,7 @@ def test_quick_run_checks_every_target(quick_results):
     targets = quick_results["targets"]
     assert any(name.startswith("W1 minigrad (Value inputs)") for name in targets)
     assert "W3 minigrad: bytes per node" in targets
+    assert "W2 minigrad: time per step at n = 20 ÷ at n = 10" in targets  # the two longest
     for target in targets.values():
         assert set(target) == {"measured", "bound", "met"}
 
