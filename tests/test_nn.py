@@ -315,17 +315,22 @@ numbers = st.one_of(finite, special)
     data=st.data(),
     n=st.integers(1, 4),
     g=st.one_of(st.just(0.0), finite, special),
-    reuse=st.booleans(),
+    reuse=st.sampled_from(["none", "w₁ is x₁", "wᵢ is xᵢ₊₁", "b is x₁"]),
 )
 def test_the_neurons_in_place_backward_adds_exactly_what_its_backward_rule_returns(
     activation, data, n, g, reuse
 ):
     """accumulate (the fast float pass) against backward (the rule everything else reads),
-    bit for bit: zeros and their signs, dead ReLUs, 0·inf = nan, a Value fed in twice."""
+    bit for bit: zeros and their signs, dead ReLUs, 0·inf = nan, Values fed in more than once
+    (whose grads then receive several numbers, which must be added in the same order)."""
     op = OPERATIONS[Neuron(1, activation)._op_name]
     leaves = [Value(data.draw(numbers)) for _ in range(2 * n + 1)]
-    if reuse:
-        leaves[n] = leaves[0]  # w₁ is x₁
+    if reuse == "w₁ is x₁":
+        leaves[n] = leaves[0]
+    elif reuse == "wᵢ is xᵢ₊₁":  # (wₙ is x₁) so xᵢ₊₁ receives d·wᵢ₊₁ and, as wᵢ, d·xᵢ
+        leaves[n : 2 * n] = leaves[1:n] + leaves[:1]
+    elif reuse == "b is x₁":
+        leaves[-1] = leaves[0]
     node = op(*leaves)
     node.grad = g
     starting = [data.draw(finite) + 0.0 for _ in leaves]  # + 0.0: grads are never -0.0
@@ -345,6 +350,17 @@ def test_the_neurons_in_place_backward_adds_exactly_what_its_backward_rule_retur
     assert run(lambda: op.accumulate(node, finite_graph)) == run(by_the_rule)
 
 
+def test_a_value_fed_in_twice_receives_its_gradients_in_the_order_of_the_rule():
+    # x₂ is also w₁: the rule gives it d·w₂ (as x₂) before d·x₁ (as w₁), and floating-point
+    # addition depends on the order: (1 + 1e-17) - 1 = 0, but (1 - 1) + 1e-17 = 1e-17.
+    x1, x2, x3, b = Value(-1.0), Value(0.5), Value(1e-17), Value(0.0)
+    node = OPERATIONS["w·x+b"](x1, x2, x3, x2, x3, x1, b)  # w₁ = x₂, w₂ = x₃, w₃ = x₁
+    node.grad = 1.0
+    x2.grad = 1.0
+    OPERATIONS["w·x+b"].accumulate(node, True)
+    assert x2.grad == (1.0 + 1e-17) + -1.0 == 0.0
+
+
 def test_a_dead_relu_neuron_still_sends_nan_through_an_infinite_weight_as_torch_does():
     import torch
 
@@ -360,6 +376,32 @@ def test_a_dead_relu_neuron_still_sends_nan_through_an_infinite_weight_as_torch_
     assert [_bits(v.grad) for v in x] == [_bits(v) for v in tx.grad.tolist()]
     assert [_bits(v.grad) for v in neuron.w] == [_bits(v) for v in tw.grad.tolist()]
     assert math.isnan(x[0].grad)
+
+
+def test_an_inf_inside_the_graph_not_only_at_its_leaves_stops_the_skipping():
+    import torch
+
+    neuron = Neuron(1, "relu")
+    neuron.w[0].data, neuron.b.data = -1.0, 0.0
+    big = Value(1000.0)
+    x = big.exp()  # an inner node whose data is inf
+    out = neuron([x])
+    assert out.data == 0.0  # z = -inf: dead
+    out.backward()
+    t = torch.tensor(1000.0, dtype=torch.float64, requires_grad=True)
+    tw = torch.tensor([-1.0], dtype=torch.float64, requires_grad=True)
+    torch.relu(tw * torch.exp(t) + 0.0).sum().backward()
+    assert math.isnan(neuron.w[0].grad)  # 0 · inf, as in PyTorch
+    assert _bits(neuron.w[0].grad) == _bits(tw.grad.item())
+    assert _bits(big.grad) == _bits(t.grad.item())
+
+
+def test_data_that_cannot_be_summed_as_floats_does_not_stop_backward():
+    a = Value(1.0)
+    y = a + 2.0
+    a.data = 10**400  # an int no float can hold, set by hand
+    y.backward()
+    assert a.grad == 1.0
 
 
 def test_a_training_step_skipping_dead_relus_gives_the_gradients_of_the_full_chain_rule():

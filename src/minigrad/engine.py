@@ -16,7 +16,8 @@ Three design choices, each a correction of micrograd:
   moment the output is dropped.
 * The walk is iterative, so graphs of any depth work at Python's default recursion limit.
 * The backward rules are written with operators, so one rule differentiates floats (an ordinary
-  backward pass) or Values (``grad(..., create_graph=True)``): higher derivatives come free.
+  backward pass) or Values (``grad(..., create_graph=True)``): higher derivatives come free. (An
+  operation may add a faster rule of its own for floats; the fused neurons of nn do.)
 
 A plain number in an expression (the ``2.0`` in ``x * 2.0``) becomes a leaf Value, as in micrograd:
 every number you wrote is a node of the graph and shows up in its drawing.
@@ -89,9 +90,10 @@ def operation(
 
     ``accumulate(node, finite)``, optional, is the same chain rule for an ordinary (float)
     backward pass, written for speed: it adds ``node.grad · ∂node/∂input`` to each input's
-    ``grad`` itself, and must give exactly what ``backward`` gives. ``finite`` says whether every
-    number in the graph is finite, so that 0 · (a derivative made of them) is 0: the fused neurons
-    of ``minigrad.nn`` then skip a node whose gradient is 0, as a dead ReLU's is.
+    ``grad`` itself, and must give what ``backward`` gives. ``finite`` is True only if no node's
+    data is inf or nan. A rule whose local derivatives are finite wherever its inputs are (the
+    fused neurons': weights, inputs and 1) may then skip a node whose gradient is 0, since it would
+    add only ±0.0; a rule such as √x's, whose derivative is inf at 0, may not.
     """
     if not isinstance(name, str) or not name:
         raise TypeError(f"an operation's name is a non-empty str, not {name!r:.60}")
@@ -237,7 +239,7 @@ def _node(data: float, inputs: tuple[Value, ...], op_name: str) -> Value:
     the engine and nn, whose inputs are Values already (it makes a node in about a third of the
     time).
     """
-    out = _new_object(Value)
+    out = object.__new__(Value)
     out.data = data if type(data) is float else _to_float(data)
     out.grad = 0.0
     out.label = ""
@@ -246,7 +248,6 @@ def _node(data: float, inputs: tuple[Value, ...], op_name: str) -> Value:
     return out
 
 
-_new_object = object.__new__
 _data = attrgetter("data")  # map(_data, nodes) reads every node's data
 
 
@@ -452,10 +453,10 @@ def topological_order(root: Value) -> list[Value]:
     nodes whose inputs are being placed, each with an iterator over those inputs: the top node's
     next unvisited input is pushed in turn, and once it has none left the node itself is placed.
     A leaf has no inputs, so it is placed as soon as it is seen, and so is a node whose inputs
-    were all seen before (in a network most are: every neuron of a layer reads the same inputs and
-    weights); ``visited.issuperset`` checks that in one call. Seen means placed, for an input: a
-    node seen but not placed is on the stack waiting for its own inputs, and could be an input
-    of x only if the graph had a cycle.
+    were all seen before, which ``visited.issuperset`` checks in one call. (In a training step most
+    neurons are such nodes: the weights are the same for every sample, and a layer's inputs the
+    same for all its neurons.) Seen means placed, for an input: a node seen but not placed is on
+    the stack waiting for its own inputs, and could be an input of x only if the graph had a cycle.
     """
     order: list[Value] = []
     visited = {root}
@@ -495,7 +496,7 @@ def _check_backward_rules(order: list[Value]) -> None:
 
 def _backpropagate(order: list[Value], create_graph: bool) -> None:
     """Visit nodes output first and push each node's gradient to its inputs (the chain rule)."""
-    finite = isfinite(sum(map(_data, order)))  # no inf or nan anywhere (or a sum that overflows)
+    finite = not create_graph and _all_finite(order)
     for node in reversed(order):
         if not node._prev:
             continue
@@ -510,6 +511,14 @@ def _backpropagate(order: list[Value], create_graph: bool) -> None:
             input_grads = op.backward(node.grad, node.data, *[x.data for x in node._prev])
             for x, g in zip(node._prev, input_grads):
                 x.grad += g
+
+
+def _all_finite(order: list[Value]) -> bool:
+    """No node's data is inf or nan (False too if their sum overflows, or they cannot be summed)."""
+    try:
+        return isfinite(sum(map(_data, order)))
+    except (OverflowError, TypeError):  # an int too large for a float; a Decimal among floats
+        return False
 
 
 def _is_zero(grad: Operand) -> bool:

@@ -139,8 +139,9 @@ def _neuron_operation(act: _Activation) -> Operation:
         if d == 0.0 and finite:
             # A dead ReLU, or no gradient arriving: every input would receive d·(a finite
             # number) = ±0.0, and adding ±0.0 to a grad changes nothing (grads start at +0.0,
-            # and a sum is -0.0 only when both terms are). Were an input inf or nan, 0·inf = nan
-            # would have to reach the grads, as in PyTorch: then finite is False and we go on.
+            # and a sum is -0.0 only when both terms are; a leaf grad a user set to -0.0 or to
+            # the int 0 is the one exception). Were an input inf or nan, 0·inf = nan would have
+            # to reach the grads, as in PyTorch: then finite is False and we go on.
             return
         weights = inputs[n : 2 * n]
         for x, w in zip(inputs, weights):
