@@ -19,6 +19,8 @@ from benchmarks.harness import machine_info, prepare_process, write_json_atomica
 FULL: dict[str, Any] = {
     "w1_points": 100,
     "w1_repeats": 7,
+    "w1_back_to_back_rounds": 3,
+    "w1_back_to_back_steps": 2,
     "w2_lengths": [10**3, 10**5, 10**6],
     "w2_repeats": 3,
     "w2_scalar_engine_limit": 10**5,
@@ -30,6 +32,8 @@ FULL: dict[str, Any] = {
 QUICK: dict[str, Any] = {
     "w1_points": 5,
     "w1_repeats": 1,
+    "w1_back_to_back_rounds": 1,
+    "w1_back_to_back_steps": 2,
     "w2_lengths": [10, 20],
     "w2_repeats": 1,
     "w2_scalar_engine_limit": 10,
@@ -54,7 +58,12 @@ def run_all(config: dict[str, Any]) -> dict[str, Any]:
     prepare_process()
     try:
         workloads = {
-            "W1": w1_training_step.run(config["w1_points"], config["w1_repeats"]),
+            "W1": w1_training_step.run(
+                config["w1_points"],
+                config["w1_repeats"],
+                config["w1_back_to_back_rounds"],
+                config["w1_back_to_back_steps"],
+            ),
             "W2": w2_chain.run(
                 config["w2_lengths"], config["w2_repeats"], config["w2_scalar_engine_limit"]
             ),
@@ -74,18 +83,23 @@ def run_all(config: dict[str, Any]) -> dict[str, Any]:
 def check_targets(workloads: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Each target of issue 6: the measured number, the bound, and whether it was met."""
     targets: dict[str, dict[str, Any]] = {}
-    w1 = workloads["W1"]["engines"]
-    for name in ("minigrad", "minigrad (Value inputs)"):
-        mine = w1[name]["median_s"]
-        if "median_s" in w1["micrograd"]:
-            speedup = w1["micrograd"]["median_s"] / mine
-            targets[f"W1 {name}: × faster than micrograd"] = _target(
-                speedup, f">= {W1_SPEEDUP_OVER_MICROGRAD:g}", speedup >= W1_SPEEDUP_OVER_MICROGRAD
+    for timing, w1 in (
+        ("from a collected heap", workloads["W1"]["engines"]),
+        ("back to back", workloads["W1"]["back_to_back"]["engines"]),
+    ):
+        for name in ("minigrad", "minigrad (Value inputs)"):
+            mine = w1[name]["median_s"]
+            if "median_s" in w1["micrograd"]:
+                speedup = w1["micrograd"]["median_s"] / mine
+                targets[f"W1 {name}, {timing}: × faster than micrograd"] = _target(
+                    speedup,
+                    f">= {W1_SPEEDUP_OVER_MICROGRAD:g}",
+                    speedup >= W1_SPEEDUP_OVER_MICROGRAD,
+                )
+            times_floor = mine / w1["floor"]["median_s"]
+            targets[f"W1 {name}, {timing}: × the floor's time"] = _target(
+                times_floor, f"<= {W1_MAX_TIMES_FLOOR:g}", times_floor <= W1_MAX_TIMES_FLOOR
             )
-        times_floor = mine / w1["floor"]["median_s"]
-        targets[f"W1 {name}: × the floor's time"] = _target(
-            times_floor, f"<= {W1_MAX_TIMES_FLOOR:g}", times_floor <= W1_MAX_TIMES_FLOOR
-        )
     bytes_per_node = workloads["W3"]["engines"]["minigrad"]["bytes_per_node"]
     targets["W3 minigrad: bytes per node"] = _target(
         bytes_per_node, f"<= {MAX_BYTES_PER_NODE:g}", bytes_per_node <= MAX_BYTES_PER_NODE
@@ -118,6 +132,7 @@ def format_report(results: dict[str, Any]) -> str:
     ]
     w = results["workloads"]
     lines += _timing_table("W1", w["W1"])
+    lines += _timing_table("W1 back to back", w["W1"]["back_to_back"])
     lines += _phases_line(w["W1"]["minigrad_phases_in_floors"])
     lines += _chain_table(w["W2"])
     lines += _memory_table(w["W3"])

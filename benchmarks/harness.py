@@ -2,9 +2,11 @@
 
 Times are wall-clock (``time.perf_counter``) medians over repeated runs, with the garbage
 collector left on, as a user has it: switching it off would hide the largest cost of an engine
-whose graphs are full of reference cycles (micrograd's). Every timed call starts from a collected
-heap, so no engine pays for the garbage another left behind, and the objects of the imported
-libraries are frozen out of the collector's walks (``gc.freeze``), as if each engine ran alone.
+whose graphs are full of reference cycles (micrograd's). Timed calls start from a collected heap
+(``time_interleaved``), or follow an untimed call of the same engine (``time_back_to_back``, as
+in a training loop, where each step frees the garbage of the one before), so that no engine pays
+for the garbage another left behind; the objects of the imported libraries are frozen out of the
+collector's walks (``gc.freeze``), as if each engine ran alone.
 """
 
 from __future__ import annotations
@@ -82,6 +84,30 @@ def time_interleaved(runs: dict[str, Callable[[], object]], repeats: int) -> dic
             start = time.perf_counter()
             run()
             times[name].append(time.perf_counter() - start)
+    return {name: Timing(t) for name, t in times.items()}
+
+
+def time_back_to_back(
+    runs: dict[str, Callable[[], object]], rounds: int, steps: int
+) -> dict[str, Timing]:
+    """Time each run as a training loop runs it: ``steps`` calls in a row, after one untimed call,
+    in ``rounds`` rounds of every run.
+
+    Each timed call then pays, as in a user's loop, for whatever garbage the call before it left:
+    for micrograd, the reference cycles of the previous step's graph, which only the cycle
+    collector frees. The heap is collected before each block, so no run pays for another's.
+    """
+    if rounds < 1 or steps < 1:
+        raise ValueError(f"rounds and steps must be at least 1, not {rounds} and {steps}")
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(rounds):
+        for name, run in runs.items():
+            gc.collect()
+            run()  # untimed: the step whose garbage the first timed step inherits
+            for _ in range(steps):
+                start = time.perf_counter()
+                run()
+                times[name].append(time.perf_counter() - start)
     return {name: Timing(t) for name, t in times.items()}
 
 

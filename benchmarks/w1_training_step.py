@@ -20,7 +20,13 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from benchmarks.data import Weights, flatten, initial_weights, load_canonical, make_moons
-from benchmarks.harness import assert_close, optional_module, skipped, time_interleaved
+from benchmarks.harness import (
+    assert_close,
+    optional_module,
+    skipped,
+    time_back_to_back,
+    time_interleaved,
+)
 
 SIZES = (2, [16, 16, 1])
 ALPHA = 1e-4  # the L2 coefficient
@@ -321,9 +327,13 @@ def phases(trainer: ScalarTrainer, floor: FloatTrainer, repeats: int) -> dict[st
     return {phase: statistics.median(t) / floor_median for phase, t in times.items()}
 
 
-def run(points: int, repeats: int, seed: int = 0) -> dict[str, Any]:
-    """Check that every engine takes the same first step, then time ``repeats`` more steps each
-    (training goes on: each timed step starts where the last one ended)."""
+def run(
+    points: int, repeats: int, back_to_back_rounds: int, back_to_back_steps: int, seed: int = 0
+) -> dict[str, Any]:
+    """Check that every engine takes the same first step, then time more steps (training goes
+    on: each timed step starts where the last one ended): ``repeats`` steps each from a collected
+    heap, and ``back_to_back_rounds`` blocks of ``back_to_back_steps`` steps in a row, as a
+    training loop runs them (see harness.time_back_to_back)."""
     xs, ys = make_moons(points, seed=seed + 1337)
     weights = initial_weights(*SIZES, seed=seed, zero_bias=True)
     engines = trainers(weights, xs, ys)
@@ -339,8 +349,12 @@ def run(points: int, repeats: int, seed: int = 0) -> dict[str, Any]:
             assert_close("gradients", name, trainer.gradients(), expected_gradients, TOLERANCE)
         runs[name] = trainer.step
     timings = time_interleaved(runs, repeats)
+    in_a_row = time_back_to_back(runs, back_to_back_rounds, back_to_back_steps)
     results = {
         name: timings[name].to_json() if name in timings else t for name, t in engines.items()
+    }
+    back_to_back = {
+        name: in_a_row[name].to_json() if name in in_a_row else t for name, t in engines.items()
     }
     minigrad_phases = phases(engines["minigrad"], floor, repeats)
     return {
@@ -352,5 +366,12 @@ def run(points: int, repeats: int, seed: int = 0) -> dict[str, Any]:
         "parameters": len(flatten(weights)),
         "agreement": f"loss and all gradients equal to the floor's within {TOLERANCE:g}",
         "engines": results,
+        "back_to_back": {
+            "description": (
+                f"the same step, {back_to_back_steps} in a row after an untimed one, as a "
+                "training loop runs it: each step pays for the garbage of the step before"
+            ),
+            "engines": back_to_back,
+        },
         "minigrad_phases_in_floors": minigrad_phases,
     }

@@ -8,7 +8,12 @@ import pytest
 from benchmarks import __main__ as bench
 from benchmarks import w1_training_step, w2_chain, w3_memory, w4_seed_example
 from benchmarks.data import initial_weights, make_moons
-from benchmarks.harness import DisagreementError, assert_close, time_interleaved
+from benchmarks.harness import (
+    DisagreementError,
+    assert_close,
+    time_back_to_back,
+    time_interleaved,
+)
 
 ENGINES = ["floor", "minigrad", "micrograd", "torch 0-d", "torch batched"]
 
@@ -98,7 +103,7 @@ def test_a_wrong_gradient_stops_the_run_before_timing(monkeypatch):
 
     monkeypatch.setattr(w1_training_step.ScalarTrainer, "gradients", off_by_a_little)
     with pytest.raises(DisagreementError, match=r"minigrad: gradients\[3\]"):
-        w1_training_step.run(points=4, repeats=1)
+        w1_training_step.run(points=4, repeats=1, back_to_back_rounds=1, back_to_back_steps=1)
 
 
 def test_a_wrong_chain_gradient_is_caught(monkeypatch):
@@ -139,6 +144,29 @@ def test_timing_runs_every_engine_once_per_round():
     assert len(timings["a"].times) == len(timings["b"].times) == 3
     with pytest.raises(ValueError, match="repeats must be at least 1"):
         time_interleaved({"a": lambda: None}, repeats=0)
+
+
+def test_back_to_back_timing_runs_each_engine_in_blocks_after_an_untimed_call():
+    calls = []
+    timings = time_back_to_back(
+        {"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}, rounds=2, steps=3
+    )
+    assert calls == (["a"] * 4 + ["b"] * 4) * 2
+    assert len(timings["a"].times) == len(timings["b"].times) == 6
+    with pytest.raises(ValueError, match="at least 1"):
+        time_back_to_back({"a": lambda: None}, rounds=1, steps=0)
+
+
+def test_quick_run_times_the_training_step_back_to_back_too(quick_results):
+    config = quick_results["config"]
+    engines = quick_results["workloads"]["W1"]["back_to_back"]["engines"]
+    assert sorted(engines) == sorted([*ENGINES, "minigrad (Value inputs)"])
+    for result in engines.values():
+        if "skipped" not in result:
+            assert len(result["times_s"]) == (
+                config["w1_back_to_back_rounds"] * config["w1_back_to_back_steps"]
+            )
+    assert any("back to back" in name for name in quick_results["targets"])
 
 
 def test_moons_are_two_balanced_labelled_halves():
