@@ -133,7 +133,7 @@ def format_report(results: dict[str, Any]) -> str:
     w = results["workloads"]
     lines += _timing_table("W1", w["W1"])
     lines += _timing_table("W1 back to back", w["W1"]["back_to_back"])
-    lines += _phases_line(w["W1"]["minigrad_phases_in_floors"])
+    lines += _phases_line(w["W1"]["minigrad_phases_as_shares_of_its_step"])
     lines += _chain_table(w["W2"])
     lines += _memory_table(w["W3"])
     lines += _timing_table("W4", w["W4"])
@@ -167,11 +167,11 @@ def _timing_table(key: str, workload: dict[str, Any]) -> list[str]:
 
 def _phases_line(phases: dict[str, float]) -> list[str]:
     shares = [
-        f"{phase} {share:.2f} (collector {phases[f'{phase}: garbage collector']:.2f})"
+        f"{phase} {share:.0%} (collector {phases[f'{phase}: garbage collector']:.0%})"
         for phase, share in phases.items()
         if not phase.endswith("garbage collector")
     ]
-    return [f"MiniGrad's step by phase, in floors (medians): {', '.join(shares)}", ""]
+    return [f"MiniGrad's step by phase, as shares of the step (medians): {', '.join(shares)}", ""]
 
 
 def _chain_table(workload: dict[str, Any]) -> list[str]:
