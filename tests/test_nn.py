@@ -520,3 +520,15 @@ def test_a_neurons_activation_cannot_be_changed_after_it_is_built():
     with pytest.raises(AttributeError):
         neuron.activation = "relu"
     assert neuron.activation == "tanh"
+
+
+def test_an_mlps_activations_cannot_be_changed_after_it_is_built():
+    mlp = MLP(2, [3, 1], activation="relu", output_activation="linear")
+    with pytest.raises(AttributeError):
+        mlp.activation = "tanh"
+    with pytest.raises(AttributeError):
+        mlp.output_activation = "tanh"
+    assert (mlp.activation, mlp.output_activation) == ("relu", "linear")
+    assert [n.activation for layer in mlp.layers for n in layer.neurons] == ["relu"] * 3 + [
+        "linear"
+    ]

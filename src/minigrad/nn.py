@@ -412,8 +412,8 @@ class MLP(Module):
             Layer(sizes[i], sizes[i + 1], output_activation if i == last else activation, fused)
             for i in range(len(nouts))
         ]
-        self.activation = activation
-        self.output_activation = output_activation
+        self._activation = activation
+        self._output_activation = output_activation
 
     @property
     def nin(self) -> int:
@@ -422,6 +422,16 @@ class MLP(Module):
     @property
     def nouts(self) -> list[int]:
         return [layer.nout for layer in self.layers]
+
+    @property
+    def activation(self) -> str:
+        """The hidden layers' activation; fixed when the MLP is built, as each neuron's is."""
+        return self._activation
+
+    @property
+    def output_activation(self) -> str:
+        """The last layer's activation; fixed when the MLP is built."""
+        return self._output_activation
 
     def forward(self, x: Iterable[Operand]) -> Value | list[Value]:
         xs = _as_inputs(x, self.nin, self)
