@@ -496,7 +496,7 @@ def _check_backward_rules(order: list[Value]) -> None:
 
 def _backpropagate(order: list[Value], create_graph: bool) -> None:
     """Visit nodes output first and push each node's gradient to its inputs (the chain rule)."""
-    finite = not create_graph and _all_finite(order)
+    finite: bool | None = None  # every node's data finite? Worked out once, if a rule asks
     for node in reversed(order):
         if not node._prev:
             continue
@@ -506,6 +506,8 @@ def _backpropagate(order: list[Value], create_graph: bool) -> None:
             for x, g in zip(node._prev, input_grads):
                 x.grad = g if _is_zero(x.grad) else x.grad + g
         elif op.accumulate is not None:
+            if finite is None:
+                finite = _all_finite(order)
             op.accumulate(node, finite)
         else:
             input_grads = op.backward(node.grad, node.data, *[x.data for x in node._prev])
