@@ -21,7 +21,6 @@ import platform
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -29,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+from minigrad.files import write_atomically
 
 
 class DisagreementError(AssertionError):
@@ -208,12 +209,5 @@ def _git_commit() -> str | None:
 def write_json_atomically(data: dict[str, Any], path: Path) -> None:
     """Write ``data`` to ``path`` so that a reader sees the old file or the new one, never half."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-            json.dump(data, file, indent=2)
-            file.write("\n")
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    text = json.dumps(data, indent=2) + "\n"
+    write_atomically(path, lambda file: file.write(text.encode("utf-8")))

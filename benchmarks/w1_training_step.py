@@ -353,12 +353,10 @@ def run(
         runs[name] = trainer.step
     timings = time_interleaved(runs, repeats)
     in_a_row = time_back_to_back(runs, back_to_back_rounds, back_to_back_steps)
-    results = {
-        name: timings[name].to_json() if name in timings else t for name, t in engines.items()
-    }
-    back_to_back = {
-        name: in_a_row[name].to_json() if name in in_a_row else t for name, t in engines.items()
-    }
+    results, back_to_back = (
+        {name: timed[name].to_json() if name in timed else t for name, t in engines.items()}
+        for timed in (timings, in_a_row)
+    )
     minigrad_phases = phases(engines["minigrad"], repeats)
     return {
         "description": (
