@@ -1,5 +1,7 @@
 """User-defined operations: a row added to the engine's table of forward and backward rules."""
 
+from fractions import Fraction
+
 import pytest
 
 from minigrad import Value, grad, gradcheck, operation
@@ -73,6 +75,20 @@ def test_an_in_place_rule_runs_the_float_pass_and_the_backward_rule_runs_create_
     x.data = float("inf")
     cube(x).backward()
     assert calls == [True, False]  # an inf in the graph: finite is False
+
+
+@pytest.mark.parametrize("result", [3, True, Fraction(1, 4)], ids=["int", "bool", "Fraction"])
+def test_a_forward_rule_returning_another_real_number_makes_a_float_node(result):
+    constant = operation("test_constant", lambda x: result, lambda g, out, x: (0.0,))
+    y = constant(Value(2.0))
+    assert type(y.data) is float and y.data == float(result)
+    assert (y._prev[0].data, y._op, y.grad, y.label) == (2.0, "test_constant", 0.0, "")
+
+
+def test_a_forward_rule_returning_something_else_is_a_type_error_naming_it():
+    bad = operation("test_bad_forward", lambda x: "2", lambda g, out, x: (g,))
+    with pytest.raises(TypeError, match="real number, not str"):
+        bad(Value(1.0))
 
 
 def test_an_in_place_rule_must_be_callable():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+from decimal import Decimal
 
 import pytest
 from hypothesis import given, settings
@@ -271,6 +272,17 @@ def test_fused_and_unfused_networks_give_the_same_values_and_gradients(activatio
 
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10**6), x=st.lists(finite, min_size=3, max_size=3))
+def test_fused_and_unfused_networks_give_the_same_values_to_the_last_bit(activation, seed, x):
+    manual_seed(seed)
+    fused = MLP(3, [4, 3, 2], activation=activation, output_activation=activation)
+    manual_seed(seed)
+    unfused = MLP(3, [4, 3, 2], activation=activation, output_activation=activation, fused=False)
+    assert [o.data for o in fused(x)] == [o.data for o in unfused(x)]
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_fused_neuron_passes_gradcheck_in_inputs_weights_and_bias(activation):
     neuron = Neuron(3, activation)
 
@@ -396,12 +408,15 @@ def test_an_inf_inside_the_graph_not_only_at_its_leaves_stops_the_skipping():
     assert _bits(big.grad) == _bits(t.grad.item())
 
 
-def test_data_that_cannot_be_summed_as_floats_does_not_stop_backward():
+@pytest.mark.parametrize("data", [10**400, Decimal("1.5")], ids=["huge int", "Decimal"])
+def test_data_that_cannot_be_summed_as_floats_does_not_stop_backward(data):
+    neuron = Neuron(1, "relu")  # its in-place rule makes backward ask whether all data is finite
     a = Value(1.0)
-    y = a + 2.0
-    a.data = 10**400  # an int no float can hold, set by hand
+    y = neuron([0.5]) + a
+    a.data = data  # set by hand: a huge int no float can hold, a Decimal that floats won't add to
     y.backward()
     assert a.grad == 1.0
+    assert neuron.b.grad == (1.0 if y._prev[0].data > 0.0 else 0.0)
 
 
 def test_a_training_step_skipping_dead_relus_gives_the_gradients_of_the_full_chain_rule():
