@@ -165,11 +165,10 @@ def _timing_table(key: str, workload: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
-def _phases_line(phases: dict[str, float]) -> list[str]:
+def _phases_line(phases: dict[str, dict[str, float]]) -> list[str]:
     shares = [
-        f"{phase} {share:.0%} (collector {phases[f'{phase}: garbage collector']:.0%})"
-        for phase, share in phases.items()
-        if not phase.endswith("garbage collector")
+        f"{phase} {part['share']:.0%} (collector {part['collector']:.0%})"
+        for phase, part in phases.items()
     ]
     return [f"MiniGrad's step by phase, as shares of the step (medians): {', '.join(shares)}", ""]
 

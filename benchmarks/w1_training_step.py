@@ -290,15 +290,16 @@ def trainers(weights: Weights, xs: list[list[float]], ys: list[float]) -> dict[s
     return result
 
 
-def phases(trainer: ScalarTrainer, repeats: int) -> dict[str, float]:
+def phases(trainer: ScalarTrainer, repeats: int) -> dict[str, dict[str, float]]:
     """Each phase of ``trainer``'s step as a share of the whole step (medians over ``repeats``
-    steps), with the garbage collector's share of each phase beside it.
+    steps), and the share of the step the garbage collector took within that phase.
 
     Shares, not multiples of the floor: the floor's step gets faster as training goes on (its
     backward skips the samples already classified with a margin), so a ratio taken later in
     training is not comparable with one taken earlier.
     """
     times: dict[str, list[float]] = {}
+    collector_times: dict[str, list[float]] = {}
     clock = {"last": 0.0}  # when the last phase ended
     collecting = {"since": 0.0, "total": 0.0}  # the collector's time since then
 
@@ -312,7 +313,7 @@ def phases(trainer: ScalarTrainer, repeats: int) -> dict[str, float]:
     def mark(phase: str) -> None:
         now = time.perf_counter()
         times.setdefault(phase, []).append(now - clock["last"])
-        times.setdefault(f"{phase}: garbage collector", []).append(collecting["total"])
+        collector_times.setdefault(phase, []).append(collecting["total"])
         clock["last"], collecting["total"] = now, 0.0
 
     step_times = []
@@ -327,7 +328,13 @@ def phases(trainer: ScalarTrainer, repeats: int) -> dict[str, float]:
     finally:
         gc.callbacks.remove(on_collection)
     step = statistics.median(step_times)
-    return {phase: statistics.median(t) / step for phase, t in times.items()}
+    return {
+        phase: {
+            "share": statistics.median(times[phase]) / step,
+            "collector": statistics.median(collector_times[phase]) / step,
+        }
+        for phase in times
+    }
 
 
 def run(

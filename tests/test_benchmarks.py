@@ -45,10 +45,11 @@ def test_quick_run_times_every_engine_on_the_training_workloads(quick_results):
 def test_quick_run_splits_minigrads_training_step_into_its_phases(quick_results):
     phases = quick_results["workloads"]["W1"]["minigrad_phases_as_shares_of_its_step"]
     steps = ["forward", "loss", "backward", "update"]
-    assert list(phases) == [name for step in steps for name in (step, f"{step}: garbage collector")]
-    assert all(phases[step] > 0 for step in steps)
-    assert 0.5 < sum(phases[step] for step in steps) < 1.5  # medians of parts, about the whole
-    assert all(0 <= phases[f"{step}: garbage collector"] <= phases[step] for step in steps)
+    assert list(phases) == steps
+    assert all(set(phases[step]) == {"share", "collector"} for step in steps)
+    assert all(phases[step]["share"] > 0 for step in steps)
+    assert 0.5 < sum(phases[step]["share"] for step in steps) < 1.5  # medians of parts, ≈ whole
+    assert all(0 <= phases[step]["collector"] <= phases[step]["share"] for step in steps)
 
 
 def test_quick_run_times_the_chain_at_every_length(quick_results):
