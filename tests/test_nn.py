@@ -266,20 +266,10 @@ def test_fused_and_unfused_networks_give_the_same_values_and_gradients(activatio
     (outs_f[0] * outs_f[1] + outs_f[1]).backward()
     (outs_u[0] * outs_u[1] + outs_u[1]).backward()
     assert [o.data for o in outs_f] == pytest.approx([o.data for o in outs_u], rel=1e-12, abs=1e-12)
+    assert [o.data for o in outs_f] == [o.data for o in outs_u]  # same sums, same order: every bit
     grads_f = [p.grad for p in fused.parameters()] + [v.grad for v in xf]
     grads_u = [p.grad for p in unfused.parameters()] + [v.grad for v in xu]
     assert grads_f == pytest.approx(grads_u, rel=1e-12, abs=1e-12)
-
-
-@pytest.mark.parametrize("activation", ACTIVATIONS)
-@settings(max_examples=25, deadline=None)
-@given(seed=st.integers(0, 10**6), x=st.lists(finite, min_size=3, max_size=3))
-def test_fused_and_unfused_networks_give_the_same_values_to_the_last_bit(activation, seed, x):
-    manual_seed(seed)
-    fused = MLP(3, [4, 3, 2], activation=activation, output_activation=activation)
-    manual_seed(seed)
-    unfused = MLP(3, [4, 3, 2], activation=activation, output_activation=activation, fused=False)
-    assert [o.data for o in fused(x)] == [o.data for o in unfused(x)]
 
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)
