@@ -311,6 +311,22 @@ special = st.sampled_from([0.0, -0.0, 1e308, -1e-308, math.inf, -math.inf, math.
 numbers = st.one_of(finite, special)
 
 
+@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid"])
+@settings(max_examples=80, deadline=None)
+@given(g=numbers, z=numbers)
+def test_each_activations_local_derivative_is_the_engines_rule_for_it(activation, g, z):
+    """A fused neuron's g·act'(z) (written from y = act(z)) is what the unfused graph's act node
+    sends back, bit for bit: at zero and its sign, at inf and nan, and with Values."""
+    from minigrad.nn import _ACTIVATIONS
+
+    local_grad = _ACTIVATIONS[activation].local_grad
+    op = OPERATIONS[activation]
+    y = op.forward(z)
+    assert _bits(local_grad(g, y)) == _bits(op.backward(g, y, z)[0])
+    fused, unfused = local_grad(Value(g), Value(y)), op.backward(Value(g), Value(y), Value(z))[0]
+    assert _bits(float(fused)) == _bits(float(unfused))
+
+
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 @settings(max_examples=60, deadline=None)
 @given(

@@ -269,10 +269,14 @@ def _as_value(x: object) -> Value | None:
 
 
 def _binary(op: Operation, a: object, b: object) -> Value:
-    a_value, b_value = _as_value(a), _as_value(b)
-    if a_value is None or b_value is None:
+    """op(a, b) for the operators: a number on either side becomes a leaf first."""
+    if type(a) is not Value:  # (the test for the common case, two Values, costs least)
+        a = _as_value(a)
+    if type(b) is not Value:
+        b = _as_value(b)
+    if a is None or b is None:
         return NotImplemented  # Python then raises TypeError naming both types
-    return _record(op, (a_value, b_value), op.forward(a_value.data, b_value.data))
+    return _record(op, (a, b), op.forward(a.data, b.data))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -46,7 +46,6 @@ from dataclasses import dataclass
 
 from minigrad import floats
 from minigrad.engine import (
-    RELU,
     SIGMOID,
     TANH,
     Operand,
@@ -87,16 +86,25 @@ class _Activation:
 def _engine_rule(op: Operation) -> Callable[[Operand, Operand], Operand]:
     """g · act'(z) by the engine's own backward rule for act, so fused and unfused neurons agree.
 
-    These rules read only y = act(z), never z itself (relu's z ≤ 0 exactly when y ≤ 0).
+    These rules read only y = act(z), never z itself.
     """
     return lambda g, y: op.backward(g, y, y)[0]
+
+
+def _relu_rule(g: Operand, y: Operand) -> Operand:
+    """g · relu'(z), the engine's relu rule written out (z ≤ 0 exactly when y ≤ 0).
+
+    Called for every neuron in every backward pass, so it is not called through the engine's
+    table, which takes several times as long; a test checks that the two agree.
+    """
+    return 0.0 if y <= 0.0 else g
 
 
 # fmt: off
 _ACTIVATIONS = {
     a.name: a for a in [
         _Activation("tanh",    floats.tanh,    _engine_rule(TANH),    Value.tanh),
-        _Activation("relu",    floats.relu,    _engine_rule(RELU),    Value.relu),
+        _Activation("relu",    floats.relu,    _relu_rule,            Value.relu),
         _Activation("sigmoid", floats.sigmoid, _engine_rule(SIGMOID), Value.sigmoid),
         _Activation("linear",  lambda z: z,    lambda g, y: g,        lambda z: z),
     ]
@@ -133,8 +141,6 @@ def _neuron_operation(act: _Activation) -> Operation:
 
     def accumulate(node: Value, finite: bool) -> None:
         """The same rule on floats, added into the inputs' grads in the same order."""
-        inputs = node._prev
-        n = _fan_in(len(inputs))
         d = act.local_grad(node.grad, node.data)
         if d == 0.0 and finite:
             # A dead ReLU, or no gradient arriving: every input would receive d·(a finite
@@ -143,6 +149,8 @@ def _neuron_operation(act: _Activation) -> Operation:
             # the int 0 is the one exception). Were an input inf or nan, 0·inf = nan would have
             # to reach the grads, as in PyTorch: then finite is False and we go on.
             return
+        inputs = node._prev
+        n = _fan_in(len(inputs))
         weights = inputs[n : 2 * n]
         for x, w in zip(inputs, weights):
             x.grad += d * w.data
