@@ -543,6 +543,24 @@ def test_a_neurons_activation_cannot_be_changed_after_it_is_built():
     assert neuron.activation == "tanh"
 
 
+def test_a_neurons_weights_and_bias_are_replaced_by_assignment_and_checked_first():
+    neuron = Neuron(2, "linear")
+    w0, w1, b = Value(2.0), Value(3.0), Value(1.0)
+    neuron.w, neuron.b = [w0, w1], b
+    assert neuron.parameters() == [w0, w1, b]
+    out = neuron([10.0, 100.0])
+    assert out.data == 321.0 and out._prev[2:] == (w0, w1, b)
+    with pytest.raises(TypeError, match="does not support item assignment"):
+        neuron.w[0] = Value(5.0)  # w is a tuple: a weight changed in place would be missed
+    with pytest.raises(ValueError, match="takes 2 weights, not 3"):
+        neuron.w = [Value(1.0)] * 3
+    with pytest.raises(TypeError, match="weights are Values"):
+        neuron.w = [1.0, 2.0]
+    with pytest.raises(TypeError, match="bias is a Value"):
+        neuron.b = 0.5
+    assert neuron.parameters() == [w0, w1, b]  # unchanged by the refused assignments
+
+
 def test_an_mlps_activations_cannot_be_changed_after_it_is_built():
     mlp = MLP(2, [3, 1], activation="relu", output_activation="linear")
     with pytest.raises(AttributeError):

@@ -182,7 +182,7 @@ def _check_size(what: str, size: object) -> int:
     return size
 
 
-def _as_inputs(x: object, nin: int, who: Module) -> list[Value]:
+def _as_inputs(x: object, nin: int, who: Module) -> tuple[Value, ...]:
     """The inputs as Values (numbers become leaves), after checking there are ``nin`` of them.
 
     Any iterable of numbers or Values will do (a list, a tuple, a NumPy row); a one-input module
@@ -200,7 +200,7 @@ def _as_inputs(x: object, nin: int, who: Module) -> list[Value]:
             x = list(x)
     if len(x) != nin:
         raise ValueError(f"{who!r} takes {nin} inputs, but got {len(x)}: {x!r:.80}")
-    return [xi if type(xi) is Value else _input_leaf(xi, who) for xi in x]
+    return tuple([xi if type(xi) is Value else _input_leaf(xi, who) for xi in x])
 
 
 def _input_leaf(xi: object, who: Module) -> Value:
@@ -296,6 +296,7 @@ class Neuron(Module):
 
     Weights and bias start uniform in [-1, 1] (seed them with ``minigrad.manual_seed``).
     ``activation`` is ``'tanh'``, ``'relu'``, ``'sigmoid'`` or ``'linear'`` (no activation).
+    ``w`` is a tuple: change a weight's ``.data``, or assign new Values to ``w`` and ``b``.
     """
 
     def __init__(self, nin: int, activation: str = "tanh", fused: bool = True) -> None:
@@ -305,12 +306,39 @@ class Neuron(Module):
         self._act = _activation(activation)
         self.fused = fused
         self._op_name = _NEURON_OPERATIONS[self._act.name].name
-        self.w = [Value(_generator.uniform(-1, 1), label=f"w{i}") for i in range(nin)]
-        self.b = Value(_generator.uniform(-1, 1), label="b")
+        weights = [Value(_generator.uniform(-1, 1), label=f"w{i}") for i in range(nin)]
+        bias = Value(_generator.uniform(-1, 1), label="b")
+        # w₁..wₙ, b together: the last n + 1 inputs of every node the neuron makes, as they are
+        self._parameters: tuple[Value, ...] = (*weights, bias)
+
+    @property
+    def w(self) -> tuple[Value, ...]:
+        """The weights w₁..wₙ."""
+        return self._parameters[:-1]
+
+    @w.setter
+    def w(self, weights: Iterable[Value]) -> None:
+        weights = tuple(weights)
+        if not all(isinstance(wi, Value) for wi in weights):
+            raise TypeError(f"a neuron's weights are Values, not {weights!r:.80}")
+        if len(weights) != self.nin:
+            raise ValueError(f"{self!r} takes {self.nin} weights, not {len(weights)}")
+        self._parameters = (*weights, self.b)
+
+    @property
+    def b(self) -> Value:
+        """The bias b."""
+        return self._parameters[-1]
+
+    @b.setter
+    def b(self, bias: Value) -> None:
+        if not isinstance(bias, Value):
+            raise TypeError(f"a neuron's bias is a Value, not {bias!r:.60}")
+        self._parameters = (*self.w, bias)
 
     @property
     def nin(self) -> int:
-        return len(self.w)
+        return len(self._parameters) - 1
 
     @property
     def activation(self) -> str:
@@ -318,32 +346,33 @@ class Neuron(Module):
         return self._act.name
 
     def forward(self, x: Iterable[Operand]) -> Value:
-        xs = _as_inputs(x, len(self.w), self)
+        xs = _as_inputs(x, self.nin, self)
         return self._forward_values(xs, [xi.data for xi in xs], is_grad_enabled())
 
-    def _forward_values(self, xs: Sequence[Value], xs_data: list[float], record: bool) -> Value:
+    def _forward_values(self, xs: tuple[Value, ...], xs_data: list[float], record: bool) -> Value:
         """The neuron on Values ``xs`` whose numbers ``xs_data`` the caller has already read."""
         if not self.fused:
             z = sum((wi * xi for wi, xi in zip(self.w, xs)), self.b)  # b + w₁x₁ + w₂x₂ + ...
             return self._act.on_value(z)
         # The same sum, in the same order, on floats; then one node for the whole neuron.
-        z = self.b.data
-        for wi, xi in zip(self.w, xs_data):
+        parameters = self._parameters
+        z = parameters[-1].data
+        for wi, xi in zip(parameters, xs_data):  # (zip ends with the xs, before the bias)
             z += wi.data * xi
         y = self._act.forward(z)
         if record:  # link the node to its inputs, as the engine does for every operation
-            return _node(y, (*xs, *self.w, self.b), self._op_name)
+            return _node(y, xs + parameters, self._op_name)
         return _node(y, (), "")
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [(f"w.{i}", wi) for i, wi in enumerate(self.w)] + [("b", self.b)]
 
     def parameters(self) -> list[Value]:
-        return self.w + [self.b]
+        return list(self._parameters)
 
     def __repr__(self) -> str:
         unfused = "" if self.fused else ", fused=False"
-        return f"Neuron({len(self.w)}, activation={self.activation!r}{unfused})"
+        return f"Neuron({self.nin}, activation={self.activation!r}{unfused})"
 
 
 class Layer(Module):
@@ -364,12 +393,12 @@ class Layer(Module):
 
     def forward(self, x: Iterable[Operand]) -> Value | list[Value]:
         outs = self._forward_values(_as_inputs(x, self.nin, self))
-        return outs[0] if len(outs) == 1 else outs
+        return outs[0] if len(outs) == 1 else list(outs)
 
-    def _forward_values(self, xs: Sequence[Value]) -> list[Value]:
+    def _forward_values(self, xs: tuple[Value, ...]) -> tuple[Value, ...]:
         xs_data = [xi.data for xi in xs]  # read once, shared by every neuron
         record = is_grad_enabled()
-        return [n._forward_values(xs, xs_data, record) for n in self.neurons]
+        return tuple([n._forward_values(xs, xs_data, record) for n in self.neurons])
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [
@@ -445,7 +474,7 @@ class MLP(Module):
         xs = _as_inputs(x, self.nin, self)
         for layer in self.layers:
             xs = layer._forward_values(xs)
-        return xs[0] if len(xs) == 1 else xs
+        return xs[0] if len(xs) == 1 else list(xs)
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [
