@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test bench bench-instructions lint clean
 
 demo: $(VENV)/.installed-demo
 	./scripts/ensure-system-packages dot=graphviz
@@ -22,6 +22,12 @@ test: $(VENV)/.installed-test
 # writes benchmarks/results/latest.json.
 bench: $(VENV)/.installed-bench
 	$(BIN)/python -m benchmarks
+
+# W1 counted in instructions (valgrind's callgrind): exact on a busy machine, for comparing two
+# versions of the engine. About a minute.
+bench-instructions: $(VENV)/.installed-bench
+	./scripts/ensure-system-packages valgrind=valgrind
+	$(BIN)/python -m benchmarks.instructions
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests examples benchmarks

@@ -185,3 +185,35 @@ def test_initial_weights_have_one_row_per_neuron():
     assert [len(layer) for layer in weights] == [3, 1]
     assert all(len(w) == 2 and b == 0.0 for w, b in weights[0])
     assert all(-1.0 <= v <= 1.0 for layer in weights for w, _ in layer for v in w)
+
+
+def test_instruction_counting_takes_the_difference_of_two_runs_per_step(monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from benchmarks import instructions
+
+    counted = []
+
+    def fake_count(engine, steps):
+        counted.append((engine, steps))
+        return 1_000_000 + 300 * steps  # set-up, then 300 a step
+
+    monkeypatch.setattr(instructions, "instructions", fake_count)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        assert instructions.per_step("floor", 4, pool) == 300
+    assert sorted(counted) == [("floor", 0), ("floor", 4)]
+
+
+@pytest.mark.parametrize("engine", ["floor", "minigrad", "minigrad (Value inputs)"])
+def test_the_counted_child_process_runs_each_engines_steps(engine):
+    from benchmarks import instructions
+
+    assert instructions.main(["--child", engine, "1"]) == 0
+
+
+def test_counting_instructions_without_valgrind_says_what_to_install(monkeypatch, capsys):
+    from benchmarks import instructions
+
+    monkeypatch.setattr(instructions.shutil, "which", lambda name: None)
+    assert instructions.main([]) == 1
+    assert "apt-get install valgrind" in capsys.readouterr().err
