@@ -24,10 +24,10 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python -m benchmarks
 
 # W1 counted in instructions (valgrind's callgrind): exact on a busy machine, for comparing two
-# versions of the engine. About a minute.
+# versions of the engine; also MiniGrad's step phase by phase. About three minutes.
 bench-instructions: $(VENV)/.installed-bench
 	./scripts/ensure-system-packages valgrind=valgrind
-	$(BIN)/python -m benchmarks.instructions
+	$(BIN)/python -m benchmarks.instructions --phases
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests examples benchmarks

@@ -2,15 +2,20 @@
 
 Wall-clock times on a shared machine swing by 2× with its load, so a 5 % change in the engine is
 invisible in them. The number of instructions a step executes does not change from run to run:
-it is the measure to compare two versions of the engine by (it does not count what the CPU's
-caches cost, so a step's time in floors is higher, by about a third here).
+it is the measure to compare two versions of the engine by. (It does not count what the CPU's
+caches cost, so a step's time ratio to the floor is higher than its instruction ratio: by 20 to
+70 % in the runs recorded in benchmarks/README.md.)
 
 python -m benchmarks.instructions             # floor and MiniGrad, 5 steps each (about a minute)
-python -m benchmarks.instructions --steps 2   # quicker, as exact
+python -m benchmarks.instructions --steps 2   # quicker
+python -m benchmarks.instructions --phases    # also MiniGrad's step phase by phase, in floors
 
-For each engine two processes run under callgrind, one that builds the engine and takes one
-untimed step, and one that then takes ``steps`` more; the difference, divided by ``steps``, is
-one step. Hash randomisation is off, so both processes do the same thing up to the extra steps.
+For each engine two processes run under callgrind: one builds the engine and takes one uncounted
+step, the other then also takes ``steps`` more, each after a ``gc.collect()`` (as ``make bench``
+times them); the difference, divided by ``steps``, is one step. Hash randomisation is off, so the
+count is the same on every run. Training goes on through the steps and the work of a step changes
+with it (the floor skips samples already classified with a margin), so compare counts taken with
+the same number of steps only.
 """
 
 from __future__ import annotations
@@ -26,31 +31,71 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from benchmarks.data import initial_weights, make_moons
-from benchmarks.w1_training_step import SIZES, FloatTrainer, minigrad_trainer
+from benchmarks.w1_training_step import (
+    SIZES,
+    FloatTrainer,
+    ScalarTrainer,
+    Trainer,
+    minigrad_trainer,
+)
 
 ENGINES = ("floor", "minigrad", "minigrad (Value inputs)")
+PHASES = ("forward", "loss", "backward", "update")  # as ScalarTrainer.step marks them
 POINTS = 100
 
 
-def step_in_child(engine: str, steps: int) -> None:
-    """Build ``engine``'s trainer, take one step, collect, then take ``steps`` more."""
-    xs, ys = make_moons(POINTS, seed=1337)
-    weights = initial_weights(*SIZES, seed=0, zero_bias=True)
-    if engine == "floor":
-        trainer = FloatTrainer(weights, xs, ys)
-    else:
-        inputs = "Values" if engine == "minigrad (Value inputs)" else "floats"
-        trainer = minigrad_trainer(weights, xs, ys, inputs)
+class _PhaseEnded(Exception):  # noqa: N818 (a signal to stop, not an error)
+    """Raised by the phase marker to cut a step short after the phase being counted."""
+
+
+def step_in_child(
+    engine: str, steps: int, until: str | None = None, collector: bool = True
+) -> None:
+    """Build ``engine``'s trainer, take one step, then ``steps`` more (each cut short after phase
+    ``until`` if given), with the garbage collector on or off."""
+    trainer = _trainer(engine)
     trainer.step()
     gc.collect()
     gc.freeze()
-    for _ in range(steps):
-        gc.collect()
-        trainer.step()
+    if not collector:
+        gc.disable()
+    try:
+        for _ in range(steps):
+            gc.collect()
+            if until is None:
+                trainer.step()
+            else:
+                _step_until(trainer, until)
+    finally:
+        gc.enable()
+        gc.unfreeze()
 
 
-def instructions(engine: str, steps: int) -> int:
-    """Instructions executed by a child process running ``step_in_child(engine, steps)``."""
+def _trainer(engine: str) -> Trainer:
+    xs, ys = make_moons(POINTS, seed=1337)
+    weights = initial_weights(*SIZES, seed=0, zero_bias=True)
+    if engine == "floor":
+        return FloatTrainer(weights, xs, ys)
+    inputs = "Values" if engine == "minigrad (Value inputs)" else "floats"
+    return minigrad_trainer(weights, xs, ys, inputs)
+
+
+def _step_until(trainer: Trainer, phase: str) -> None:
+    if not isinstance(trainer, ScalarTrainer):
+        raise TypeError(f"only MiniGrad's step is split into phases, not {type(trainer).__name__}")
+
+    def mark(ended: str) -> None:
+        if ended == phase:
+            raise _PhaseEnded
+
+    try:
+        trainer.step(mark)
+    except _PhaseEnded:
+        pass  # the step's graph is freed here, as at the end of a whole step
+
+
+def instructions(engine: str, steps: int, *options: str) -> int:
+    """Instructions executed by a child process running ``step_in_child(engine, steps, ...)``."""
     command = [
         "valgrind",
         "--tool=callgrind",
@@ -61,6 +106,7 @@ def instructions(engine: str, steps: int) -> int:
         "--child",
         engine,
         str(steps),
+        *options,
     ]
     environment = {**os.environ, "PYTHONHASHSEED": "0"}
     root = Path(__file__).resolve().parent.parent
@@ -76,18 +122,43 @@ def instructions(engine: str, steps: int) -> int:
     return int(found.group(1))
 
 
-def per_step(engine: str, steps: int, pool: ThreadPoolExecutor) -> float:
-    base, more = pool.map(lambda k: instructions(engine, k), (0, steps))
+def per_step(engine: str, steps: int, pool: ThreadPoolExecutor, *options: str) -> float:
+    """Instructions of one step: (set-up and ``steps`` steps - set-up alone) / ``steps``."""
+    base, more = pool.map(lambda k: instructions(engine, k, *options), (0, steps))
     return (more - base) / steps
+
+
+def phases(pool: ThreadPoolExecutor) -> dict[str, float]:
+    """MiniGrad's second step, phase by phase, and the collector's part of it, in floors (the
+    floor's second step = 1). One step each, so every count starts from the same weights."""
+    floor = per_step("floor", 1, pool)
+    cumulative = {phase: per_step("minigrad", 1, pool, "--until", phase) for phase in PHASES[:-1]}
+    cumulative["update"] = whole = per_step("minigrad", 1, pool)
+    without_collector = per_step("minigrad", 1, pool, "--no-collector")
+    shares, before = {}, 0.0
+    for phase in PHASES:
+        shares[phase] = (cumulative[phase] - before) / floor
+        before = cumulative[phase]
+    shares["whole step"] = whole / floor
+    shares["of which the collector"] = (whole - without_collector) / floor
+    return shares
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", type=int, default=5, help="steps counted per engine")
+    parser.add_argument(
+        "--phases", action="store_true", help="also count MiniGrad's step phase by phase"
+    )
     parser.add_argument("--child", nargs=2, metavar=("ENGINE", "STEPS"), help=argparse.SUPPRESS)
+    parser.add_argument("--until", choices=PHASES, help=argparse.SUPPRESS)
+    parser.add_argument("--no-collector", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        step_in_child(args.child[0], int(args.child[1]))
+        engine, steps = args.child
+        if engine not in ENGINES:
+            parser.error(f"--child takes one of {', '.join(ENGINES)}, not {engine!r}")
+        step_in_child(engine, int(steps), args.until, collector=not args.no_collector)
         return 0
     if args.steps < 1:
         parser.error(f"--steps must be at least 1, not {args.steps}")
@@ -96,12 +167,19 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     with ThreadPoolExecutor(max_workers=2) as pool:
         counts = {engine: per_step(engine, args.steps, pool) for engine in ENGINES}
+        by_phase = phases(pool) if args.phases else {}
     floor = counts["floor"]
     print(f"W1 in instructions per step (callgrind, {args.steps} steps each)\n")
     print("| engine | instructions per step | × the floor |")
     print("|---|---:|---:|")
     for engine, count in counts.items():
         print(f"| {engine} | {count / 1e6:.1f} M | {count / floor:.2f} |")
+    if by_phase:
+        print("\nMiniGrad's second step by phase, in floors (the floor's second step = 1)\n")
+        print("| phase | floors |")
+        print("|---|---:|")
+        for phase, floors in by_phase.items():
+            print(f"| {phase} | {floors:.2f} |")
     return 0
 
 

@@ -205,10 +205,57 @@ def test_instruction_counting_takes_the_difference_of_two_runs_per_step(monkeypa
 
 
 @pytest.mark.parametrize("engine", ["floor", "minigrad", "minigrad (Value inputs)"])
-def test_the_counted_child_process_runs_each_engines_steps(engine):
+def test_the_counted_child_process_runs_each_engines_steps_and_unfreezes_the_heap(engine):
+    import gc
+
     from benchmarks import instructions
 
     assert instructions.main(["--child", engine, "1"]) == 0
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
+
+
+@pytest.mark.parametrize("phase", ["forward", "loss", "backward"])
+def test_the_counted_child_can_stop_minigrads_step_after_a_phase(phase):
+    from benchmarks import instructions
+
+    assert instructions.main(["--child", "minigrad", "1", "--until", phase]) == 0
+    assert instructions.main(["--child", "minigrad", "1", "--no-collector"]) == 0
+
+
+def test_the_counted_child_refuses_an_unknown_engine():
+    from benchmarks import instructions
+
+    with pytest.raises(SystemExit):
+        instructions.main(["--child", "mikrograd", "1"])
+
+
+def test_phase_counts_are_differences_of_cut_short_steps_in_floors(monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from benchmarks import instructions
+
+    # set-up 1000; the floor's step 100; MiniGrad's step ends its phases at 150, 200, 340 and 350
+    # instructions, and takes 310 without the collector
+    minigrad = {("--until", "forward"): 150, ("--until", "loss"): 200, ("--until", "backward"): 340}
+    minigrad |= {(): 350, ("--no-collector",): 310}
+
+    def fake_count(engine, steps, *options):
+        step = 100 if engine == "floor" else minigrad[options]
+        return 1000 + step * steps
+
+    monkeypatch.setattr(instructions, "instructions", fake_count)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        floors = instructions.phases(pool)
+    assert floors == pytest.approx(
+        {
+            "forward": 1.5,
+            "loss": 0.5,
+            "backward": 1.4,
+            "update": 0.1,
+            "whole step": 3.5,
+            "of which the collector": 0.4,
+        }
+    )
 
 
 def test_counting_instructions_without_valgrind_says_what_to_install(monkeypatch, capsys):

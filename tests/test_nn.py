@@ -558,7 +558,22 @@ def test_a_neurons_weights_and_bias_are_replaced_by_assignment_and_checked_first
         neuron.w = [1.0, 2.0]
     with pytest.raises(TypeError, match="bias is a Value"):
         neuron.b = 0.5
+    for not_a_list in (5, Value(1.0)):
+        with pytest.raises(TypeError, match="weights are a list of Values"):
+            neuron.w = not_a_list
     assert neuron.parameters() == [w0, w1, b]  # unchanged by the refused assignments
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_a_layer_that_no_longer_fits_the_one_before_it_is_an_error_not_a_wrong_number(fused):
+    mlp = MLP(2, [4, 1], fused=fused)
+    mlp.layers[1] = Layer(3, 1, fused=fused)  # the layer before gives 4 numbers
+    with pytest.raises(ValueError, match="takes 3 inputs, but the layer before it gives 4"):
+        mlp([1.0, 2.0])
+    mlp.layers[1] = Layer(4, 2, fused=fused)
+    mlp.layers[1].neurons[1] = Neuron(5, fused=fused)  # one neuron of another size
+    with pytest.raises(ValueError, match="takes 5 inputs, but the layer before it gives 4"):
+        mlp([1.0, 2.0])
 
 
 def test_an_mlps_activations_cannot_be_changed_after_it_is_built():

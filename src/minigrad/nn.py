@@ -306,6 +306,7 @@ class Neuron(Module):
         self._act = _activation(activation)
         self.fused = fused
         self._op_name = _NEURON_OPERATIONS[self._act.name].name
+        self._nin = nin  # fixed: new weights must be as many
         weights = [Value(_generator.uniform(-1, 1), label=f"w{i}") for i in range(nin)]
         bias = Value(_generator.uniform(-1, 1), label="b")
         # w₁..wₙ, b together: the last n + 1 inputs of every node the neuron makes, as they are
@@ -318,6 +319,8 @@ class Neuron(Module):
 
     @w.setter
     def w(self, weights: Iterable[Value]) -> None:
+        if not isinstance(weights, Iterable):
+            raise TypeError(f"a neuron's weights are a list of Values, not {weights!r:.60}")
         weights = tuple(weights)
         if not all(isinstance(wi, Value) for wi in weights):
             raise TypeError(f"a neuron's weights are Values, not {weights!r:.80}")
@@ -338,7 +341,8 @@ class Neuron(Module):
 
     @property
     def nin(self) -> int:
-        return len(self._parameters) - 1
+        """The number of inputs; fixed when the neuron is built."""
+        return self._nin
 
     @property
     def activation(self) -> str:
@@ -351,13 +355,18 @@ class Neuron(Module):
 
     def _forward_values(self, xs: tuple[Value, ...], xs_data: list[float], record: bool) -> Value:
         """The neuron on Values ``xs`` whose numbers ``xs_data`` the caller has already read."""
+        if len(xs) != self._nin:  # a layer replaced by one of another size, say
+            raise ValueError(
+                f"{self!r} takes {self._nin} inputs, but the layer before it gives "
+                f"{len(xs)}: each layer's nin must be the size of the layer before it"
+            )
         if not self.fused:
             z = sum((wi * xi for wi, xi in zip(self.w, xs)), self.b)  # b + w₁x₁ + w₂x₂ + ...
             return self._act.on_value(z)
         # The same sum, in the same order, on floats; then one node for the whole neuron.
         parameters = self._parameters
         z = parameters[-1].data
-        for wi, xi in zip(parameters, xs_data):  # (zip ends with the xs, before the bias)
+        for wi, xi in zip(parameters, xs_data):  # n inputs (checked above): zip stops before b
             z += wi.data * xi
         y = self._act.forward(z)
         if record:  # link the node to its inputs, as the engine does for every operation
