@@ -568,11 +568,11 @@ def test_a_neurons_weights_and_bias_are_replaced_by_assignment_and_checked_first
 def test_a_layer_that_no_longer_fits_the_one_before_it_is_an_error_not_a_wrong_number(fused):
     mlp = MLP(2, [4, 1], fused=fused)
     mlp.layers[1] = Layer(3, 1, fused=fused)  # the layer before gives 4 numbers
-    with pytest.raises(ValueError, match="takes 3 inputs, but the layer before it gives 4"):
+    with pytest.raises(ValueError, match="takes 3 inputs, but is given 4"):
         mlp([1.0, 2.0])
     mlp.layers[1] = Layer(4, 2, fused=fused)
     mlp.layers[1].neurons[1] = Neuron(5, fused=fused)  # one neuron of another size
-    with pytest.raises(ValueError, match="takes 5 inputs, but the layer before it gives 4"):
+    with pytest.raises(ValueError, match="takes 5 inputs, but is given 4"):
         mlp([1.0, 2.0])
 
 

@@ -357,8 +357,8 @@ class Neuron(Module):
         """The neuron on Values ``xs`` whose numbers ``xs_data`` the caller has already read."""
         if len(xs) != self._nin:  # a layer replaced by one of another size, say
             raise ValueError(
-                f"{self!r} takes {self._nin} inputs, but the layer before it gives "
-                f"{len(xs)}: each layer's nin must be the size of the layer before it"
+                f"{self!r} takes {self._nin} inputs, but is given {len(xs)}: in an MLP, each "
+                "layer's nin must be the number of neurons of the layer before it"
             )
         if not self.fused:
             z = sum((wi * xi for wi, xi in zip(self.w, xs)), self.b)  # b + w₁x₁ + w₂x₂ + ...
