@@ -13,9 +13,10 @@ python -m benchmarks.instructions --phases    # also MiniGrad's step phase by ph
 For each engine two processes run under callgrind: one builds the engine and takes one uncounted
 step, the other then also takes ``steps`` more, each after a ``gc.collect()`` (as ``make bench``
 times them); the difference, divided by ``steps``, is one step. Hash randomisation is off, so the
-count is the same on every run. Training goes on through the steps and the work of a step changes
-with it (the floor skips samples already classified with a margin), so compare counts taken with
-the same number of steps only.
+count is the same on every run of a checkout (another checkout may differ by a few tenths of a
+per cent: object addresses, and so set look-ups, change). Training goes on through the steps and
+the work of a step changes with it (the floor skips samples already classified with a margin), so
+compare counts taken with the same number of steps only.
 """
 
 from __future__ import annotations
