@@ -31,18 +31,18 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from benchmarks.data import initial_weights, make_moons
+from benchmarks.__main__ import FULL
 from benchmarks.w1_training_step import (
-    SIZES,
     FloatTrainer,
     ScalarTrainer,
     Trainer,
     minigrad_trainer,
+    problem,
 )
 
 ENGINES = ("floor", "minigrad", "minigrad (Value inputs)")
 PHASES = ("forward", "loss", "backward", "update")  # as ScalarTrainer.step marks them
-POINTS = 100
+POINTS = FULL["w1_points"]  # as `make bench` runs W1
 
 
 class _PhaseEnded(Exception):  # noqa: N818 (a signal to stop, not an error)
@@ -73,8 +73,7 @@ def step_in_child(
 
 
 def _trainer(engine: str) -> Trainer:
-    xs, ys = make_moons(POINTS, seed=1337)
-    weights = initial_weights(*SIZES, seed=0, zero_bias=True)
+    weights, xs, ys = problem(POINTS)
     if engine == "floor":
         return FloatTrainer(weights, xs, ys)
     inputs = "Values" if engine == "minigrad (Value inputs)" else "floats"

@@ -337,6 +337,12 @@ def phases(trainer: ScalarTrainer, repeats: int) -> dict[str, dict[str, float]]:
     }
 
 
+def problem(points: int, seed: int = 0) -> tuple[Weights, list[list[float]], list[float]]:
+    """W1's initial weights and its moons (points and labels): the same for every engine."""
+    xs, ys = make_moons(points, seed=seed + 1337)
+    return initial_weights(*SIZES, seed=seed, zero_bias=True), xs, ys
+
+
 def run(
     points: int, repeats: int, back_to_back_rounds: int, back_to_back_steps: int, seed: int = 0
 ) -> dict[str, Any]:
@@ -344,8 +350,7 @@ def run(
     on: each timed step starts where the last one ended): ``repeats`` steps each from a collected
     heap, and ``back_to_back_rounds`` blocks of ``back_to_back_steps`` steps in a row, as a
     training loop runs them (see harness.time_back_to_back)."""
-    xs, ys = make_moons(points, seed=seed + 1337)
-    weights = initial_weights(*SIZES, seed=seed, zero_bias=True)
+    weights, xs, ys = problem(points, seed)
     engines = trainers(weights, xs, ys)
     floor = engines["floor"]
     expected_loss = floor.step()
