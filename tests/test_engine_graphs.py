@@ -29,6 +29,7 @@ from optable import (
 )
 
 from minigrad import Value, topological_order
+from minigrad.engine import _walk
 
 
 @dataclass(frozen=True)
@@ -193,6 +194,22 @@ def test_topological_order_lists_every_ancestor_once_after_its_inputs(graph):
     assert len(position) == len(order) and set(order) == ancestors
     assert order[-1] is output
     assert all(position[x] < position[node] for node in order for x in node._prev)
+
+
+@FAST
+@given(graph=graphs())
+def test_the_walk_lists_the_nodes_with_inputs_in_topological_order(graph):
+    """Backward visits only the nodes the walk lists as having inputs: exactly those of the order
+    (none when the output is a lone leaf), in the same order."""
+    output = minigrad_graph(graph)[-1]
+    order, inner = _walk(output)
+    assert order == topological_order(output)
+    assert inner == [node for node in order if node._prev]
+
+
+def test_a_lone_leaf_is_its_own_order_with_no_node_to_backpropagate_through():
+    leaf = Value(2.0)
+    assert _walk(leaf) == ([leaf], [])
 
 
 @FAST

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+import tracemalloc
 from decimal import Decimal
 
 import pytest
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 import minigrad
 from minigrad import MLP, Value, grad, gradcheck, no_grad, topological_order
 from minigrad.engine import OPERATIONS
-from minigrad.nn import Layer, Module, Neuron, manual_seed
+from minigrad.nn import Layer, Module, Neuron, _neuron_node, manual_seed
 
 ACTIVATIONS = ["tanh", "relu", "sigmoid", "linear"]
 finite = st.floats(-3.0, 3.0, allow_nan=False)
@@ -241,6 +242,22 @@ def test_a_fused_neuron_is_one_node_whose_inputs_are_x_then_w_then_b(activation)
     assert len([node for node in topological_order(unfused(xs)) if node._prev]) > 3
 
 
+def test_a_fused_neurons_node_allocates_no_tuple_of_its_inputs():
+    """A node keeps the layer's inputs and the neuron's parameters as the tuples they are, so a
+    16-input neuron's node is the node alone (88 bytes), not also a 33-item tuple (304 more)."""
+    layer = Layer(16, 16, "relu")
+    xs = [Value(float(i)) for i in range(16)]
+    layer(xs)  # (whatever is made once, the first time, is not counted)
+    tracemalloc.start()
+    try:
+        outs = layer(xs)
+        allocated, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert all(isinstance(out, Value) for out in outs)
+    assert allocated / len(outs) < 150
+
+
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_the_neuron_operation_recomputes_its_node_from_the_inputs_data(activation):
     out = Neuron(4, activation)([0.5, -1.0, 2.0, 0.25])
@@ -334,13 +351,15 @@ def test_each_activations_local_derivative_is_the_engines_rule_for_it(activation
     n=st.integers(1, 4),
     g=st.one_of(st.just(0.0), finite, special),
     reuse=st.sampled_from(["none", "w₁ is x₁", "wᵢ is xᵢ₊₁", "b is x₁"]),
+    made_by=st.sampled_from(["a neuron", "calling the operation"]),
 )
 def test_the_neurons_in_place_backward_adds_exactly_what_its_backward_rule_returns(
-    activation, data, n, g, reuse
+    activation, data, n, g, reuse, made_by
 ):
     """accumulate (the fast float pass) against backward (the rule everything else reads),
     bit for bit: zeros and their signs, dead ReLUs, 0·inf = nan, Values fed in more than once
-    (whose grads then receive several numbers, which must be added in the same order)."""
+    (whose grads then receive several numbers, which must be added in the same order); on the
+    node a neuron makes (inputs in two tuples) and on one made by the operation (one tuple)."""
     op = OPERATIONS[Neuron(1, activation)._op_name]
     leaves = [Value(data.draw(numbers)) for _ in range(2 * n + 1)]
     if reuse == "w₁ is x₁":
@@ -350,6 +369,9 @@ def test_the_neurons_in_place_backward_adds_exactly_what_its_backward_rule_retur
     elif reuse == "b is x₁":
         leaves[-1] = leaves[0]
     node = op(*leaves)
+    if made_by == "a neuron":
+        node = _neuron_node(node.data, tuple(leaves[:n]), tuple(leaves[n:]), op.name)
+    assert node._prev == tuple(leaves)
     node.grad = g
     starting = [data.draw(finite) + 0.0 for _ in leaves]  # + 0.0: grads are never -0.0
     finite_graph = all(math.isfinite(v.data) for v in [*leaves, node])

@@ -428,13 +428,12 @@ class Value:
         Leaves accumulate across calls, exactly as in PyTorch: reset them (``p.grad = 0.0``) between
         training steps.
         """
-        order = topological_order(self)
-        _check_backward_rules(order)
-        for node in order:
-            if node._prev:
-                node.grad = 0.0
+        order, inner = _walk(self)
+        _check_backward_rules(inner)
+        for node in inner:
+            node.grad = 0.0
         self.grad += 1.0
-        _backpropagate(order, create_graph=False)
+        _backpropagate(order, inner, create_graph=False)
 
 
 def _compared(other: object) -> float:
@@ -451,7 +450,13 @@ def _compared(other: object) -> float:
 
 
 def topological_order(root: Value) -> list[Value]:
-    """Every Value that ``root`` depends on, root last, each after all of its inputs.
+    """Every Value that ``root`` depends on, root last, each after all of its inputs."""
+    return _walk(root)[0]
+
+
+def _walk(root: Value) -> tuple[list[Value], list[Value]]:
+    """``topological_order(root)``, and the nodes in it that have inputs (the ones a backward
+    pass visits), in the same order.
 
     An iterative depth-first search (no recursion, so any depth works). The stack holds the
     nodes whose inputs are being placed, each with an iterator over those inputs: the top node's
@@ -461,8 +466,11 @@ def topological_order(root: Value) -> list[Value]:
     neurons are such nodes: the weights are the same for every sample, and a layer's inputs the
     same for all its neurons.) Seen means placed, for an input: a node seen but not placed is on
     the stack waiting for its own inputs, and could be an input of x only if the graph had a cycle.
+
+    Each node's ``_prev`` is read once, here (a fused neuron's node builds it when asked).
     """
     order: list[Value] = []
+    inner: list[Value] = []
     visited = {root}
     stack = [(root, iter(root._prev))]
     while stack:
@@ -470,40 +478,45 @@ def topological_order(root: Value) -> list[Value]:
         for x in inputs:
             if x not in visited:
                 visited.add(x)
-                if x._prev and not visited.issuperset(x._prev):
-                    stack.append((x, iter(x._prev)))
+                x_inputs = x._prev
+                if not x_inputs:
+                    order.append(x)  # a leaf
+                elif visited.issuperset(x_inputs):
+                    order.append(x)  # a node whose inputs are all placed already
+                    inner.append(x)
+                else:
+                    stack.append((x, iter(x_inputs)))
                     break  # place x's inputs first; node's iterator resumes after x
-                order.append(x)  # a leaf, or a node whose inputs are all placed already
         else:  # all of node's inputs are placed
             stack.pop()
             order.append(node)
-    return order
+            if node is not root or root._prev:  # pushed nodes have inputs; the root may not
+                inner.append(node)
+    return order, inner
 
 
-def _check_backward_rules(order: list[Value]) -> None:
-    """Fail before anything changes if some node's operation has no backward rule."""
-    for node in order:
-        if node._prev:
-            op = OPERATIONS.get(node._op)
-            if op is None:
-                raise ValueError(
-                    f"cannot backpropagate through {node!r}: it has inputs but its operation "
-                    f"{node._op!r} is not a known operation (known: {' '.join(OPERATIONS)}); "
-                    "build Values with operators and methods, or define one with operation()"
-                )
-            if op.arity is not None and op.arity != len(node._prev):
-                raise ValueError(
-                    f"cannot backpropagate through {node!r}: operation {node._op!r} takes "
-                    f"{op.arity} inputs, but the node has {len(node._prev)}"
-                )
+def _check_backward_rules(inner: list[Value]) -> None:
+    """Fail before anything changes if some node with inputs has no backward rule."""
+    for node in inner:
+        op = OPERATIONS.get(node._op)
+        if op is None:
+            raise ValueError(
+                f"cannot backpropagate through {node!r}: it has inputs but its operation "
+                f"{node._op!r} is not a known operation (known: {' '.join(OPERATIONS)}); "
+                "build Values with operators and methods, or define one with operation()"
+            )
+        if op.arity is not None and op.arity != len(node._prev):
+            raise ValueError(
+                f"cannot backpropagate through {node!r}: operation {node._op!r} takes "
+                f"{op.arity} inputs, but the node has {len(node._prev)}"
+            )
 
 
-def _backpropagate(order: list[Value], create_graph: bool) -> None:
-    """Visit nodes output first and push each node's gradient to its inputs (the chain rule)."""
+def _backpropagate(order: list[Value], inner: list[Value], create_graph: bool) -> None:
+    """Visit the nodes with inputs, output first, and push each one's gradient to its inputs
+    (the chain rule). ``order`` is every node, ``inner`` those with inputs (see _walk)."""
     finite: bool | None = None  # every node's data finite? Worked out once, if a rule asks
-    for node in reversed(order):
-        if not node._prev:
-            continue
+    for node in reversed(inner):
         op = OPERATIONS[node._op]
         if create_graph:  # differentiate with Values, so the gradient is a graph too
             input_grads = op.backward(node.grad, node, *node._prev)
@@ -556,8 +569,8 @@ def grad(
     for x in inputs:
         if not isinstance(x, Value):
             raise TypeError(f"grad() differentiates with respect to Values, not {type(x).__name__}")
-    order = topological_order(output)
-    _check_backward_rules(order)
+    order, inner = _walk(output)
+    _check_backward_rules(inner)
     saved = [node.grad for node in order]
     try:
         for node in order:
@@ -565,9 +578,9 @@ def grad(
         output.grad = 1.0
         if create_graph:
             with _grad_mode_set(True):
-                _backpropagate(order, create_graph=True)
+                _backpropagate(order, inner, create_graph=True)
         else:
-            _backpropagate(order, create_graph=False)
+            _backpropagate(order, inner, create_graph=False)
         in_graph = set(order)
         grads = tuple(x.grad if x in in_graph else 0.0 for x in inputs)
     finally:

@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from minigrad.engine import OPERATIONS, Value, _check_backward_rules, topological_order
+from minigrad.engine import OPERATIONS, Value, _check_backward_rules, _walk
 from minigrad.files import write_atomically
 
 MAX_PATHS = 100_000
@@ -85,8 +85,8 @@ def _names(order: list[Value]) -> dict[Value, str]:
 def _order(root: Value) -> list[Value]:
     if not isinstance(root, Value):
         raise TypeError(f"expected a Value, not {type(root).__name__}")
-    order = topological_order(root)
-    _check_backward_rules(order)
+    order, inner = _walk(root)
+    _check_backward_rules(inner)
     return order
 
 

@@ -112,6 +112,37 @@ _ACTIVATIONS = {
 # fmt: on
 
 
+class _NeuronNode(Value):
+    """A fused neuron's node, holding its inputs as the two tuples they come in: x₁..xₙ (the
+    layer's inputs, the same tuple for all its neurons) and (w₁..wₙ, b) (the neuron's own, the
+    same for every node it makes). ``_prev`` joins them when asked.
+
+    So making a node allocates nothing but the node: no tuple of 2n + 1 inputs (270 bytes for
+    n = 16), which the cycle collector would also have to walk, input by input.
+    """
+
+    __slots__ = ("_xs", "_parameters")
+
+    @property
+    def _prev(self) -> tuple[Value, ...]:  # type: ignore[override]
+        return self._xs + self._parameters
+
+
+def _neuron_node(
+    y: float, xs: tuple[Value, ...], parameters: tuple[Value, ...], op_name: str
+) -> _NeuronNode:
+    """The node y = act(Σ wᵢ·xᵢ + b) with inputs ``xs + parameters``, made as engine._node makes
+    a Value (without __init__'s checks: the neuron has done them)."""
+    node = object.__new__(_NeuronNode)
+    node.data = y
+    node.grad = 0.0
+    node.label = ""
+    node._xs = xs
+    node._parameters = parameters
+    node._op = op_name
+    return node
+
+
 def _fan_in(number_of_inputs: int) -> int:
     """n, for a neuron node whose inputs are x₁..xₙ, w₁..wₙ, b."""
     if number_of_inputs % 2 != 1:
@@ -149,14 +180,17 @@ def _neuron_operation(act: _Activation) -> Operation:
             # the int 0 is the one exception). Were an input inf or nan, 0·inf = nan would have
             # to reach the grads, as in PyTorch: then finite is False and we go on.
             return
-        inputs = node._prev
-        n = _fan_in(len(inputs))
-        weights = inputs[n : 2 * n]
-        for x, w in zip(inputs, weights):
+        if type(node) is _NeuronNode:
+            xs, parameters = node._xs, node._parameters
+        else:  # a node made by calling the operation itself: one tuple of inputs
+            inputs = node._prev
+            n = _fan_in(len(inputs))
+            xs, parameters = inputs[:n], inputs[n:]
+        for x, w in zip(xs, parameters):  # n pairs: zip stops before b
             x.grad += d * w.data
-        for x, w in zip(inputs, weights):
+        for x, w in zip(xs, parameters):
             w.grad += d * x.data
-        inputs[-1].grad += d
+        parameters[-1].grad += d
 
     name = "w·x+b" if act.name == "linear" else f"{act.name}(w·x+b)"
     return operation(name, forward, backward, accumulate=accumulate, replaceable=False)
@@ -370,7 +404,7 @@ class Neuron(Module):
             z += wi.data * xi
         y = self._act.forward(z)
         if record:  # link the node to its inputs, as the engine does for every operation
-            return _node(y, xs + parameters, self._op_name)
+            return _neuron_node(y, xs, parameters, self._op_name)
         return _node(y, (), "")
 
     def named_parameters(self) -> list[tuple[str, Value]]:
