@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 import minigrad
 from minigrad import MLP, Value, grad, gradcheck, no_grad, topological_order
-from minigrad.engine import OPERATIONS
-from minigrad.nn import Layer, Module, Neuron, _neuron_node, manual_seed
+from minigrad.engine import OPERATIONS, _shared_inputs_node, _walk
+from minigrad.nn import Layer, Module, Neuron, manual_seed
 
 ACTIVATIONS = ["tanh", "relu", "sigmoid", "linear"]
 finite = st.floats(-3.0, 3.0, allow_nan=False)
@@ -242,6 +242,49 @@ def test_a_fused_neuron_is_one_node_whose_inputs_are_x_then_w_then_b(activation)
     assert len([node for node in topological_order(unfused(xs)) if node._prev]) > 3
 
 
+def _build_topo(root: Value) -> list[Value]:
+    """micrograd's recursive topological sort, the order every walk must give."""
+    order: list[Value] = []
+    visited: set[Value] = set()
+
+    def build(v: Value) -> None:
+        if v not in visited:
+            visited.add(v)
+            for child in v._prev:
+                build(child)
+            order.append(v)
+
+    build(root)
+    return order
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 10**6),
+    samples=st.integers(1, 4),
+    shared_row=st.booleans(),
+    tied=st.sampled_from(["none", "a weight is another's expression", "a weight is an input"]),
+)
+def test_a_networks_graph_walks_in_micrograds_order(seed, samples, shared_row, tied):
+    """Fused neurons share their tuples of inputs and of weights between nodes, and the walk
+    checks each tuple once: the order must still be micrograd's, including when a tuple is not
+    yet placed the first time it is met (a weight that is an inner node, an input reused)."""
+    manual_seed(seed)
+    mlp = MLP(2, [3, 2, 1], activation="relu", output_activation="linear")
+    rows = [[Value(0.5 * i - 1.0), Value(1.0 - 0.25 * i)] for i in range(samples)]
+    if shared_row:
+        rows.append(rows[0])  # the same Values fed in twice
+    neuron = mlp.layers[1].neurons[0]
+    if tied == "a weight is another's expression":
+        neuron.w = [mlp.layers[0].neurons[0].w[0] * 2.0, *neuron.w[1:]]
+    elif tied == "a weight is an input":
+        neuron.w = [rows[0][1], *neuron.w[1:]]
+    loss = sum((mlp(row) - 1.0) ** 2 for row in rows)
+    order, inner = _walk(loss)
+    assert order == _build_topo(loss)
+    assert inner == [node for node in order if node._prev]
+
+
 def test_a_fused_neurons_node_allocates_no_tuple_of_its_inputs():
     """A node keeps the layer's inputs and the neuron's parameters as the tuples they are, so a
     16-input neuron's node is the node alone (88 bytes), not also a 33-item tuple (304 more)."""
@@ -370,7 +413,7 @@ def test_the_neurons_in_place_backward_adds_exactly_what_its_backward_rule_retur
         leaves[-1] = leaves[0]
     node = op(*leaves)
     if made_by == "a neuron":
-        node = _neuron_node(node.data, tuple(leaves[:n]), tuple(leaves[n:]), op.name)
+        node = _shared_inputs_node(node.data, tuple(leaves[:n]), tuple(leaves[n:]), op.name)
     assert node._prev == tuple(leaves)
     node.grad = g
     starting = [data.draw(finite) + 0.0 for _ in leaves]  # + 0.0: grads are never -0.0

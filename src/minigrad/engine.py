@@ -13,7 +13,8 @@ Three design choices, each a correction of micrograd:
   twice), the name of its operation and a label; nothing else. The local derivative is computed
   from those when backward reaches the node, by the operation's entry in the table below. No
   closure is kept, so the graph holds no reference cycles and reference counting frees it the
-  moment the output is dropped.
+  moment the output is dropped. (A node whose inputs are tuples other nodes share, such as a
+  neuron's, keeps those tuples: see _SharedInputsNode.)
 * The walk is iterative, so graphs of any depth work at Python's default recursion limit.
 * The backward rules are written with operators, so one rule differentiates floats (an ordinary
   backward pass) or Values (``grad(..., create_graph=True)``): higher derivatives come free. (An
@@ -444,6 +445,36 @@ def _compared(other: object) -> float:
     raise TypeError(f"a Value compares with Values and numbers, not {type(other).__name__}")
 
 
+class _SharedInputsNode(Value):
+    """A node whose inputs are two tuples other nodes share too: ``_prev`` is ``_head + _tail``.
+
+    nn's fused neurons are such nodes: a layer's neurons all read the same inputs (the head), and
+    every node of one neuron the same weights and bias (the tail). Keeping the two tuples as they
+    are, making the node allocates nothing else, and the walk below checks that each tuple's
+    Values are placed once, not once for every node that reads them.
+    """
+
+    __slots__ = ("_head", "_tail")
+
+    @property
+    def _prev(self) -> tuple[Value, ...]:  # type: ignore[override]
+        return self._head + self._tail
+
+
+def _shared_inputs_node(
+    data: float, head: tuple[Value, ...], tail: tuple[Value, ...], op_name: str
+) -> _SharedInputsNode:
+    """``_node(data, head + tail, op_name)``, keeping the two tuples as they are."""
+    out = object.__new__(_SharedInputsNode)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out._head = head
+    out._tail = tail
+    out._op = op_name
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
 # The backward walk
 # ---------------------------------------------------------------------------------------------
@@ -467,17 +498,24 @@ def _walk(root: Value) -> tuple[list[Value], list[Value]]:
     same for all its neurons.) Seen means placed, for an input: a node seen but not placed is on
     the stack waiting for its own inputs, and could be an input of x only if the graph had a cycle.
 
-    Each node's ``_prev`` is read once, here (a fused neuron's node builds it when asked).
+    A node that shares its inputs' tuples with other nodes (_SharedInputsNode) is placed at once
+    when both tuples were found placed before, which ``placed_tuples`` remembers. Each node's
+    ``_prev`` is read here once at most (a _SharedInputsNode builds it when asked).
     """
     order: list[Value] = []
     inner: list[Value] = []
     visited = {root}
+    placed_tuples: set[int] = set()  # ids of shared input tuples whose Values are all placed
     stack = [(root, iter(root._prev))]
     while stack:
         node, inputs = stack[-1]
         for x in inputs:
             if x not in visited:
                 visited.add(x)
+                if type(x) is _SharedInputsNode and _tuples_placed(x, visited, placed_tuples):
+                    order.append(x)  # a node whose inputs are all placed already
+                    inner.append(x)
+                    continue
                 x_inputs = x._prev
                 if not x_inputs:
                     order.append(x)  # a leaf
@@ -493,6 +531,21 @@ def _walk(root: Value) -> tuple[list[Value], list[Value]]:
             if node is not root or root._prev:  # pushed nodes have inputs; the root may not
                 inner.append(node)
     return order, inner
+
+
+def _tuples_placed(node: _SharedInputsNode, visited: set[Value], placed_tuples: set[int]) -> bool:
+    """Whether every input of ``node`` is placed, each of its two tuples checked once per walk.
+
+    (A tuple's id stays its own while the walk runs: the nodes in ``visited`` hold the tuple.)
+    """
+    head, tail = node._head, node._tail
+    if id(head) in placed_tuples and id(tail) in placed_tuples:
+        return True  # the common case: the layer's inputs and the weights were seen before
+    if visited.issuperset(head) and visited.issuperset(tail):
+        placed_tuples.add(id(head))
+        placed_tuples.add(id(tail))
+        return True
+    return False
 
 
 def _check_backward_rules(inner: list[Value]) -> None:

@@ -15,7 +15,9 @@ the chain rule through the whole neuron at once:
 
 The products and sums happen in the same order as in the unfused graph (b + w₁x₁ + w₂x₂ + ...),
 so the values are the same to the last bit, and so is what each neuron passes back to each input.
-The rule uses only operators, so ``grad(..., create_graph=True)`` still works. To watch a neuron
+The rule uses only operators, so ``grad(..., create_graph=True)`` still works. The node keeps its
+inputs as two tuples shared with other nodes, the layer's inputs and the neuron's (w₁..wₙ, b)
+(engine._SharedInputsNode), so a layer makes one object per neuron and sample. To watch a neuron
 operation by operation, build it with ``fused=False`` (``Neuron``, ``Layer`` and ``MLP`` all take
 it).
 
@@ -52,6 +54,8 @@ from minigrad.engine import (
     Operation,
     Value,
     _node,
+    _shared_inputs_node,
+    _SharedInputsNode,
     is_grad_enabled,
     operation,
 )
@@ -112,37 +116,6 @@ _ACTIVATIONS = {
 # fmt: on
 
 
-class _NeuronNode(Value):
-    """A fused neuron's node, holding its inputs as the two tuples they come in: x₁..xₙ (the
-    layer's inputs, the same tuple for all its neurons) and (w₁..wₙ, b) (the neuron's own, the
-    same for every node it makes). ``_prev`` joins them when asked.
-
-    So making a node allocates nothing but the node: no tuple of 2n + 1 inputs (270 bytes for
-    n = 16), which the cycle collector would also have to walk, input by input.
-    """
-
-    __slots__ = ("_xs", "_parameters")
-
-    @property
-    def _prev(self) -> tuple[Value, ...]:  # type: ignore[override]
-        return self._xs + self._parameters
-
-
-def _neuron_node(
-    y: float, xs: tuple[Value, ...], parameters: tuple[Value, ...], op_name: str
-) -> _NeuronNode:
-    """The node y = act(Σ wᵢ·xᵢ + b) with inputs ``xs + parameters``, made as engine._node makes
-    a Value (without __init__'s checks: the neuron has done them)."""
-    node = object.__new__(_NeuronNode)
-    node.data = y
-    node.grad = 0.0
-    node.label = ""
-    node._xs = xs
-    node._parameters = parameters
-    node._op = op_name
-    return node
-
-
 def _fan_in(number_of_inputs: int) -> int:
     """n, for a neuron node whose inputs are x₁..xₙ, w₁..wₙ, b."""
     if number_of_inputs % 2 != 1:
@@ -180,8 +153,8 @@ def _neuron_operation(act: _Activation) -> Operation:
             # the int 0 is the one exception). Were an input inf or nan, 0·inf = nan would have
             # to reach the grads, as in PyTorch: then finite is False and we go on.
             return
-        if type(node) is _NeuronNode:
-            xs, parameters = node._xs, node._parameters
+        if type(node) is _SharedInputsNode:  # made by a Neuron: xs, then (w₁..wₙ, b)
+            xs, parameters = node._head, node._tail
         else:  # a node made by calling the operation itself: one tuple of inputs
             inputs = node._prev
             n = _fan_in(len(inputs))
@@ -384,28 +357,12 @@ class Neuron(Module):
         return self._act.name
 
     def forward(self, x: Iterable[Operand]) -> Value:
-        xs = _as_inputs(x, self.nin, self)
-        return self._forward_values(xs, [xi.data for xi in xs], is_grad_enabled())
+        return _neurons_forward([self], _as_inputs(x, self.nin, self))[0]
 
-    def _forward_values(self, xs: tuple[Value, ...], xs_data: list[float], record: bool) -> Value:
-        """The neuron on Values ``xs`` whose numbers ``xs_data`` the caller has already read."""
-        if len(xs) != self._nin:  # a layer replaced by one of another size, say
-            raise ValueError(
-                f"{self!r} takes {self._nin} inputs, but is given {len(xs)}: in an MLP, each "
-                "layer's nin must be the number of neurons of the layer before it"
-            )
-        if not self.fused:
-            z = sum((wi * xi for wi, xi in zip(self.w, xs)), self.b)  # b + w₁x₁ + w₂x₂ + ...
-            return self._act.on_value(z)
-        # The same sum, in the same order, on floats; then one node for the whole neuron.
-        parameters = self._parameters
-        z = parameters[-1].data
-        for wi, xi in zip(parameters, xs_data):  # n inputs (checked above): zip stops before b
-            z += wi.data * xi
-        y = self._act.forward(z)
-        if record:  # link the node to its inputs, as the engine does for every operation
-            return _neuron_node(y, xs, parameters, self._op_name)
-        return _node(y, (), "")
+    def _unfused_forward(self, xs: tuple[Value, ...]) -> Value:
+        """The neuron as ordinary Value operations: 2n + 1 nodes."""
+        z = sum((wi * xi for wi, xi in zip(self.w, xs)), self.b)  # b + w₁x₁ + w₂x₂ + ...
+        return self._act.on_value(z)
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [(f"w.{i}", wi) for i, wi in enumerate(self.w)] + [("b", self.b)]
@@ -416,6 +373,38 @@ class Neuron(Module):
     def __repr__(self) -> str:
         unfused = "" if self.fused else ", fused=False"
         return f"Neuron({self.nin}, activation={self.activation!r}{unfused})"
+
+
+def _neurons_forward(neurons: Sequence[Neuron], xs: tuple[Value, ...]) -> tuple[Value, ...]:
+    """Each neuron on the inputs ``xs``: y = act(Σ wᵢ·xᵢ + b), one node per fused neuron.
+
+    A whole layer in one loop, not a call per neuron: this is the innermost loop of a training
+    step's forward pass, run once per neuron and sample.
+    """
+    n = len(xs)
+    xs_data = [xi.data for xi in xs]  # read once, shared by every neuron
+    record = is_grad_enabled()
+    outs = []
+    for neuron in neurons:
+        if n != neuron._nin:  # a layer replaced by one of another size, say
+            raise ValueError(
+                f"{neuron!r} takes {neuron._nin} inputs, but is given {n}: in an MLP, each "
+                "layer's nin must be the number of neurons of the layer before it"
+            )
+        if not neuron.fused:
+            outs.append(neuron._unfused_forward(xs))
+            continue
+        # The unfused sum, in the same order, on floats; then one node for the whole neuron.
+        parameters = neuron._parameters
+        z = parameters[-1].data
+        for wi, xi in zip(parameters, xs_data):  # n inputs (checked above): zip stops before b
+            z += wi.data * xi
+        y = neuron._act.forward(z)
+        if record:  # link the node to its inputs, as the engine does for every operation
+            outs.append(_shared_inputs_node(y, xs, parameters, neuron._op_name))
+        else:
+            outs.append(_node(y, (), ""))
+    return tuple(outs)
 
 
 class Layer(Module):
@@ -439,9 +428,7 @@ class Layer(Module):
         return outs[0] if len(outs) == 1 else list(outs)
 
     def _forward_values(self, xs: tuple[Value, ...]) -> tuple[Value, ...]:
-        xs_data = [xi.data for xi in xs]  # read once, shared by every neuron
-        record = is_grad_enabled()
-        return tuple([n._forward_values(xs, xs_data, record) for n in self.neurons])
+        return _neurons_forward(self.neurons, xs)
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [
