@@ -94,3 +94,23 @@ def test_a_forward_rule_returning_something_else_is_a_type_error_naming_it():
 def test_an_in_place_rule_must_be_callable():
     with pytest.raises(TypeError, match="accumulate"):
         operation("test_bad_in_place", abs, lambda g, out, x: (g,), accumulate="x.grad += g")
+
+
+@pytest.mark.parametrize("inputs", [1, 2, 3])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_a_rule_giving_the_wrong_number_of_gradients_is_a_clear_error(inputs, create_graph):
+    """One gradient per input, or backward stops with a message naming the operation (rather
+    than dropping or ignoring gradients)."""
+    if inputs == 3:
+        op = operation("test_short3", lambda *xs: sum(xs), lambda g, out, *xs: (g, g))
+    elif inputs == 2:
+        op = operation("test_short2", lambda a, b: a + b, lambda g, out, a, b: (g,))
+    else:
+        op = operation("test_long1", lambda a: a, lambda g, out, a: (g, g))
+    xs = [Value(float(i)) for i in range(inputs)]
+    y = op(*xs)
+    with pytest.raises(
+        ValueError,
+        match=f"operation 'test_\\w+' gave \\d gradients for a node with {inputs} inputs",
+    ):
+        grad(y, xs, create_graph=create_graph)

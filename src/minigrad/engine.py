@@ -86,6 +86,9 @@ def operation(
 ) -> Operation:
     """Define a primitive and register it, so backward can find its rule from a node's ``_op``.
 
+    ``backward(g, out, *inputs)`` gives one gradient per input, in order (another number of them
+    stops backward with a ValueError naming the operation).
+
     Defining a name again replaces its rules (re-running a notebook cell works), except for
     MiniGrad's own operations, which are defined with ``replaceable=False``.
 
@@ -280,6 +283,12 @@ def _binary(op: Operation, a: object, b: object) -> Value:
     return _record(op, (a, b), op.forward(a.data, b.data))
 
 
+def _unary(op: Operation, x: Value) -> Value:
+    """op(x) for the methods, whose x is a Value already (op(x) checks and converts its operands,
+    and calls forward with *args: three times as long)."""
+    return _record(op, (x,), op.forward(x.data))
+
+
 # ---------------------------------------------------------------------------------------------
 # Value
 # ---------------------------------------------------------------------------------------------
@@ -364,48 +373,48 @@ class Value:
 
     def __neg__(self) -> Value:
         """f(a) = -a;  f' = -1"""
-        return NEG(self)
+        return _unary(NEG, self)
 
     def __pos__(self) -> Value:
         return self
 
     def __abs__(self) -> Value:
         """f(x) = |x|;  f' = sign(x), 0 at 0"""
-        return ABS(self)
+        return _unary(ABS, self)
 
     # Functions
 
     def exp(self) -> Value:
         """f(x) = e^x;  f' = e^x"""
-        return EXP(self)
+        return _unary(EXP, self)
 
     def log(self) -> Value:
         """f(x) = ln x;  f' = 1/x"""
-        return LOG(self)
+        return _unary(LOG, self)
 
     def sqrt(self) -> Value:
         """f(x) = √x;  f' = 1/(2√x)"""
-        return SQRT(self)
+        return _unary(SQRT, self)
 
     def sin(self) -> Value:
         """f(x) = sin x;  f' = cos x"""
-        return SIN(self)
+        return _unary(SIN, self)
 
     def cos(self) -> Value:
         """f(x) = cos x;  f' = -sin x"""
-        return COS(self)
+        return _unary(COS, self)
 
     def tanh(self) -> Value:
         """f(x) = tanh x;  f' = 1 - tanh²x"""
-        return TANH(self)
+        return _unary(TANH, self)
 
     def sigmoid(self) -> Value:
         """f(x) = 1/(1 + e^-x);  f' = f·(1 - f)"""
-        return SIGMOID(self)
+        return _unary(SIGMOID, self)
 
     def relu(self) -> Value:
         """f(x) = max(0, x);  f' = 1 if x > 0 else 0"""
-        return RELU(self)
+        return _unary(RELU, self)
 
     # Comparisons look at data and build nothing; == and hash stay by identity (sets, dicts).
 
@@ -573,16 +582,42 @@ def _backpropagate(order: list[Value], inner: list[Value], create_graph: bool) -
         op = OPERATIONS[node._op]
         if create_graph:  # differentiate with Values, so the gradient is a graph too
             input_grads = op.backward(node.grad, node, *node._prev)
+            if len(input_grads) != len(node._prev):
+                raise _gradient_count_error(node, input_grads)
             for x, g in zip(node._prev, input_grads):
                 x.grad = g if _is_zero(x.grad) else x.grad + g
         elif op.accumulate is not None:
             if finite is None:
                 finite = _all_finite(order)
             op.accumulate(node, finite)
-        else:
-            input_grads = op.backward(node.grad, node.data, *[x.data for x in node._prev])
-            for x, g in zip(node._prev, input_grads):
-                x.grad += g
+        else:  # the rule on floats, written out for one and two inputs (most operations): the
+            # general form, a call with *args and a loop, takes three times as long
+            inputs, g, out = node._prev, node.grad, node.data
+            if len(inputs) == 2:
+                a, b = inputs
+                input_grads = op.backward(g, out, a.data, b.data)
+                if len(input_grads) != 2:
+                    raise _gradient_count_error(node, input_grads)
+                a.grad += input_grads[0]
+                b.grad += input_grads[1]
+            elif len(inputs) == 1:
+                input_grads = op.backward(g, out, inputs[0].data)
+                if len(input_grads) != 1:
+                    raise _gradient_count_error(node, input_grads)
+                inputs[0].grad += input_grads[0]
+            else:
+                input_grads = op.backward(g, out, *[x.data for x in inputs])
+                if len(input_grads) != len(inputs):
+                    raise _gradient_count_error(node, input_grads)
+                for x, dx in zip(inputs, input_grads):
+                    x.grad += dx
+
+
+def _gradient_count_error(node: Value, input_grads: Sequence[Operand]) -> ValueError:
+    return ValueError(
+        f"the backward rule of operation {node._op!r} gave {len(input_grads)} gradients for a "
+        f"node with {len(node._prev)} inputs; it must give one per input, in order"
+    )
 
 
 def _all_finite(order: list[Value]) -> bool:
