@@ -521,7 +521,12 @@ def _walk(root: Value) -> tuple[list[Value], list[Value]]:
         for x in inputs:
             if x not in visited:
                 visited.add(x)
-                if type(x) is _SharedInputsNode and _tuples_placed(x, visited, placed_tuples):
+                # A node sharing its inputs' tuples: placed at once if both tuples are known
+                # to be placed (the common case, so tested here), or are found to be now.
+                if type(x) is _SharedInputsNode and (
+                    (id(x._head) in placed_tuples and id(x._tail) in placed_tuples)
+                    or _tuples_placed(x, visited, placed_tuples)
+                ):
                     order.append(x)  # a node whose inputs are all placed already
                     inner.append(x)
                     continue
@@ -543,13 +548,12 @@ def _walk(root: Value) -> tuple[list[Value], list[Value]]:
 
 
 def _tuples_placed(node: _SharedInputsNode, visited: set[Value], placed_tuples: set[int]) -> bool:
-    """Whether every input of ``node`` is placed, each of its two tuples checked once per walk.
+    """Whether every input of ``node`` is placed; if so its two tuples are remembered as placed,
+    so that no other node makes the walk check them again.
 
     (A tuple's id stays its own while the walk runs: the nodes in ``visited`` hold the tuple.)
     """
     head, tail = node._head, node._tail
-    if id(head) in placed_tuples and id(tail) in placed_tuples:
-        return True  # the common case: the layer's inputs and the weights were seen before
     if visited.issuperset(head) and visited.issuperset(tail):
         placed_tuples.add(id(head))
         placed_tuples.add(id(tail))
