@@ -114,3 +114,15 @@ def test_a_rule_giving_the_wrong_number_of_gradients_is_a_clear_error(inputs, cr
         match=f"operation 'test_\\w+' gave \\d gradients for a node with {inputs} inputs",
     ):
         grad(y, xs, create_graph=create_graph)
+
+
+@pytest.mark.parametrize("container", [tuple, list, iter])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_a_rule_may_give_its_gradients_as_any_iterable(container, create_graph):
+    product = operation(
+        f"test_product_{container.__name__}",
+        lambda a, b: a * b,
+        lambda g, out, a, b: container([g * b, g * a]),
+    )
+    x, y = Value(2.0), Value(3.0)
+    assert [float(g) for g in grad(product(x, y), [x, y], create_graph=create_graph)] == [3.0, 2.0]

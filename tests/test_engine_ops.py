@@ -217,3 +217,11 @@ def test_every_row_of_the_table_is_a_distinct_registered_operation():
         assert out._op in OPERATIONS
         names.add(out._op)
     assert len(names) == len(OPS) + 1  # every row makes its own operation (+ the leaf's '')
+
+
+@pytest.mark.parametrize("method", ["relu", "tanh", "exp", "sigmoid", "__neg__", "__abs__"])
+def test_a_method_called_on_the_class_takes_a_number_as_its_operation_does(method):
+    on_number = getattr(Value, method)(0.5)
+    on_value = getattr(Value(0.5), method)()
+    assert isinstance(on_number, Value) and on_number.data == on_value.data
+    assert on_number._op == on_value._op and len(on_number._prev) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import random
 import tracemalloc
@@ -283,6 +284,22 @@ def test_a_networks_graph_walks_in_micrograds_order(seed, samples, shared_row, t
     order, inner = _walk(loss)
     assert order == _build_topo(loss)
     assert inner == [node for node in order if node._prev]
+
+
+def test_a_copied_network_graph_backpropagates_like_the_original():
+    """A neuron's node keeps its inputs in two shared tuples; copying rebuilds it from them."""
+    manual_seed(1)
+    mlp = MLP(2, [3, 1])
+    loss = (mlp([0.5, -1.0]) - 1.0) ** 2
+    twin = copy.deepcopy(loss)
+    assert copy.copy(loss._prev[0])._prev == loss._prev[0]._prev
+    loss.backward()
+    twin.backward()
+    twin_leaves = [node for node in topological_order(twin) if not node._prev]
+    leaves = [node for node in topological_order(loss) if not node._prev]
+    assert [v.data for v in twin_leaves] == [v.data for v in leaves]
+    assert [_bits(v.grad) for v in twin_leaves] == [_bits(v.grad) for v in leaves]  # nan too
+    assert not set(twin_leaves) & set(leaves)
 
 
 def test_a_fused_neurons_node_allocates_no_tuple_of_its_inputs():

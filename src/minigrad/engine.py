@@ -87,7 +87,8 @@ def operation(
     """Define a primitive and register it, so backward can find its rule from a node's ``_op``.
 
     ``backward(g, out, *inputs)`` gives one gradient per input, in order (another number of them
-    stops backward with a ValueError naming the operation).
+    stops backward with a ValueError naming the operation; the gradients passed back before it
+    stay where they went, as with any exception from a rule).
 
     Defining a name again replaces its rules (re-running a notebook cell works), except for
     MiniGrad's own operations, which are defined with ``replaceable=False``.
@@ -283,9 +284,12 @@ def _binary(op: Operation, a: object, b: object) -> Value:
     return _record(op, (a, b), op.forward(a.data, b.data))
 
 
-def _unary(op: Operation, x: Value) -> Value:
-    """op(x) for the methods, whose x is a Value already (op(x) checks and converts its operands,
-    and calls forward with *args: three times as long)."""
+def _unary(op: Operation, x: object) -> Value:
+    """op(x) for the methods. When x is a Value (not a number, as in ``Value.tanh(0.5)``), it goes
+    straight to the forward rule: op(x) checks and converts its operands and calls forward with
+    *args, which takes three times as long."""
+    if not isinstance(x, Value):
+        return op(x)
     return _record(op, (x,), op.forward(x.data))
 
 
@@ -469,6 +473,12 @@ class _SharedInputsNode(Value):
     def _prev(self) -> tuple[Value, ...]:  # type: ignore[override]
         return self._head + self._tail
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """copy.copy and copy.deepcopy rebuild the node from its two tuples (``_prev`` can only
+        be read)."""
+        state = (self.data, self.grad, self.label, self._head, self._tail, self._op)
+        return (_rebuilt_shared_inputs_node, state)
+
 
 def _shared_inputs_node(
     data: float, head: tuple[Value, ...], tail: tuple[Value, ...], op_name: str
@@ -482,6 +492,20 @@ def _shared_inputs_node(
     out._tail = tail
     out._op = op_name
     return out
+
+
+def _rebuilt_shared_inputs_node(
+    data: float,
+    grad: Operand,
+    label: str,
+    head: tuple[Value, ...],
+    tail: tuple[Value, ...],
+    op: str,
+) -> _SharedInputsNode:
+    """The node a copy of a _SharedInputsNode is, gradient and label included."""
+    node = _shared_inputs_node(data, head, tail, op)
+    node.grad, node.label = grad, label
+    return node
 
 
 # ---------------------------------------------------------------------------------------------
@@ -585,9 +609,7 @@ def _backpropagate(order: list[Value], inner: list[Value], create_graph: bool) -
     for node in reversed(inner):
         op = OPERATIONS[node._op]
         if create_graph:  # differentiate with Values, so the gradient is a graph too
-            input_grads = op.backward(node.grad, node, *node._prev)
-            if len(input_grads) != len(node._prev):
-                raise _gradient_count_error(node, input_grads)
+            input_grads = _one_per_input(node, op.backward(node.grad, node, *node._prev))
             for x, g in zip(node._prev, input_grads):
                 x.grad = g if _is_zero(x.grad) else x.grad + g
         elif op.accumulate is not None:
@@ -600,28 +622,30 @@ def _backpropagate(order: list[Value], inner: list[Value], create_graph: bool) -
             if len(inputs) == 2:
                 a, b = inputs
                 input_grads = op.backward(g, out, a.data, b.data)
-                if len(input_grads) != 2:
-                    raise _gradient_count_error(node, input_grads)
+                if type(input_grads) is not tuple or len(input_grads) != 2:
+                    input_grads = _one_per_input(node, input_grads)
                 a.grad += input_grads[0]
                 b.grad += input_grads[1]
             elif len(inputs) == 1:
                 input_grads = op.backward(g, out, inputs[0].data)
-                if len(input_grads) != 1:
-                    raise _gradient_count_error(node, input_grads)
+                if type(input_grads) is not tuple or len(input_grads) != 1:
+                    input_grads = _one_per_input(node, input_grads)
                 inputs[0].grad += input_grads[0]
             else:
-                input_grads = op.backward(g, out, *[x.data for x in inputs])
-                if len(input_grads) != len(inputs):
-                    raise _gradient_count_error(node, input_grads)
+                input_grads = _one_per_input(node, op.backward(g, out, *[x.data for x in inputs]))
                 for x, dx in zip(inputs, input_grads):
                     x.grad += dx
 
 
-def _gradient_count_error(node: Value, input_grads: Sequence[Operand]) -> ValueError:
-    return ValueError(
-        f"the backward rule of operation {node._op!r} gave {len(input_grads)} gradients for a "
-        f"node with {len(node._prev)} inputs; it must give one per input, in order"
-    )
+def _one_per_input(node: Value, input_grads: Iterable[Operand]) -> tuple[Operand, ...]:
+    """What a backward rule gave, as a tuple, after checking it gave one gradient per input."""
+    input_grads = tuple(input_grads)
+    if len(input_grads) != len(node._prev):
+        raise ValueError(
+            f"the backward rule of operation {node._op!r} gave {len(input_grads)} gradients for "
+            f"a node with {len(node._prev)} inputs; it must give one per input, in order"
+        )
+    return input_grads
 
 
 def _all_finite(order: list[Value]) -> bool:
