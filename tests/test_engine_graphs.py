@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import torch
 from hypothesis import assume, given
 from hypothesis import strategies as st
+from micrograd_order import build_topo
 from optable import (
     ABS_TOL,
     FAST,
@@ -218,18 +219,7 @@ def test_topological_order_is_micrograds_depth_first_order(graph):
     """The order decides the order in which gradients are summed, so it is pinned: inputs in
     the order they were given, a node right after its last input (micrograd's build_topo)."""
     output = minigrad_graph(graph)[-1]
-    expected: list[Value] = []
-    visited: set[Value] = set()
-
-    def build_topo(v: Value) -> None:
-        if v not in visited:
-            visited.add(v)
-            for child in v._prev:
-                build_topo(child)
-            expected.append(v)
-
-    build_topo(output)
-    assert topological_order(output) == expected
+    assert topological_order(output) == build_topo(output)
 
 
 def test_graphs_use_every_operation_reuse_and_long_chains():

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from micrograd_order import build_topo
 
 import minigrad
 from minigrad import MLP, Value, grad, gradcheck, no_grad, topological_order
@@ -243,22 +244,6 @@ def test_a_fused_neuron_is_one_node_whose_inputs_are_x_then_w_then_b(activation)
     assert len([node for node in topological_order(unfused(xs)) if node._prev]) > 3
 
 
-def _build_topo(root: Value) -> list[Value]:
-    """micrograd's recursive topological sort, the order every walk must give."""
-    order: list[Value] = []
-    visited: set[Value] = set()
-
-    def build(v: Value) -> None:
-        if v not in visited:
-            visited.add(v)
-            for child in v._prev:
-                build(child)
-            order.append(v)
-
-    build(root)
-    return order
-
-
 @settings(max_examples=40, deadline=None)
 @given(
     seed=st.integers(0, 10**6),
@@ -282,7 +267,7 @@ def test_a_networks_graph_walks_in_micrograds_order(seed, samples, shared_row, t
         neuron.w = [rows[0][1], *neuron.w[1:]]
     loss = sum((mlp(row) - 1.0) ** 2 for row in rows)
     order, inner = _walk(loss)
-    assert order == _build_topo(loss)
+    assert order == build_topo(loss)
     assert inner == [node for node in order if node._prev]
 
 
