@@ -285,6 +285,11 @@ def test_a_copied_network_graph_backpropagates_like_the_original():
     assert [v.data for v in twin_leaves] == [v.data for v in leaves]
     assert [_bits(v.grad) for v in twin_leaves] == [_bits(v.grad) for v in leaves]  # nan too
     assert not set(twin_leaves) & set(leaves)
+    neuron_node = loss._prev[0]._prev[0]
+    neuron_node.label = "score"
+    copied = copy.copy(neuron_node)
+    assert type(copied) is type(neuron_node) and copied._prev == neuron_node._prev
+    assert (copied.data, copied.grad, copied.label) == (neuron_node.data, neuron_node.grad, "score")
 
 
 def test_a_fused_neurons_node_allocates_no_tuple_of_its_inputs():

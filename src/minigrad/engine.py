@@ -475,9 +475,9 @@ class _SharedInputsNode(Value):
 
     def __reduce__(self) -> tuple[object, ...]:
         """copy.copy and copy.deepcopy rebuild the node from its two tuples (``_prev`` can only
-        be read)."""
-        state = (self.data, self.grad, self.label, self._head, self._tail, self._op)
-        return (_rebuilt_shared_inputs_node, state)
+        be read), then set its gradient and label."""
+        made = (self.data, self._head, self._tail, self._op)
+        return (_shared_inputs_node, made, (None, {"grad": self.grad, "label": self.label}))
 
 
 def _shared_inputs_node(
@@ -492,20 +492,6 @@ def _shared_inputs_node(
     out._tail = tail
     out._op = op_name
     return out
-
-
-def _rebuilt_shared_inputs_node(
-    data: float,
-    grad: Operand,
-    label: str,
-    head: tuple[Value, ...],
-    tail: tuple[Value, ...],
-    op: str,
-) -> _SharedInputsNode:
-    """The node a copy of a _SharedInputsNode is, gradient and label included."""
-    node = _shared_inputs_node(data, head, tail, op)
-    node.grad, node.label = grad, label
-    return node
 
 
 # ---------------------------------------------------------------------------------------------
