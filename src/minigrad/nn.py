@@ -425,11 +425,8 @@ class Layer(Module):
         return len(self.neurons)
 
     def forward(self, x: Iterable[Operand]) -> Value | list[Value]:
-        outs = self._forward_values(_as_inputs(x, self.nin, self))
+        outs = _neurons_forward(self.neurons, _as_inputs(x, self.nin, self))
         return outs[0] if len(outs) == 1 else list(outs)
-
-    def _forward_values(self, xs: tuple[Value, ...]) -> tuple[Value, ...]:
-        return _neurons_forward(self.neurons, xs)
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [
@@ -504,7 +501,7 @@ class MLP(Module):
     def forward(self, x: Iterable[Operand]) -> Value | list[Value]:
         xs = _as_inputs(x, self.nin, self)
         for layer in self.layers:
-            xs = layer._forward_values(xs)
+            xs = _neurons_forward(layer.neurons, xs)
         return xs[0] if len(xs) == 1 else list(xs)
 
     def named_parameters(self) -> list[tuple[str, Value]]:
