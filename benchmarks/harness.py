@@ -69,8 +69,17 @@ def prepare_process() -> None:
     gc.freeze()
 
 
-def time_interleaved(runs: dict[str, Callable[[], object]], repeats: int) -> dict[str, Timing]:
-    """Time each run ``repeats`` times, in rounds of one call of every run.
+Runs = dict[str, Callable[[], object]]
+
+
+def _untimed(before: Runs | None, name: str) -> None:
+    if before is not None and name in before:
+        before[name]()
+
+
+def time_interleaved(runs: Runs, repeats: int, before: Runs | None = None) -> dict[str, Timing]:
+    """Time each run ``repeats`` times, in rounds of one call of every run; ``before[name]()``,
+    if given, is called (untimed) before each call of run ``name``.
 
     Rounds spread a busy machine's slow moments over all engines instead of one. The heap is
     collected before each call, so no engine frees another's garbage; micrograd is then spared
@@ -81,6 +90,7 @@ def time_interleaved(runs: dict[str, Callable[[], object]], repeats: int) -> dic
     times: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(repeats):
         for name, run in runs.items():
+            _untimed(before, name)
             gc.collect()
             start = time.perf_counter()
             run()
@@ -89,10 +99,11 @@ def time_interleaved(runs: dict[str, Callable[[], object]], repeats: int) -> dic
 
 
 def time_back_to_back(
-    runs: dict[str, Callable[[], object]], rounds: int, steps: int
+    runs: Runs, rounds: int, steps: int, before: Runs | None = None
 ) -> dict[str, Timing]:
     """Time each run as a training loop runs it: ``steps`` calls in a row, after one untimed call,
-    in ``rounds`` rounds of every run.
+    in ``rounds`` rounds of every run; ``before[name]()``, if given, is called (untimed) before
+    each call of run ``name``.
 
     Each timed call then pays, as in a user's loop, for whatever garbage the call before it left:
     for micrograd, the reference cycles of the previous step's graph, which only the cycle
@@ -103,9 +114,11 @@ def time_back_to_back(
     times: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(rounds):
         for name, run in runs.items():
+            _untimed(before, name)
             gc.collect()
             run()  # untimed: the step whose garbage the first timed step inherits
             for _ in range(steps):
+                _untimed(before, name)
                 start = time.perf_counter()
                 run()
                 times[name].append(time.perf_counter() - start)

@@ -11,12 +11,11 @@ python -m benchmarks.instructions --steps 2   # quicker
 python -m benchmarks.instructions --phases    # also MiniGrad's step phase by phase, in floors
 
 For each engine two processes run under callgrind: one builds the engine and takes one uncounted
-step, the other then also takes ``steps`` more, each after a ``gc.collect()`` (as ``make bench``
-times them); the difference, divided by ``steps``, is one step. Hash randomisation is off, so the
-count is the same on every run of a checkout (another checkout may differ by a few tenths of a
-per cent: object addresses, and so set look-ups, change). Training goes on through the steps and
-the work of a step changes with it (the floor skips samples already classified with a margin), so
-compare counts taken with the same number of steps only.
+step, the other then also takes ``steps`` more, each from the initial weights and after a
+``gc.collect()`` (as ``make bench`` times them); the difference, divided by ``steps``, is one
+step: the first step of training, every time. Hash randomisation is off, so the count is the same
+on every run of a checkout (another checkout may differ by a few tenths of a per cent: object
+addresses, and so set look-ups, change).
 """
 
 from __future__ import annotations
@@ -62,6 +61,7 @@ def step_in_child(
         gc.disable()
     try:
         for _ in range(steps):
+            trainer.restart()
             gc.collect()
             if until is None:
                 trainer.step()
@@ -129,8 +129,8 @@ def per_step(engine: str, steps: int, pool: ThreadPoolExecutor, *options: str) -
 
 
 def phases(pool: ThreadPoolExecutor) -> dict[str, float]:
-    """MiniGrad's second step, phase by phase, and the collector's part of it, in floors (the
-    floor's second step = 1). One step each, so every count starts from the same weights."""
+    """MiniGrad's first step, phase by phase, and the collector's part of it, in floors (the
+    floor's first step = 1)."""
     floor = per_step("floor", 1, pool)
     cumulative = {phase: per_step("minigrad", 1, pool, "--until", phase) for phase in PHASES[:-1]}
     cumulative["update"] = whole = per_step("minigrad", 1, pool)
@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     for engine, count in counts.items():
         print(f"| {engine} | {count / 1e6:.1f} M | {count / floor:.2f} |")
     if by_phase:
-        print("\nMiniGrad's second step by phase, in floors (the floor's second step = 1)\n")
+        print("\nMiniGrad's first step by phase, in floors (the floor's first step = 1)\n")
         print("| phase | floors |")
         print("|---|---:|")
         for phase, floors in by_phase.items():

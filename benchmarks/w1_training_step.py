@@ -8,7 +8,10 @@ micrograd's demo notebook trains ``MLP(2, [16, 16, 1])`` (ReLU hidden layers, a 
 
 One step is the forward pass, zeroing the gradients, the backward pass and the update, written in
 each engine the way its users write it. Every engine starts from the same weights, and its first
-step must give the hand-written floor's loss and gradients before anything is timed.
+step must give the hand-written floor's loss and gradients before anything is timed. Every timed
+step is that first step again: each trainer's ``restart()`` puts its initial weights back first
+(untimed), so every engine does the same work on every repeat. (Were training to go on, the work
+would change: the floor skips the samples already classified with a margin.)
 """
 
 from __future__ import annotations
@@ -41,6 +44,9 @@ class Trainer(Protocol):
     def gradients(self) -> list[float]:
         """The last step's gradients, in canonical order."""
 
+    def restart(self) -> None:
+        """Set the weights back to the initial ones, so that the next step is the first again."""
+
 
 # ---------------------------------------------------------------------------------------------
 # The floor: plain floats and lists, forward and backward derived by hand.
@@ -51,9 +57,12 @@ class FloatTrainer:
     """The step written with plain Python floats: the floor for any pure-Python scalar engine."""
 
     def __init__(self, weights: Weights, xs: list[list[float]], ys: list[float]) -> None:
-        self.layers = [[[list(w), b] for w, b in layer] for layer in weights]
-        self.xs, self.ys = xs, ys
+        self.weights, self.xs, self.ys = weights, xs, ys
         self.grads: list[list[list[Any]]] = []
+        self.restart()
+
+    def restart(self) -> None:
+        self.layers = [[[list(w), b] for w, b in layer] for layer in self.weights]
 
     def step(self) -> float:
         layers, n = self.layers, len(self.xs)
@@ -127,11 +136,17 @@ class ScalarTrainer:
     def __init__(
         self,
         model: Any,
+        weights: Weights,
         xs: list[list[float]],
         ys: list[float],
         as_inputs: Callable[[list[float]], list[Any]],
     ) -> None:
-        self.model, self.xs, self.ys, self.as_inputs = model, xs, ys, as_inputs
+        self.model, self.weights, self.as_inputs = model, weights, as_inputs
+        self.xs, self.ys = xs, ys
+        self.restart()
+
+    def restart(self) -> None:
+        load_canonical(self.model.parameters(), self.weights)
 
     def step(self, mark: Callable[[str], object] = lambda phase: None) -> float:
         """One step; ``mark(phase)`` is called as each phase ends (to time them, see phases)."""
@@ -163,9 +178,8 @@ def minigrad_trainer(
     from minigrad import MLP, Value
 
     model = MLP(*SIZES, activation="relu", output_activation="linear")
-    load_canonical(model.parameters(), weights)
     as_inputs = list if inputs == "floats" else lambda row: [Value(v) for v in row]
-    return ScalarTrainer(model, xs, ys, as_inputs)
+    return ScalarTrainer(model, weights, xs, ys, as_inputs)
 
 
 def micrograd_trainer(weights: Weights, xs: list[list[float]], ys: list[float]) -> Trainer:
@@ -173,9 +187,7 @@ def micrograd_trainer(weights: Weights, xs: list[list[float]], ys: list[float]) 
     from micrograd.engine import Value
     from micrograd.nn import MLP
 
-    model = MLP(*SIZES)
-    load_canonical(model.parameters(), weights)
-    return ScalarTrainer(model, xs, ys, lambda row: [Value(v) for v in row])
+    return ScalarTrainer(MLP(*SIZES), weights, xs, ys, lambda row: [Value(v) for v in row])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -196,7 +208,12 @@ class TorchScalarTrainer:
 
         self.layers = [[([leaf(v) for v in w], leaf(b)) for w, b in layer] for layer in weights]
         self.parameters = [p for layer in self.layers for w, b in layer for p in (*w, b)]
-        self.xs, self.ys = xs, ys
+        self.weights, self.xs, self.ys = weights, xs, ys
+
+    def restart(self) -> None:
+        with self.torch.no_grad():
+            for p, v in zip(self.parameters, flatten(self.weights)):
+                p.fill_(v)
 
     def step(self) -> float:
         torch, last = self.torch, len(self.layers) - 1
@@ -238,6 +255,13 @@ class TorchBatchedTrainer:
         ]
         self.xs = torch.tensor(xs, dtype=torch.float64)
         self.ys = torch.tensor(ys, dtype=torch.float64)
+        self.weights = weights
+
+    def restart(self) -> None:
+        with self.torch.no_grad():
+            for (weight, b), layer in zip(self.layers, self.weights):
+                weight.copy_(self.torch.tensor([w for w, _ in layer], dtype=self.torch.float64))
+                b.copy_(self.torch.tensor([b for _, b in layer], dtype=self.torch.float64))
 
     def step(self) -> float:
         torch, last = self.torch, len(self.layers) - 1
@@ -291,13 +315,9 @@ def trainers(weights: Weights, xs: list[list[float]], ys: list[float]) -> dict[s
 
 
 def phases(trainer: ScalarTrainer, repeats: int) -> dict[str, dict[str, float]]:
-    """Each phase of ``trainer``'s step as a share of the whole step (medians over ``repeats``
-    steps), and the share of the step the garbage collector took within that phase.
-
-    Shares, not multiples of the floor: the floor's step gets faster as training goes on (its
-    backward skips the samples already classified with a margin), so a ratio taken later in
-    training is not comparable with one taken earlier.
-    """
+    """Each phase of ``trainer``'s first step as a share of the whole step (medians over
+    ``repeats`` steps, each from the initial weights), and the share of the step the garbage
+    collector took within that phase."""
     times: dict[str, list[float]] = {}
     collector_times: dict[str, list[float]] = {}
     clock = {"last": 0.0}  # when the last phase ended
@@ -320,6 +340,7 @@ def phases(trainer: ScalarTrainer, repeats: int) -> dict[str, dict[str, float]]:
     gc.callbacks.append(on_collection)
     try:
         for _ in range(repeats):
+            trainer.restart()
             gc.collect()
             start = clock["last"] = time.perf_counter()
             collecting["total"] = 0.0
@@ -346,25 +367,25 @@ def problem(points: int, seed: int = 0) -> tuple[Weights, list[list[float]], lis
 def run(
     points: int, repeats: int, back_to_back_rounds: int, back_to_back_steps: int, seed: int = 0
 ) -> dict[str, Any]:
-    """Check that every engine takes the same first step, then time more steps (training goes
-    on: each timed step starts where the last one ended): ``repeats`` steps each from a collected
-    heap, and ``back_to_back_rounds`` blocks of ``back_to_back_steps`` steps in a row, as a
-    training loop runs them (see harness.time_back_to_back)."""
+    """Check that every engine takes the same first step, then time that step again and again
+    (each engine restarted from the initial weights before each, untimed): ``repeats`` steps each
+    from a collected heap, and ``back_to_back_rounds`` blocks of ``back_to_back_steps`` steps in a
+    row, as a training loop runs them (see harness.time_back_to_back)."""
     weights, xs, ys = problem(points, seed)
     engines = trainers(weights, xs, ys)
     floor = engines["floor"]
     expected_loss = floor.step()
     expected_gradients = floor.gradients()
-    runs = {}
+    runs, restarts = {}, {}
     for name, trainer in engines.items():
         if isinstance(trainer, dict):
             continue  # skipped
         if trainer is not floor:
             assert_close("loss", name, [trainer.step()], [expected_loss], TOLERANCE)
             assert_close("gradients", name, trainer.gradients(), expected_gradients, TOLERANCE)
-        runs[name] = trainer.step
-    timings = time_interleaved(runs, repeats)
-    in_a_row = time_back_to_back(runs, back_to_back_rounds, back_to_back_steps)
+        runs[name], restarts[name] = trainer.step, trainer.restart
+    timings = time_interleaved(runs, repeats, before=restarts)
+    in_a_row = time_back_to_back(runs, back_to_back_rounds, back_to_back_steps, before=restarts)
     results, back_to_back = (
         {name: timed[name].to_json() if name in timed else t for name, t in engines.items()}
         for timed in (timings, in_a_row)

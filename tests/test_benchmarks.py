@@ -159,6 +159,30 @@ def test_back_to_back_timing_runs_each_engine_in_blocks_after_an_untimed_call():
         time_back_to_back({"a": lambda: None}, rounds=1, steps=0)
 
 
+def test_timing_calls_each_runs_before_function_ahead_of_every_call():
+    calls = []
+    runs = {"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}
+    before = {"a": lambda: calls.append("restart a")}  # b has none
+    time_interleaved(runs, repeats=2, before=before)
+    assert calls == ["restart a", "a", "b"] * 2
+    calls.clear()
+    time_back_to_back(runs, rounds=1, steps=2, before=before)
+    assert calls == ["restart a", "a"] * 3 + ["b"] * 3
+
+
+def test_every_training_step_timed_is_the_first_step_again():
+    weights, xs, ys = w1_training_step.problem(points=6)
+    for name, trainer in w1_training_step.trainers(weights, xs, ys).items():
+        if isinstance(trainer, dict):
+            continue  # skipped: not installed
+        first_loss, first_gradients = trainer.step(), trainer.gradients()
+        second_loss = trainer.step()  # from the updated weights: another loss
+        assert second_loss != pytest.approx(first_loss, rel=1e-6, abs=0.0), name
+        trainer.restart()
+        assert trainer.step() == pytest.approx(first_loss, rel=1e-12, abs=0.0), name
+        assert trainer.gradients() == pytest.approx(first_gradients, rel=1e-12, abs=1e-15), name
+
+
 def test_quick_run_times_the_training_step_back_to_back_too(quick_results):
     config = quick_results["config"]
     engines = quick_results["workloads"]["W1"]["back_to_back"]["engines"]
