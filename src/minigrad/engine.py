@@ -55,7 +55,12 @@ Operand = Union["Value", int, float]  # noqa: UP007 (a runtime alias, so no | be
 
 @dataclass(frozen=True)
 class Operation:
-    """A primitive operation: ``forward`` on floats, ``backward`` the chain rule at one node."""
+    """A primitive operation: ``forward`` on floats, ``backward`` the chain rule at one node.
+
+    (The engine's hot paths read a rule into a name before calling it, ``forward = op.forward``:
+    Python 3.11 does not specialise ``op.forward(...)``, a call of a function stored on an
+    instance, and each such call then costs a few times as much.)
+    """
 
     name: str
     forward: Callable[..., float]
@@ -244,7 +249,7 @@ def _node(data: float, inputs: tuple[Value, ...], op_name: str) -> Value:
     the engine and nn, whose inputs are Values already (it makes a node in about a third of the
     time).
     """
-    out = object.__new__(Value)
+    out = _new_object(Value)
     out.data = data if type(data) is float else _to_float(data)
     out.grad = 0.0
     out.label = ""
@@ -254,6 +259,7 @@ def _node(data: float, inputs: tuple[Value, ...], op_name: str) -> Value:
 
 
 _data = attrgetter("data")  # map(_data, nodes) reads every node's data
+_new_object = object.__new__  # looked up once: object.__new__ looks it up on each call, 2× slower
 
 
 def _to_float(data: object) -> float:
@@ -281,7 +287,8 @@ def _binary(op: Operation, a: object, b: object) -> Value:
         b = _as_value(b)
     if a is None or b is None:
         return NotImplemented  # Python then raises TypeError naming both types
-    return _record(op, (a, b), op.forward(a.data, b.data))
+    forward = op.forward
+    return _record(op, (a, b), forward(a.data, b.data))
 
 
 def _unary(op: Operation, x: object) -> Value:
@@ -290,7 +297,8 @@ def _unary(op: Operation, x: object) -> Value:
     *args, which takes three times as long."""
     if not isinstance(x, Value):
         return op(x)
-    return _record(op, (x,), op.forward(x.data))
+    forward = op.forward
+    return _record(op, (x,), forward(x.data))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -484,7 +492,7 @@ def _shared_inputs_node(
     data: float, head: tuple[Value, ...], tail: tuple[Value, ...], op_name: str
 ) -> _SharedInputsNode:
     """``_node(data, head + tail, op_name)``, keeping the two tuples as they are."""
-    out = object.__new__(_SharedInputsNode)
+    out = _new_object(_SharedInputsNode)
     out.data = data
     out.grad = 0.0
     out.label = ""
@@ -601,24 +609,25 @@ def _backpropagate(order: list[Value], inner: list[Value], create_graph: bool) -
         elif op.accumulate is not None:
             if finite is None:
                 finite = _all_finite(order)
-            op.accumulate(node, finite)
+            accumulate = op.accumulate
+            accumulate(node, finite)
         else:  # the rule on floats, written out for one and two inputs (most operations): the
             # general form, a call with *args and a loop, takes three times as long
-            inputs, g, out = node._prev, node.grad, node.data
+            inputs, g, out, backward = node._prev, node.grad, node.data, op.backward
             if len(inputs) == 2:
                 a, b = inputs
-                input_grads = op.backward(g, out, a.data, b.data)
+                input_grads = backward(g, out, a.data, b.data)
                 if type(input_grads) is not tuple or len(input_grads) != 2:
                     input_grads = _one_per_input(node, input_grads)
                 a.grad += input_grads[0]
                 b.grad += input_grads[1]
             elif len(inputs) == 1:
-                input_grads = op.backward(g, out, inputs[0].data)
+                input_grads = backward(g, out, inputs[0].data)
                 if type(input_grads) is not tuple or len(input_grads) != 1:
                     input_grads = _one_per_input(node, input_grads)
                 inputs[0].grad += input_grads[0]
             else:
-                input_grads = _one_per_input(node, op.backward(g, out, *[x.data for x in inputs]))
+                input_grads = _one_per_input(node, backward(g, out, *[x.data for x in inputs]))
                 for x, dx in zip(inputs, input_grads):
                     x.grad += dx
 

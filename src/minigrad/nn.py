@@ -143,9 +143,11 @@ def _neuron_operation(act: _Activation) -> Operation:
         partners = (*inputs[n : 2 * n], *inputs[:n], 1.0)  # ∂z/∂xᵢ = wᵢ, ∂z/∂wᵢ = xᵢ, ∂z/∂b = 1
         return [d * partner for partner in partners]
 
+    local_grad = act.local_grad  # (read once: see engine.Operation)
+
     def accumulate(node: Value, finite: bool) -> None:
         """The same rule on floats, added into the inputs' grads in the same order."""
-        d = act.local_grad(node.grad, node.data)
+        d = local_grad(node.grad, node.data)
         if d == 0.0 and finite:
             # A dead ReLU, or no gradient arriving: every input would receive d·(a finite
             # number) = ±0.0, and adding ±0.0 to a grad changes nothing (grads start at +0.0,
@@ -400,7 +402,8 @@ def _neurons_forward(neurons: Sequence[Neuron], xs: tuple[Value, ...]) -> tuple[
         z = parameters[-1].data
         for wi, xi in zip(parameters, xs_data):  # n inputs (checked above): zip stops before b
             z += wi.data * xi
-        y = neuron._act.forward(z)
+        activation = neuron._act.forward  # (read into a name first: see engine.Operation)
+        y = activation(z)
         if record:  # link the node to its inputs, as the engine does for every operation
             outs.append(_shared_inputs_node(y, xs, parameters, neuron._op_name))
         else:
