@@ -18,8 +18,8 @@ from benchmarks.harness import machine_info, prepare_process, write_json_atomica
 
 FULL: dict[str, Any] = {
     "w1_points": 100,
-    "w1_repeats": 7,
-    "w1_back_to_back_rounds": 3,
+    "w1_repeats": 11,
+    "w1_back_to_back_rounds": 4,
     "w1_back_to_back_steps": 2,
     "w2_lengths": [10**3, 10**5, 10**6],
     "w2_repeats": 3,
