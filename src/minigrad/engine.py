@@ -34,7 +34,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from math import isfinite
-from operator import attrgetter
 from typing import Union
 
 from minigrad import floats
@@ -258,7 +257,6 @@ def _node(data: float, inputs: tuple[Value, ...], op_name: str) -> Value:
     return out
 
 
-_data = attrgetter("data")  # map(_data, nodes) reads every node's data
 _new_object = object.__new__  # looked up once: object.__new__ looks it up on each call, 2× slower
 
 
@@ -646,7 +644,7 @@ def _one_per_input(node: Value, input_grads: Iterable[Operand]) -> tuple[Operand
 def _all_finite(order: list[Value]) -> bool:
     """No node's data is inf or nan (False too if their sum overflows, or they cannot be summed)."""
     try:
-        return isfinite(sum(map(_data, order)))
+        return isfinite(sum([node.data for node in order]))
     except (OverflowError, TypeError):  # an int too large for a float; a Decimal among floats
         return False
 
