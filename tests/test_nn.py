@@ -15,7 +15,7 @@ from micrograd_order import build_topo
 
 import minigrad
 from minigrad import MLP, Value, grad, gradcheck, no_grad, topological_order
-from minigrad.engine import OPERATIONS, _shared_inputs_node, _walk
+from minigrad.engine import OPERATIONS, _shared_inputs_node, _SharedTuple, _walk
 from minigrad.nn import Layer, Module, Neuron, manual_seed
 
 ACTIVATIONS = ["tanh", "relu", "sigmoid", "linear"]
@@ -269,6 +269,30 @@ def test_a_networks_graph_walks_in_micrograds_order(seed, samples, shared_row, t
     order, inner = _walk(loss)
     assert order == build_topo(loss)
     assert inner == [node for node in order if node._prev]
+
+
+def test_a_neurons_node_shares_tuples_that_the_walk_looks_up_as_objects():
+    """nn's shared tuples are _SharedTuples (hashed as the object, so the walk's look-up is
+    quick); a node built from ordinary tuples, equal in content, walks in the same order."""
+    manual_seed(3)
+    layer = Layer(2, 3, "relu")
+    xs = [Value(0.5), Value(-2.0)]
+    outs = layer(xs)
+    node = outs[0]
+    assert type(node._head) is _SharedTuple and type(node._tail) is _SharedTuple
+    assert node._head is outs[1]._head  # one tuple of inputs for the whole layer
+    twin = _SharedTuple(node._head)
+    assert twin != node._head and len({twin, node._head}) == 2  # equal contents, two objects
+    assert node._prev == (*xs, *layer.neurons[0].w, layer.neurons[0].b)  # _prev: a plain tuple
+
+    def loss_of(nodes):  # no numbers: every leaf is an input or a parameter, shared by both
+        return nodes[0] * nodes[1] + nodes[2] * nodes[0]
+
+    rebuilt = [_shared_inputs_node(n.data, tuple(n._head), tuple(n._tail), n._op) for n in outs]
+    by_shared, by_plain = _walk(loss_of(outs))[0], _walk(loss_of(rebuilt))[0]
+    leaves = [v for v in by_shared if not v._prev]
+    assert leaves == [v for v in by_plain if not v._prev]  # the same Values, in the same order
+    assert [v._op for v in by_shared] == [v._op for v in by_plain]
 
 
 def test_a_copied_network_graph_backpropagates_like_the_original():

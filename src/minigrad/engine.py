@@ -464,6 +464,21 @@ def _compared(other: object) -> float:
     raise TypeError(f"a Value compares with Values and numbers, not {type(other).__name__}")
 
 
+class _SharedTuple(tuple):
+    """A tuple of Values that many nodes share (a layer's inputs, a neuron's weights and bias),
+    hashed and compared as the object it is, not by its contents.
+
+    The walk below remembers which such tuples have all their Values placed, in a set: looking
+    one up then costs a pointer's hash, not a hash of every Value in it (nor a call of ``id``).
+    Any tuple works in that set; this one only makes the look-up quick.
+    """
+
+    __slots__ = ()
+    __hash__ = object.__hash__
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+
+
 class _SharedInputsNode(Value):
     """A node whose inputs are two tuples other nodes share too: ``_prev`` is ``_head + _tail``.
 
@@ -524,13 +539,14 @@ def _walk(root: Value) -> tuple[list[Value], list[Value]]:
     the stack waiting for its own inputs, and could be an input of x only if the graph had a cycle.
 
     A node that shares its inputs' tuples with other nodes (_SharedInputsNode) is placed at once
-    when both tuples were found placed before, which ``placed_tuples`` remembers. Each node's
-    ``_prev`` is read here once at most (a _SharedInputsNode builds it when asked).
+    when both tuples were found placed before, which ``placed_tuples`` remembers (nn's tuples are
+    _SharedTuples, quick to look up). Each node's ``_prev`` is read here once at most (a
+    _SharedInputsNode builds it when asked).
     """
     order: list[Value] = []
     inner: list[Value] = []
     visited = {root}
-    placed_tuples: set[int] = set()  # ids of shared input tuples whose Values are all placed
+    placed_tuples: set[tuple[Value, ...]] = set()  # shared input tuples whose Values are all placed
     stack = [(root, iter(root._prev))]
     while stack:
         node, inputs = stack[-1]
@@ -540,7 +556,7 @@ def _walk(root: Value) -> tuple[list[Value], list[Value]]:
                 # A node sharing its inputs' tuples: placed at once if both tuples are known
                 # to be placed (the common case, so tested here), or are found to be now.
                 if type(x) is _SharedInputsNode and (
-                    (id(x._head) in placed_tuples and id(x._tail) in placed_tuples)
+                    (x._head in placed_tuples and x._tail in placed_tuples)
                     or _tuples_placed(x, visited, placed_tuples)
                 ):
                     order.append(x)  # a node whose inputs are all placed already
@@ -563,16 +579,19 @@ def _walk(root: Value) -> tuple[list[Value], list[Value]]:
     return order, inner
 
 
-def _tuples_placed(node: _SharedInputsNode, visited: set[Value], placed_tuples: set[int]) -> bool:
+def _tuples_placed(
+    node: _SharedInputsNode, visited: set[Value], placed_tuples: set[tuple[Value, ...]]
+) -> bool:
     """Whether every input of ``node`` is placed; if so its two tuples are remembered as placed,
     so that no other node makes the walk check them again.
 
-    (A tuple's id stays its own while the walk runs: the nodes in ``visited`` hold the tuple.)
+    (An ordinary tuple is remembered by its contents, a _SharedTuple as itself: either way a
+    tuple found in ``placed_tuples`` has all its Values placed.)
     """
     head, tail = node._head, node._tail
     if visited.issuperset(head) and visited.issuperset(tail):
-        placed_tuples.add(id(head))
-        placed_tuples.add(id(tail))
+        placed_tuples.add(head)
+        placed_tuples.add(tail)
         return True
     return False
 

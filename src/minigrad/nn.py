@@ -56,6 +56,7 @@ from minigrad.engine import (
     _node,
     _shared_inputs_node,
     _SharedInputsNode,
+    _SharedTuple,
     is_grad_enabled,
     operation,
 )
@@ -209,7 +210,7 @@ def _as_inputs(x: object, nin: int, who: Module) -> tuple[Value, ...]:
             x = list(x)
     if len(x) != nin:
         raise ValueError(f"{who!r} takes {nin} inputs, but got {len(x)}: {x!r:.80}")
-    return tuple([xi if type(xi) is Value else _input_leaf(xi, who) for xi in x])
+    return _SharedTuple([xi if type(xi) is Value else _input_leaf(xi, who) for xi in x])
 
 
 def _input_leaf(xi: object, who: Module) -> Value:
@@ -319,7 +320,7 @@ class Neuron(Module):
         weights = [Value(_generator.uniform(-1, 1), label=f"w{i}") for i in range(nin)]
         bias = Value(_generator.uniform(-1, 1), label="b")
         # w₁..wₙ, b together: the last n + 1 inputs of every node the neuron makes, as they are
-        self._parameters: tuple[Value, ...] = (*weights, bias)
+        self._parameters: tuple[Value, ...] = _SharedTuple((*weights, bias))
 
     @property
     def w(self) -> tuple[Value, ...]:
@@ -335,7 +336,7 @@ class Neuron(Module):
             raise TypeError(f"a neuron's weights are Values, not {weights!r:.80}")
         if len(weights) != self.nin:
             raise ValueError(f"{self!r} takes {self.nin} weights, not {len(weights)}")
-        self._parameters = (*weights, self.b)
+        self._parameters = _SharedTuple((*weights, self.b))
 
     @property
     def b(self) -> Value:
@@ -346,7 +347,7 @@ class Neuron(Module):
     def b(self, bias: Value) -> None:
         if not isinstance(bias, Value):
             raise TypeError(f"a neuron's bias is a Value, not {bias!r:.60}")
-        self._parameters = (*self.w, bias)
+        self._parameters = _SharedTuple((*self.w, bias))
 
     @property
     def nin(self) -> int:
@@ -408,7 +409,7 @@ def _neurons_forward(neurons: Sequence[Neuron], xs: tuple[Value, ...]) -> tuple[
             outs.append(_shared_inputs_node(y, xs, parameters, neuron._op_name))
         else:
             outs.append(_node(y, (), ""))
-    return tuple(outs)
+    return _SharedTuple(outs)
 
 
 class Layer(Module):
