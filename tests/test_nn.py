@@ -15,7 +15,13 @@ from micrograd_order import build_topo
 
 import minigrad
 from minigrad import MLP, Value, grad, gradcheck, no_grad, topological_order
-from minigrad.engine import OPERATIONS, _shared_inputs_node, _SharedTuple, _walk
+from minigrad.engine import (
+    OPERATIONS,
+    _shared_inputs_node,
+    _SharedInputsNode,
+    _SharedTuple,
+    _walk,
+)
 from minigrad.nn import Layer, Module, Neuron, manual_seed
 
 ACTIVATIONS = ["tanh", "relu", "sigmoid", "linear"]
@@ -424,7 +430,9 @@ def test_each_activations_local_derivative_is_the_engines_rule_for_it(activation
     data=st.data(),
     n=st.integers(1, 4),
     g=st.one_of(st.just(0.0), finite, special),
-    reuse=st.sampled_from(["none", "w₁ is x₁", "wᵢ is xᵢ₊₁", "b is x₁"]),
+    reuse=st.sampled_from(
+        ["none", "w₁ is x₁", "wᵢ is xᵢ₊₁", "b is x₁", "x₂ is x₁", "w₂ is w₁", "b is w₁"]
+    ),
     made_by=st.sampled_from(["a neuron", "calling the operation"]),
 )
 def test_the_neurons_in_place_backward_adds_exactly_what_its_backward_rule_returns(
@@ -433,7 +441,8 @@ def test_the_neurons_in_place_backward_adds_exactly_what_its_backward_rule_retur
     """accumulate (the fast float pass) against backward (the rule everything else reads),
     bit for bit: zeros and their signs, dead ReLUs, 0·inf = nan, Values fed in more than once
     (whose grads then receive several numbers, which must be added in the same order); on the
-    node a neuron makes (inputs in two tuples) and on one made by the operation (one tuple)."""
+    node a neuron makes (inputs in two tuples, unless an input is also a parameter) and on one
+    made by calling the operation (one tuple)."""
     op = OPERATIONS[Neuron(1, activation)._op_name]
     leaves = [Value(data.draw(numbers)) for _ in range(2 * n + 1)]
     if reuse == "w₁ is x₁":
@@ -442,9 +451,20 @@ def test_the_neurons_in_place_backward_adds_exactly_what_its_backward_rule_retur
         leaves[n : 2 * n] = leaves[1:n] + leaves[:1]
     elif reuse == "b is x₁":
         leaves[-1] = leaves[0]
-    node = op(*leaves)
+    elif reuse == "x₂ is x₁" and n >= 2:
+        leaves[1] = leaves[0]
+    elif reuse == "w₂ is w₁" and n >= 2:
+        leaves[n + 1] = leaves[n]
+    elif reuse == "b is w₁":
+        leaves[-1] = leaves[n]
     if made_by == "a neuron":
-        node = _shared_inputs_node(node.data, tuple(leaves[:n]), tuple(leaves[n:]), op.name)
+        neuron = Neuron(n, activation)
+        neuron.w, neuron.b = leaves[n : 2 * n], leaves[-1]
+        node = neuron(leaves[:n])
+        an_input_is_a_parameter = not set(leaves[:n]).isdisjoint(leaves[n:])
+        assert (type(node) is _SharedInputsNode) is not an_input_is_a_parameter
+    else:
+        node = op(*leaves)
     assert node._prev == tuple(leaves)
     node.grad = g
     starting = [data.draw(finite) + 0.0 for _ in leaves]  # + 0.0: grads are never -0.0

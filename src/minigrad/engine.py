@@ -504,7 +504,11 @@ class _SharedInputsNode(Value):
 def _shared_inputs_node(
     data: float, head: tuple[Value, ...], tail: tuple[Value, ...], op_name: str
 ) -> _SharedInputsNode:
-    """``_node(data, head + tail, op_name)``, keeping the two tuples as they are."""
+    """``_node(data, head + tail, op_name)``, keeping the two tuples as they are.
+
+    No Value may be in both tuples: nn's neurons, whose rule adds the gradients of both in one
+    loop, make such a node only then (see nn._neurons_forward).
+    """
     out = _new_object(_SharedInputsNode)
     out.data = data
     out.grad = 0.0

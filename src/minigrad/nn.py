@@ -157,11 +157,18 @@ def _neuron_operation(act: _Activation) -> Operation:
             # to reach the grads, as in PyTorch: then finite is False and we go on.
             return
         if type(node) is _SharedInputsNode:  # made by a Neuron: xs, then (w₁..wₙ, b)
-            xs, parameters = node._head, node._tail
-        else:  # a node made by calling the operation itself: one tuple of inputs
-            inputs = node._prev
-            n = _fan_in(len(inputs))
-            xs, parameters = inputs[:n], inputs[n:]
+            # None of the xs is also a weight or the bias (nn makes such a node only then), so
+            # one loop adds to each Value in the rule's order: an x fed in twice gets its two
+            # numbers in the order of the xs, a weight tied to another in the order of the ws.
+            parameters = node._tail
+            for x, w in zip(node._head, parameters):  # n pairs: zip stops before b
+                x.grad += d * w.data
+                w.grad += d * x.data
+            parameters[-1].grad += d
+            return
+        inputs = node._prev  # a node made otherwise: one tuple, in which an x may also be a w
+        n = _fan_in(len(inputs))
+        xs, parameters = inputs[:n], inputs[n:]
         for x, w in zip(xs, parameters):  # n pairs: zip stops before b
             x.grad += d * w.data
         for x, w in zip(xs, parameters):
@@ -378,16 +385,24 @@ class Neuron(Module):
         return f"Neuron({self.nin}, activation={self.activation!r}{unfused})"
 
 
-def _neurons_forward(neurons: Sequence[Neuron], xs: tuple[Value, ...]) -> tuple[Value, ...]:
+def _neurons_forward(
+    neurons: Sequence[Neuron], xs: tuple[Value, ...], inputs_are_new: bool = False
+) -> tuple[Value, ...]:
     """Each neuron on the inputs ``xs``: y = act(Σ wᵢ·xᵢ + b), one node per fused neuron.
 
     A whole layer in one loop, not a call per neuron: this is the innermost loop of a training
     step's forward pass, run once per neuron and sample (the calls cost 2 % of micrograd's demo
     step, in instructions).
+
+    A neuron's node keeps ``xs`` and the neuron's (w₁..wₙ, b) as the two tuples they are when no
+    input is also one of those parameters, which is checked here unless ``inputs_are_new``: the
+    outputs of the layer before, in the same MLP call, did not exist when the parameters were
+    set. (Otherwise the node keeps one tuple, and backward adds its gradients in two loops.)
     """
     n = len(xs)
     xs_data = [xi.data for xi in xs]  # read once, shared by every neuron
     record = is_grad_enabled()
+    inputs = None if inputs_are_new or not record else set(xs)
     outs = []
     for neuron in neurons:
         if n != neuron._nin:  # a layer replaced by one of another size, say
@@ -406,7 +421,10 @@ def _neurons_forward(neurons: Sequence[Neuron], xs: tuple[Value, ...]) -> tuple[
         activation = neuron._act.forward  # (read into a name first: see engine.Operation)
         y = activation(z)
         if record:  # link the node to its inputs, as the engine does for every operation
-            outs.append(_shared_inputs_node(y, xs, parameters, neuron._op_name))
+            if inputs is None or inputs.isdisjoint(parameters):
+                outs.append(_shared_inputs_node(y, xs, parameters, neuron._op_name))
+            else:  # an input is also a weight or the bias
+                outs.append(_node(y, xs + parameters, neuron._op_name))
         else:
             outs.append(_node(y, (), ""))
     return _SharedTuple(outs)
@@ -504,8 +522,8 @@ class MLP(Module):
 
     def forward(self, x: Iterable[Operand]) -> Value | list[Value]:
         xs = _as_inputs(x, self.nin, self)
-        for layer in self.layers:
-            xs = _neurons_forward(layer.neurons, xs)
+        for index, layer in enumerate(self.layers):
+            xs = _neurons_forward(layer.neurons, xs, inputs_are_new=index > 0)
         return xs[0] if len(xs) == 1 else list(xs)
 
     def named_parameters(self) -> list[tuple[str, Value]]:
