@@ -221,6 +221,8 @@ def _as_inputs(x: object, nin: int, who: Module) -> tuple[Value, ...]:
 
 
 def _input_leaf(xi: object, who: Module) -> Value:
+    if type(xi) is float:  # the usual case, first: a leaf made without Value()'s checks
+        return _node(xi, (), "")
     if isinstance(xi, Value):
         return xi
     if isinstance(xi, numbers.Real):
