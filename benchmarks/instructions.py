@@ -10,12 +10,12 @@ python -m benchmarks.instructions             # floor and MiniGrad, 5 steps each
 python -m benchmarks.instructions --steps 2   # quicker
 python -m benchmarks.instructions --phases    # also MiniGrad's step phase by phase, in floors
 
-For each engine two processes run under callgrind: one builds the engine and takes one uncounted
-step, the other then also takes ``steps`` more, each from the initial weights and after a
-``gc.collect()`` (as ``make bench`` times them); the difference, divided by ``steps``, is one
-step: the first step of training, every time. Hash randomisation is off, so the count is the same
-on every run of a checkout (another checkout may differ by a few tenths of a per cent: object
-addresses, and so set look-ups, change).
+For each engine two processes run under callgrind. Both build the engine, take one step, and then
+``steps`` times put the initial weights back and collect the heap (as ``make bench`` does before
+each timed step); only the second also takes a step each time. The difference, divided by
+``steps``, is one step: the first step of training, every time. Hash randomisation is off, so
+the count is the same on every run of a checkout (another checkout may differ by a few tenths of
+a per cent: object addresses, and so set look-ups, change).
 """
 
 from __future__ import annotations
@@ -49,10 +49,15 @@ class _PhaseEnded(Exception):  # noqa: N818 (a signal to stop, not an error)
 
 
 def step_in_child(
-    engine: str, steps: int, until: str | None = None, collector: bool = True
+    engine: str,
+    steps: int,
+    until: str | None = None,
+    collector: bool = True,
+    set_up_only: bool = False,
 ) -> None:
-    """Build ``engine``'s trainer, take one step, then ``steps`` more (each cut short after phase
-    ``until`` if given), with the garbage collector on or off."""
+    """Build ``engine``'s trainer, take one step, then ``steps`` more, each from the initial
+    weights (cut short after phase ``until`` if given), with the garbage collector on or off;
+    ``set_up_only`` does all but those steps, to count what they cost by difference."""
     trainer = _trainer(engine)
     trainer.step()
     gc.collect()
@@ -63,6 +68,8 @@ def step_in_child(
         for _ in range(steps):
             trainer.restart()
             gc.collect()
+            if set_up_only:
+                continue
             if until is None:
                 trainer.step()
             else:
@@ -123,8 +130,10 @@ def instructions(engine: str, steps: int, *options: str) -> int:
 
 
 def per_step(engine: str, steps: int, pool: ThreadPoolExecutor, *options: str) -> float:
-    """Instructions of one step: (set-up and ``steps`` steps - set-up alone) / ``steps``."""
-    base, more = pool.map(lambda k: instructions(engine, k, *options), (0, steps))
+    """Instructions of one step: (with ``steps`` steps - the same without them) / ``steps``."""
+    base, more = pool.map(
+        lambda extra: instructions(engine, steps, *options, *extra), (("--set-up-only",), ())
+    )
     return (more - base) / steps
 
 
@@ -153,12 +162,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--child", nargs=2, metavar=("ENGINE", "STEPS"), help=argparse.SUPPRESS)
     parser.add_argument("--until", choices=PHASES, help=argparse.SUPPRESS)
     parser.add_argument("--no-collector", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--set-up-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         engine, steps = args.child
         if engine not in ENGINES:
             parser.error(f"--child takes one of {', '.join(ENGINES)}, not {engine!r}")
-        step_in_child(engine, int(steps), args.until, collector=not args.no_collector)
+        step_in_child(
+            engine,
+            int(steps),
+            args.until,
+            collector=not args.no_collector,
+            set_up_only=args.set_up_only,
+        )
         return 0
     if args.steps < 1:
         parser.error(f"--steps must be at least 1, not {args.steps}")

@@ -218,14 +218,15 @@ def test_instruction_counting_takes_the_difference_of_two_runs_per_step(monkeypa
 
     counted = []
 
-    def fake_count(engine, steps):
-        counted.append((engine, steps))
-        return 1_000_000 + 300 * steps  # set-up, then 300 a step
+    def fake_count(engine, steps, *options):
+        counted.append((engine, steps, *options))
+        # set-up, 20 a restart of the weights, and 300 a step unless the steps are left out
+        return 1_000_000 + 20 * steps + (0 if "--set-up-only" in options else 300 * steps)
 
     monkeypatch.setattr(instructions, "instructions", fake_count)
     with ThreadPoolExecutor(max_workers=2) as pool:
         assert instructions.per_step("floor", 4, pool) == 300
-    assert sorted(counted) == [("floor", 0), ("floor", 4)]
+    assert sorted(counted) == [("floor", 4), ("floor", 4, "--set-up-only")]
 
 
 @pytest.mark.parametrize("engine", ["floor", "minigrad", "minigrad (Value inputs)"])
@@ -236,6 +237,7 @@ def test_the_counted_child_process_runs_each_engines_steps_and_unfreezes_the_hea
 
     assert instructions.main(["--child", engine, "1"]) == 0
     assert gc.get_freeze_count() == 0 and gc.isenabled()
+    assert instructions.main(["--child", engine, "1", "--set-up-only"]) == 0
 
 
 @pytest.mark.parametrize("phase", ["forward", "loss", "backward"])
@@ -264,8 +266,10 @@ def test_phase_counts_are_differences_of_cut_short_steps_in_floors(monkeypatch):
     minigrad |= {(): 350, ("--no-collector",): 310}
 
     def fake_count(engine, steps, *options):
+        if options[-1:] == ("--set-up-only",):
+            return 1000 + 20 * steps
         step = 100 if engine == "floor" else minigrad[options]
-        return 1000 + step * steps
+        return 1000 + (20 + step) * steps
 
     monkeypatch.setattr(instructions, "instructions", fake_count)
     with ThreadPoolExecutor(max_workers=2) as pool:

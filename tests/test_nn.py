@@ -290,6 +290,10 @@ def test_a_neurons_node_shares_tuples_that_the_walk_looks_up_as_objects():
     twin = _SharedTuple(node._head)
     assert twin != node._head and len({twin, node._head}) == 2  # equal contents, two objects
     assert node._prev == (*xs, *layer.neurons[0].w, layer.neurons[0].b)  # _prev: a plain tuple
+    assert type(layer([0.5, -2.0])[0]) is _SharedInputsNode  # numbers: new leaves, no check
+    layer.neurons[1].b = xs[1]  # an input that is also a parameter: that neuron's node
+    kinds = [type(out) for out in layer(xs)]  # keeps one tuple
+    assert kinds == [_SharedInputsNode, Value, _SharedInputsNode]
 
     def loss_of(nodes):  # no numbers: every leaf is an input or a parameter, shared by both
         return nodes[0] * nodes[1] + nodes[2] * nodes[0]

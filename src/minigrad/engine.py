@@ -470,7 +470,9 @@ class _SharedTuple(tuple):
 
     The walk below remembers which such tuples have all their Values placed, in a set: looking
     one up then costs a pointer's hash, not a hash of every Value in it (nor a call of ``id``).
-    Any tuple works in that set; this one only makes the look-up quick.
+    Any tuple works in that set; this one only makes the look-up quick. (Its equality is the
+    object's, not the contents', so keep it out of anything that compares tuples: users only ever
+    see plain tuples, such as a node's ``_prev`` or a neuron's ``w``.)
     """
 
     __slots__ = ()
