@@ -72,6 +72,21 @@ def prepare_process() -> None:
 Runs = dict[str, Callable[[], object]]
 
 
+def paired_ratio(times: list[float], reference: list[float]) -> float:
+    """How many times ``reference`` ``times`` is: the median of the ratios round by round.
+
+    Each round times every engine once, one after the other, so the two times of a pair come from
+    the same moment of the machine. (On a shared machine whose speed jumps between two levels as
+    other jobs come and go, a ratio of two medians can set one engine's fast runs against
+    another's slow ones, and move by a third.)
+    """
+    if len(times) != len(reference) or not times:
+        raise ValueError(
+            f"paired timings need as many times each, not {len(times)} and {len(reference)}"
+        )
+    return statistics.median(t / r for t, r in zip(times, reference))
+
+
 def _untimed(before: Runs | None, name: str) -> None:
     if before is not None and name in before:
         before[name]()

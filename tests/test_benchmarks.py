@@ -2,6 +2,7 @@
 hand-written floor, and the results file has the documented shape. No test looks at a time."""
 
 import json
+import statistics
 
 import pytest
 
@@ -11,6 +12,7 @@ from benchmarks.data import initial_weights, make_moons
 from benchmarks.harness import (
     DisagreementError,
     assert_close,
+    paired_ratio,
     time_back_to_back,
     time_interleaved,
 )
@@ -157,6 +159,18 @@ def test_back_to_back_timing_runs_each_engine_in_blocks_after_an_untimed_call():
     assert len(timings["a"].times) == len(timings["b"].times) == 6
     with pytest.raises(ValueError, match="at least 1"):
         time_back_to_back({"a": lambda: None}, rounds=1, steps=0)
+
+
+def test_ratios_are_taken_round_by_round_so_a_slow_moment_slows_both_sides():
+    # the machine is slow (×1.6) in rounds 2, 4 and 5 for the floor, but only in rounds 4 and 5
+    # for the engine (it sped up before the engine's turn in round 2): the ratio of the medians
+    # sets a slow floor against a fast engine; round by round, the engine is 2× the floor
+    floor = [5.0, 8.0, 5.0, 8.0, 8.0]
+    engine = [10.0, 10.0, 10.0, 16.0, 16.0]
+    assert statistics.median(engine) / statistics.median(floor) == pytest.approx(1.25)
+    assert paired_ratio(engine, floor) == pytest.approx(2.0)
+    with pytest.raises(ValueError, match="as many times each"):
+        paired_ratio([1.0], [1.0, 2.0])
 
 
 def test_timing_calls_each_runs_before_function_ahead_of_every_call():
