@@ -247,21 +247,23 @@ class TorchBatchedTrainer:
 
         self.torch = torch
 
-        def leaf(values: list[Any]) -> Any:
-            return torch.tensor(values, dtype=torch.float64, requires_grad=True)
+        def matrix(values: list[Any]) -> Any:
+            return torch.tensor(values, dtype=torch.float64)
 
-        self.layers = [
-            (leaf([w for w, _ in layer]), leaf([b for _, b in layer])) for layer in weights
+        self.initial = [
+            (matrix([w for w, _ in layer]), matrix([b for _, b in layer])) for layer in weights
         ]
-        self.xs = torch.tensor(xs, dtype=torch.float64)
-        self.ys = torch.tensor(ys, dtype=torch.float64)
-        self.weights = weights
+        self.layers = [
+            (weight.clone().requires_grad_(), b.clone().requires_grad_())
+            for weight, b in self.initial
+        ]
+        self.xs, self.ys = matrix(xs), matrix(ys)
 
     def restart(self) -> None:
         with self.torch.no_grad():
-            for (weight, b), layer in zip(self.layers, self.weights):
-                weight.copy_(self.torch.tensor([w for w, _ in layer], dtype=self.torch.float64))
-                b.copy_(self.torch.tensor([b for _, b in layer], dtype=self.torch.float64))
+            for (weight, b), (initial_weight, initial_b) in zip(self.layers, self.initial):
+                weight.copy_(initial_weight)
+                b.copy_(initial_b)
 
     def step(self) -> float:
         torch, last = self.torch, len(self.layers) - 1
