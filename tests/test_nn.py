@@ -305,6 +305,25 @@ def test_a_neurons_node_shares_tuples_that_the_walk_looks_up_as_objects():
     assert [v._op for v in by_shared] == [v._op for v in by_plain]
 
 
+def test_an_mlp_checks_its_first_layer_for_an_input_that_is_also_a_weight():
+    """Only the inputs an MLP makes itself (from numbers, or its inner layers' outputs) skip the
+    check; a Value given as input that is also a first-layer weight gets a one-tuple node, and
+    the gradients still equal those of the unfused network."""
+    manual_seed(5)
+    mlp = MLP(2, [2, 1], activation="tanh", output_activation="linear")
+    x = [Value(0.5), Value(-1.5)]
+    first = mlp.layers[0].neurons[0]
+    first.w = [x[1], first.w[1]]  # w₁ of the first neuron is the input x₂
+    out = mlp(x)
+    assert [type(h) for h in out._head] == [Value, _SharedInputsNode]
+    unfused = MLP(2, [2, 1], activation="tanh", output_activation="linear", fused=False)
+    unfused.load_state_dict(mlp.state_dict())
+    unfused.layers[0].neurons[0].w = [x[1], unfused.layers[0].neurons[0].w[1]]
+    fused_grads = grad(out, x)
+    unfused_grads = grad(unfused(x), x)
+    assert fused_grads == pytest.approx(unfused_grads, rel=1e-12, abs=1e-15)
+
+
 def test_a_copied_network_graph_backpropagates_like_the_original():
     """A neuron's node keeps its inputs in two shared tuples; copying rebuilds it from them."""
     manual_seed(1)
