@@ -277,6 +277,46 @@ def test_a_networks_graph_walks_in_micrograds_order(seed, samples, shared_row, t
     assert inner == [node for node in order if node._prev]
 
 
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10**6))
+def test_any_network_used_any_way_walks_in_micrograds_order(seed):
+    """Layers called one by one on outputs changed in between, hidden outputs also used in the
+    loss, weights tied to other parameters, to expressions of them or to inputs: however a
+    neuron's two tuples are first met (both placed, one, or neither), the walk goes through
+    what is left and its order is micrograd's."""
+    rng = random.Random(seed)
+    manual_seed(seed)
+    nin = rng.randint(1, 4)
+    sizes = [rng.randint(1, 4) for _ in range(rng.randint(1, 3))]
+    mlp = MLP(nin, sizes, activation=rng.choice(["relu", "tanh"]), output_activation="linear")
+    rows = [[Value(rng.uniform(-2, 2)) for _ in range(nin)] for _ in range(rng.randint(1, 3))]
+    if rng.random() < 0.3:
+        rows.append(rows[0])
+    for _ in range(rng.randint(0, 3)):
+        neuron = rng.choice(rng.choice(mlp.layers).neurons)
+        weights, other = list(neuron.w), rng.choice(mlp.parameters())
+        weights[rng.randrange(neuron.nin)] = rng.choice(
+            [other, other * 2.0, rng.choice(rng.choice(rows))]
+        )
+        neuron.w = weights
+    outs = []
+    for row in rows:
+        hidden = row
+        for layer in mlp.layers:
+            hidden = layer(hidden)
+            hidden = hidden if isinstance(hidden, list) else [hidden]
+            if rng.random() < 0.3:
+                outs.append(rng.choice(hidden))  # a hidden output used in the loss too
+            if rng.random() < 0.2:
+                hidden = [h * 1.5 for h in hidden]
+        outs.extend(hidden)
+    rng.shuffle(outs)
+    loss = sum((out - 0.5) * out for out in outs)
+    order, inner = _walk(loss)
+    assert order == build_topo(loss)
+    assert inner == [node for node in order if node._prev]
+
+
 def test_a_neurons_node_shares_tuples_that_the_walk_looks_up_as_objects():
     """nn's shared tuples are _SharedTuples (hashed as the object, so the walk's look-up is
     quick); a node built from ordinary tuples, equal in content, walks in the same order."""

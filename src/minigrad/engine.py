@@ -546,8 +546,10 @@ def _walk(root: Value) -> tuple[list[Value], list[Value]]:
 
     A node that shares its inputs' tuples with other nodes (_SharedInputsNode) is placed at once
     when both tuples were found placed before, which ``placed_tuples`` remembers (nn's tuples are
-    _SharedTuples, quick to look up). Each node's ``_prev`` is read here once at most (a
-    _SharedInputsNode builds it when asked).
+    _SharedTuples, quick to look up); otherwise only the tuple not yet placed is gone through (a
+    neuron's weights are placed after its first node), and once the node is placed both its
+    tuples are remembered. Each node's ``_prev`` is read here once at most (a _SharedInputsNode
+    builds it when asked).
     """
     order: list[Value] = []
     inner: list[Value] = []
@@ -559,14 +561,17 @@ def _walk(root: Value) -> tuple[list[Value], list[Value]]:
         for x in inputs:
             if x not in visited:
                 visited.add(x)
-                # A node sharing its inputs' tuples: placed at once if both tuples are known
-                # to be placed (the common case, so tested here), or are found to be now.
-                if type(x) is _SharedInputsNode and (
-                    (x._head in placed_tuples and x._tail in placed_tuples)
-                    or _tuples_placed(x, visited, placed_tuples)
-                ):
-                    order.append(x)  # a node whose inputs are all placed already
-                    inner.append(x)
+                if type(x) is _SharedInputsNode:  # a node sharing its inputs' tuples
+                    if x._head in placed_tuples and x._tail in placed_tuples:  # the common case
+                        x_inputs = ()
+                    else:
+                        x_inputs = _unplaced_inputs(x, visited, placed_tuples)
+                    if not x_inputs:
+                        order.append(x)  # a node whose inputs are all placed already
+                        inner.append(x)
+                    else:
+                        stack.append((x, iter(x_inputs)))
+                        break
                     continue
                 x_inputs = x._prev
                 if not x_inputs:
@@ -582,24 +587,33 @@ def _walk(root: Value) -> tuple[list[Value], list[Value]]:
             order.append(node)
             if node is not root or root._prev:  # pushed nodes have inputs; the root may not
                 inner.append(node)
+            if type(node) is _SharedInputsNode:  # so are its tuples, for the nodes sharing them
+                placed_tuples.add(node._head)
+                placed_tuples.add(node._tail)
     return order, inner
 
 
-def _tuples_placed(
+def _unplaced_inputs(
     node: _SharedInputsNode, visited: set[Value], placed_tuples: set[tuple[Value, ...]]
-) -> bool:
-    """Whether every input of ``node`` is placed; if so its two tuples are remembered as placed,
-    so that no other node makes the walk check them again.
+) -> tuple[Value, ...]:
+    """The inputs of ``node`` the walk must still go through: none if both its tuples are
+    placed, the head alone if only the tail is (a neuron's weights, after its first node), else
+    all of them. A tuple found placed is remembered, so that no other node makes the walk check
+    it again.
 
     (An ordinary tuple is remembered by its contents, a _SharedTuple as itself: either way a
     tuple found in ``placed_tuples`` has all its Values placed.)
     """
     head, tail = node._head, node._tail
-    if visited.issuperset(head) and visited.issuperset(tail):
+    head_placed = head in placed_tuples or visited.issuperset(head)
+    tail_placed = tail in placed_tuples or visited.issuperset(tail)
+    if head_placed:
         placed_tuples.add(head)
+    if tail_placed:
         placed_tuples.add(tail)
-        return True
-    return False
+    if head_placed:
+        return () if tail_placed else tail
+    return head if tail_placed else head + tail
 
 
 def _check_backward_rules(inner: list[Value]) -> None:
