@@ -619,13 +619,14 @@ def _unplaced_inputs(
 def _check_backward_rules(inner: list[Value]) -> None:
     """Fail before anything changes if some node with inputs has no backward rule."""
     for node in inner:
-        op = OPERATIONS.get(node._op)
-        if op is None:
+        try:
+            op = OPERATIONS[node._op]
+        except KeyError:
             raise ValueError(
                 f"cannot backpropagate through {node!r}: it has inputs but its operation "
                 f"{node._op!r} is not a known operation (known: {' '.join(OPERATIONS)}); "
                 "build Values with operators and methods, or define one with operation()"
-            )
+            ) from None
         if op.arity is not None and op.arity != len(node._prev):
             raise ValueError(
                 f"cannot backpropagate through {node!r}: operation {node._op!r} takes "
@@ -636,37 +637,41 @@ def _check_backward_rules(inner: list[Value]) -> None:
 def _backpropagate(order: list[Value], inner: list[Value], create_graph: bool) -> None:
     """Visit the nodes with inputs, output first, and push each one's gradient to its inputs
     (the chain rule). ``order`` is every node, ``inner`` those with inputs (see _walk)."""
+    if create_graph:  # differentiate with Values, so the gradient is a graph too
+        for node in reversed(inner):
+            backward = OPERATIONS[node._op].backward
+            input_grads = _one_per_input(node, backward(node.grad, node, *node._prev))
+            for x, g in zip(node._prev, input_grads):
+                x.grad = g if _is_zero(x.grad) else x.grad + g
+        return
     finite: bool | None = None  # every node's data finite? Worked out once, if a rule asks
     for node in reversed(inner):
         op = OPERATIONS[node._op]
-        if create_graph:  # differentiate with Values, so the gradient is a graph too
-            input_grads = _one_per_input(node, op.backward(node.grad, node, *node._prev))
-            for x, g in zip(node._prev, input_grads):
-                x.grad = g if _is_zero(x.grad) else x.grad + g
-        elif op.accumulate is not None:
+        accumulate = op.accumulate  # (read into a name before the call: see Operation)
+        if accumulate is not None:
             if finite is None:
                 finite = _all_finite(order)
-            accumulate = op.accumulate
             accumulate(node, finite)
-        else:  # the rule on floats, written out for one and two inputs (most operations): the
-            # general form, a call with *args and a loop, takes three times as long
-            inputs, g, out, backward = node._prev, node.grad, node.data, op.backward
-            if len(inputs) == 2:
-                a, b = inputs
-                input_grads = backward(g, out, a.data, b.data)
-                if type(input_grads) is not tuple or len(input_grads) != 2:
-                    input_grads = _one_per_input(node, input_grads)
-                a.grad += input_grads[0]
-                b.grad += input_grads[1]
-            elif len(inputs) == 1:
-                input_grads = backward(g, out, inputs[0].data)
-                if type(input_grads) is not tuple or len(input_grads) != 1:
-                    input_grads = _one_per_input(node, input_grads)
-                inputs[0].grad += input_grads[0]
-            else:
-                input_grads = _one_per_input(node, backward(g, out, *[x.data for x in inputs]))
-                for x, dx in zip(inputs, input_grads):
-                    x.grad += dx
+            continue
+        # The rule on floats, written out for one and two inputs (most operations): the general
+        # form, a call with *args and a loop, takes three times as long.
+        inputs, g, out, backward = node._prev, node.grad, node.data, op.backward
+        if len(inputs) == 2:
+            a, b = inputs
+            input_grads = backward(g, out, a.data, b.data)
+            if type(input_grads) is not tuple or len(input_grads) != 2:
+                input_grads = _one_per_input(node, input_grads)
+            a.grad += input_grads[0]
+            b.grad += input_grads[1]
+        elif len(inputs) == 1:
+            input_grads = backward(g, out, inputs[0].data)
+            if type(input_grads) is not tuple or len(input_grads) != 1:
+                input_grads = _one_per_input(node, input_grads)
+            inputs[0].grad += input_grads[0]
+        else:
+            input_grads = _one_per_input(node, backward(g, out, *[x.data for x in inputs]))
+            for x, dx in zip(inputs, input_grads):
+                x.grad += dx
 
 
 def _one_per_input(node: Value, input_grads: Iterable[Operand]) -> tuple[Operand, ...]:
