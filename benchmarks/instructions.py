@@ -4,7 +4,7 @@ Wall-clock times on a shared machine swing by 2× with its load, so a 5 % change
 invisible in them. The number of instructions a step executes does not change from run to run:
 it is the measure to compare two versions of the engine by. (It does not count what the CPU's
 caches cost, so a step's time ratio to the floor is mostly higher than its instruction ratio:
-2.4–3.4 against 2.13 in the runs recorded in benchmarks/README.md.)
+2.15–3.4 against 2.06 in the runs recorded in benchmarks/README.md.)
 
 python -m benchmarks.instructions             # floor and MiniGrad, 5 steps each (about a minute)
 python -m benchmarks.instructions --steps 2   # quicker
