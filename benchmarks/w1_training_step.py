@@ -177,7 +177,7 @@ def minigrad_trainer(
     """MiniGrad's MLP at the settings of micrograd's demo; inputs passed as floats or Values."""
     from minigrad import MLP, Value
 
-    model = MLP(*SIZES, activation="relu", output_activation="linear")
+    model = MLP(*SIZES, activation="relu", output_activation="linear", fused=True)
     as_inputs = list if inputs == "floats" else lambda row: [Value(v) for v in row]
     return ScalarTrainer(model, weights, xs, ys, as_inputs)
 

@@ -98,7 +98,7 @@ class ScalarTrainer:
 def minigrad_trainer(weights: Weights) -> ScalarTrainer:
     from minigrad import MLP
 
-    return ScalarTrainer(MLP(*SIZES), weights)
+    return ScalarTrainer(MLP(*SIZES, fused=True), weights)
 
 
 class MicrogradTanhMLP:

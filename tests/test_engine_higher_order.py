@@ -96,7 +96,7 @@ def minigrad_derivatives(f, point: list[float], order: int = 3) -> list[list[flo
     for n in range(order):
         last = n == order - 1
         layer = [d for y in layer for d in grad(y, xs, create_graph=not last)]
-        found.append([float(d) for d in layer])
+        found.append([d.data if isinstance(d, Value) else d for d in layer])
     return found
 
 

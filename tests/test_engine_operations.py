@@ -125,4 +125,5 @@ def test_a_rule_may_give_its_gradients_as_any_iterable(container, create_graph):
         lambda g, out, a, b: container([g * b, g * a]),
     )
     x, y = Value(2.0), Value(3.0)
-    assert [float(g) for g in grad(product(x, y), [x, y], create_graph=create_graph)] == [3.0, 2.0]
+    grads = grad(product(x, y), [x, y], create_graph=create_graph)
+    assert [g.data if create_graph else g for g in grads] == [3.0, 2.0]

@@ -86,10 +86,26 @@ def test_equality_and_hash_are_by_identity():
     assert grads[a] == "first" and grads[b] == "second"
 
 
-def test_float_gives_the_data():
-    v = Value(2.5)
-    assert float(v) == 2.5 and type(float(v)) is float
-    assert math.isclose(math.sqrt(Value(4.0)), 2.0)
+def test_a_value_never_silently_becomes_a_float():
+    x = Value(1.0)
+    for convert in (float, math.exp, math.sqrt, math.floor, complex):
+        with pytest.raises(TypeError, match=r"cut x out of the graph.*x\.exp\(\)"):
+            convert(x)
+    assert x.data == 1.0  # the number itself, on purpose
+
+
+def test_lectures_x_times_math_exp_x_raises_instead_of_dropping_a_gradient():
+    x = Value(1.0)
+    with pytest.raises(TypeError, match="x.exp()"):
+        x * math.exp(x)  # would give x.grad = e instead of 2e
+    y = x * x.exp()
+    y.backward()
+    assert x.grad == pytest.approx(2 * math.e)
+
+
+def test_format_spec_formats_the_number():
+    assert f"{Value(0.5):.3f}" == "0.500"
+    assert f"{Value(0.5)}" == "Value(data=0.5, grad=0.0)"
 
 
 def test_repr_shows_data_and_grad():

@@ -107,7 +107,7 @@ def test_adamw_defaults_are_torchs():
 
 @pytest.mark.parametrize("make", [lambda ps: SGD(ps, lr=0.1, momentum=0.9), Adam, AdamW])
 def test_step_builds_no_graph_and_zero_grad_resets(make):
-    neuron = Neuron(2)
+    neuron = Neuron(2, fused=True)
     opt = make(neuron.parameters())
     out = neuron([1.0, 2.0])
     out.backward()

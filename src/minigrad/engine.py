@@ -1,27 +1,31 @@
 """The autograd engine: a Value is one float that remembers how it was computed.
 
-Every operation on Values returns a new Value that records its inputs (``_prev``) and the name
-of the operation that made it (``_op``). Together they form a directed acyclic graph, and
-``backward()`` walks that graph from the output back to the leaves, applying the chain rule at
-each node: every input receives the output's gradient times the local derivative,
+Every operation on Values returns a new Value that records its inputs (``_prev``) and the
+operation that made it (``_op`` is its name). Together they form a directed acyclic graph, and
+``backward()`` walks that graph from the output back to the leaves, calling each node's
+``_backward()``: the chain rule at that node, every input receiving the output's gradient times
+the local derivative,
 
     for c = a * b:    a.grad += c.grad * b    and    b.grad += c.grad * a
 
 Three design choices, each a correction of micrograd:
 
 * A node stores its data, its gradient, its inputs (a tuple, in order: ``a * a`` lists ``a``
-  twice), the name of its operation and a label; nothing else. The local derivative is computed
-  from those when backward reaches the node, by the operation's entry in the table below. No
-  closure is kept, so the graph holds no reference cycles and reference counting frees it the
-  moment the output is dropped. (A node whose inputs are tuples other nodes share, such as a
-  neuron's, keeps those tuples: see _SharedInputsNode.)
+  twice), its operation and a label; nothing else. Its ``_backward`` is not a closure stored in
+  the node: it is the operation's backward rule, from the table below, applied to the node when
+  called. So the graph holds no reference cycles and reference counting frees it the moment the
+  output is dropped. (A node made by hand, the lecture's way, may be given a ``_backward`` function
+  of its own; and a node whose inputs are tuples other nodes share, such as a neuron's, keeps those
+  tuples: see _SharedInputsNode.)
 * The walk is iterative, so graphs of any depth work at Python's default recursion limit.
 * The backward rules are written with operators, so one rule differentiates floats (an ordinary
   backward pass) or Values (``grad(..., create_graph=True)``): higher derivatives come free. (An
   operation may add a faster rule of its own for floats; the fused neurons of nn do.)
 
 A plain number in an expression (the ``2.0`` in ``x * 2.0``) becomes a leaf Value, as in micrograd:
-every number you wrote is a node of the graph and shows up in its drawing.
+every number you wrote is a node of the graph and shows up in its drawing. A Value never turns
+back into a plain float by itself (``float(x)``, ``math.exp(x)``): that would silently cut it out
+of the graph, so it raises TypeError; ``x.data`` is the number.
 """
 
 from __future__ import annotations
@@ -56,28 +60,84 @@ Operand = Union["Value", int, float]  # noqa: UP007 (a runtime alias, so no | be
 class Operation:
     """A primitive operation: ``forward`` on floats, ``backward`` the chain rule at one node.
 
+    Every node keeps the Operation that made it (``node._op`` is its name). An operation without
+    a backward rule is one a node was given by name only (``Value(y, (x,), 'softplus')``): such a
+    node needs a ``_backward`` assigned by hand before backward can pass through it.
+
     (The engine's hot paths read a rule into a name before calling it, ``forward = op.forward``:
     Python 3.11 does not specialise ``op.forward(...)``, a call of a function stored on an
     instance, and each such call then costs a few times as much.)
     """
 
     name: str
-    forward: Callable[..., float]
-    backward: Callable[..., Sequence[Operand]]
+    forward: Callable[..., float] | None
+    backward: Callable[..., Sequence[Operand]] | None
     arity: int | None  # number of inputs; None when it takes any number
     accumulate: Callable[[Value, bool], None] | None = None  # backward on floats, in place
+    hand_written: Callable[[], None] | None = None  # a node's own _backward, assigned by hand
 
     def __call__(self, *operands: Operand) -> Value:
         """Apply the operation to Values or numbers, recording the result in the graph."""
+        if self.forward is None:
+            raise TypeError(
+                f"operation {self.name!r} has no forward rule: define it with operation()"
+            )
         inputs = tuple(map(_as_value, operands))
         if None in inputs:
             bad = operands[inputs.index(None)]
             raise TypeError(f"{self.name} takes Values, ints or floats, not {type(bad).__name__}")
         return _record(self, inputs, self.forward(*[x.data for x in inputs]))
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickled by name (its rules are functions, often lambdas): looked up again on loading."""
+        if self.hand_written is not None:
+            raise TypeError(
+                f"a node of operation {self.name!r} has a hand-written _backward (a function that "
+                "cannot be saved); define the operation with minigrad.operation() to pickle it"
+            )
+        return (_operation_named, (self.name,))
+
 
 OPERATIONS: dict[str, Operation] = {}
 _FIXED_OPERATIONS: set[str] = set()  # MiniGrad's own: the table below, nn's and losses' ones
+LEAF = Operation("", None, None, 0)  # what "made" a leaf: nothing
+
+
+def _operation_named(name: str) -> Operation:
+    """The operation called ``name``: a registered one, LEAF for ``''``, else one without rules."""
+    if not isinstance(name, str):
+        raise TypeError(f"a Value's _op is the name of its operation, a str, not {name!r:.60}")
+    if not name:
+        return LEAF
+    return OPERATIONS.get(name) or Operation(name, None, None, None)
+
+
+def _hand_written(name: str, function: Callable[[], None]) -> Operation:
+    """The operation of a node given a ``_backward`` of its own, as the lecture makes ``tanh``:
+
+        out = Value(t, (x,), 'tanh')
+        def _backward():
+            x.grad += (1 - t**2) * out.grad
+        out._backward = _backward
+
+    The function adds into the inputs' grads itself, so it serves as the operation's in-place
+    rule (``accumulate``); it has no rule on Values, so ``create_graph=True`` cannot go through it.
+    """
+
+    def accumulate(node: Value, finite: bool) -> None:
+        try:
+            function()
+        except Exception as error:
+            raise BackwardRuleError(
+                f"the _backward assigned to {node!r} (operation {name!r}) raised "
+                f"{type(error).__name__}: {error}"
+            ) from error
+
+    return Operation(name, None, None, None, accumulate, hand_written=function)
+
+
+class BackwardRuleError(RuntimeError):
+    """A backward rule failed, or is missing, at a node named in the message."""
 
 
 def operation(
@@ -109,16 +169,80 @@ def operation(
     if name in _FIXED_OPERATIONS:
         raise ValueError(f"{name!r} is one of MiniGrad's own operations; choose another name")
     if not callable(forward) or not callable(backward):
-        raise TypeError("an operation needs a callable forward rule and a callable backward rule")
+        raise TypeError(
+            f"operation {name!r} needs a callable forward rule and a callable backward rule"
+        )
     if accumulate is not None and not callable(accumulate):
-        raise TypeError(f"accumulate is a callable taking the node, not {accumulate!r:.60}")
-    parameters = inspect.signature(backward).parameters.values()
-    variadic = any(p.kind is p.VAR_POSITIONAL for p in parameters)
-    arity = None if variadic else len(parameters) - 2  # minus g and out
+        raise TypeError(
+            f"operation {name!r}: accumulate is a callable taking the node, not {accumulate!r:.60}"
+        )
+    arity = _arity(name, forward, backward)
+    if replaceable:  # a user's rule: its results are checked as they are used
+        backward = _checked_backward(name, backward)
     OPERATIONS[name] = op = Operation(name, forward, backward, arity, accumulate)
     if not replaceable:
         _FIXED_OPERATIONS.add(name)
     return op
+
+
+def _positional_count(rule: Callable[..., object]) -> int | None:
+    """How many positional arguments ``rule`` takes; None for any number (or if unknown)."""
+    try:
+        parameters = inspect.signature(rule).parameters.values()
+    except (TypeError, ValueError):  # some built-in functions have no signature to read
+        return None
+    if any(p.kind is p.VAR_POSITIONAL for p in parameters):
+        return None
+    return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in parameters)
+
+
+def _arity(name: str, forward: Callable[..., float], backward: Callable[..., object]) -> int | None:
+    """The number of inputs, read from the rules' signatures: forward(*inputs) and
+    backward(g, out, *inputs) must agree."""
+    forward_count = _positional_count(forward)
+    backward_count = _positional_count(backward)
+    if backward_count is not None and backward_count < 2:
+        raise TypeError(
+            f"the backward rule of operation {name!r} takes {backward_count} arguments; it takes "
+            "(g, out, *inputs): the output's gradient, the output, then each input"
+        )
+    inputs = None if backward_count is None else backward_count - 2  # minus g and out
+    if forward_count is not None and inputs is not None and forward_count != inputs:
+        raise TypeError(
+            f"operation {name!r}: the forward rule takes {forward_count} inputs but the backward "
+            f"rule (g, out, *inputs) takes {inputs}"
+        )
+    return forward_count if inputs is None else inputs
+
+
+def _checked_backward(
+    name: str, backward: Callable[..., Iterable[Operand]]
+) -> Callable[..., tuple[Operand, ...]]:
+    """``backward``, checked each time it is used: one gradient per input, each a real number (or,
+    when it was given Values, a Value), never None, a complex number or a Value in a float pass."""
+
+    def checked(g: Operand, out: Operand, *inputs: Operand) -> tuple[Operand, ...]:
+        given = backward(g, out, *inputs)
+        if isinstance(given, (Value, numbers.Number)) or not isinstance(given, Iterable):
+            raise TypeError(
+                f"the backward rule of operation {name!r} returned {given!r:.60}; it returns one "
+                f"gradient per input in a tuple, e.g. (g * 2.0,)"
+            )
+        input_grads = tuple(given)
+        on_values = any(isinstance(x, Value) for x in (g, out, *inputs))
+        for i, input_grad in enumerate(input_grads):
+            real = isinstance(input_grad, numbers.Real) and not isinstance(input_grad, bool)
+            if not (real or (on_values and isinstance(input_grad, Value))):
+                raise TypeError(
+                    f"the backward rule of operation {name!r} gave {input_grad!r:.60} "
+                    f"({type(input_grad).__name__}) as gradient {i}; gradients are real numbers"
+                    + ("" if on_values else " here (a float pass: no Values)")
+                )
+        return input_grads
+
+    checked.__name__ = getattr(backward, "__name__", "backward")
+    checked.__doc__ = backward.__doc__
+    return checked
 
 
 def _pow_backward(g: Operand, out: Operand, x: Operand, y: Operand) -> tuple[Operand, Operand]:
@@ -126,8 +250,8 @@ def _pow_backward(g: Operand, out: Operand, x: Operand, y: Operand) -> tuple[Ope
 
     As in PyTorch, x gets exactly 0 when y = 0, and y gets exactly 0 when x = 0 ≤ y.
     """
-    dx = 0.0 if float(y) == 0.0 else g * (y * power(x, y - 1.0))
-    dy = g * (0.0 if float(x) == 0.0 and float(y) >= 0.0 else out * log(x))
+    dx = 0.0 if _number(y) == 0.0 else g * (y * power(x, y - 1.0))
+    dy = g * (0.0 if _number(x) == 0.0 and _number(y) >= 0.0 else out * log(x))
     return dx, dy
 
 
@@ -138,7 +262,7 @@ def _tanh_backward(g: Operand, out: Operand, x: Operand) -> tuple[Operand]:
     multiply-add keeps them), so there it is (1 - out)(1 + out); near 0 that form would cancel in
     the second derivative, so there it stays 1 - out·out.
     """
-    if abs(float(out)) > 0.5:
+    if abs(_number(out)) > 0.5:
         return (g * ((1.0 - out) * (1.0 + out)),)
     return (g * (1.0 - out * out),)
 
@@ -151,7 +275,7 @@ MUL     = operation("*",       lambda a, b: a * b, lambda g, out, a, b: (g * b, 
 DIV     = operation("/",       floats.divide,      lambda g, out, a, b: (divide(g, b), -g * divide(out, b)))  # noqa: E501
 POW     = operation("**",      floats.power,       _pow_backward)
 NEG     = operation("neg",     lambda a: -a,       lambda g, out, a: (-g,))
-ABS     = operation("abs",     abs,                lambda g, out, x: (g * floats.sign(float(x)),))
+ABS     = operation("abs",     abs,                lambda g, out, x: (g * floats.sign(_number(x)),))
 EXP     = operation("exp",     floats.exp,         lambda g, out, x: (g * out,))
 LOG     = operation("log",     floats.log,         lambda g, out, x: (divide(g, x),))
 SQRT    = operation("sqrt",    floats.sqrt,        lambda g, out, x: (divide(g, 2.0 * out),))
@@ -165,6 +289,11 @@ _FIXED_OPERATIONS.update(OPERATIONS)
 
 
 # Functions of a Value or a float, used by the backward rules above (and handy in user code).
+
+
+def _number(x: Operand) -> float:
+    """The number in x: its data if x is a Value (for a rule's tests of a point)."""
+    return x.data if isinstance(x, Value) else x
 
 
 def divide(a: Operand, b: Operand) -> Operand:
@@ -239,12 +368,12 @@ def _record(op: Operation, inputs: tuple[Value, ...], data: float) -> Value:
     """A node holding ``data``, the result of ``op`` on ``inputs``; linked to them unless
     recording is off."""
     if _grad_mode.enabled:
-        return _node(data, inputs, op.name)
-    return _node(data, (), "")
+        return _node(data, inputs, op)
+    return _node(data, (), LEAF)
 
 
-def _node(data: float, inputs: tuple[Value, ...], op_name: str) -> Value:
-    """``Value(data, inputs, op_name)``, without ``__init__``'s checks of the arguments: for
+def _node(data: float, inputs: tuple[Value, ...], op: Operation) -> Value:
+    """``Value(data, inputs, op.name)``, without ``__init__``'s checks of the arguments: for
     the engine and nn, whose inputs are Values already (it makes a node in about a third of the
     time).
     """
@@ -253,7 +382,7 @@ def _node(data: float, inputs: tuple[Value, ...], op_name: str) -> Value:
     out.grad = 0.0
     out.label = ""
     out._prev = inputs
-    out._op = op_name
+    out._operation = op
     return out
 
 
@@ -273,7 +402,7 @@ def _as_value(x: object) -> Value | None:
     if isinstance(x, Value):
         return x
     if isinstance(x, (int, float, numbers.Real)):
-        return _node(x, (), "")
+        return _node(x, (), LEAF)
     return None
 
 
@@ -308,7 +437,8 @@ class Value:
     """One float of a computation, with the gradient of an output with respect to it.
 
     ``data`` is the number, ``grad`` is ∂output/∂self after ``output.backward()``, ``_prev`` the
-    inputs it was computed from and ``_op`` the name of the operation that computed it.
+    inputs it was computed from, ``_op`` the name of the operation that computed it and
+    ``_backward()`` that operation's step of the chain rule at this node.
 
     >>> a = Value(3.0)
     >>> b = a * a + a
@@ -322,7 +452,7 @@ class Value:
     14.0
     """
 
-    __slots__ = ("data", "grad", "label", "_prev", "_op")
+    __slots__ = ("data", "grad", "label", "_prev", "_operation")
 
     def __init__(
         self, data: float, _children: Iterable[Value] = (), _op: str = "", label: str = ""
@@ -331,18 +461,37 @@ class Value:
         self.grad: float = 0.0
         self.label: str = label
         self._prev: tuple[Value, ...] = tuple(_children)
-        self._op: str = _op
+        self._operation: Operation = _operation_named(_op)
         if self._prev:
             for child in self._prev:
                 if not isinstance(child, Value):
                     raise TypeError(f"a Value's children are Values, not {type(child).__name__}")
+
+    @property
+    def _op(self) -> str:
+        """The name of the operation that made this Value ('' for a leaf)."""
+        return self._operation.name
+
+    @_op.setter
+    def _op(self, name: str) -> None:
+        self._operation = _operation_named(name)
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data}, grad={self.grad}{label})"
 
     def __float__(self) -> float:
-        return self.data
+        """Refused: ``float(x)``, ``math.exp(x)`` and the like would cut x out of the graph."""
+        raise TypeError(
+            f"a Value does not turn into a float by itself: float(x), math.exp(x) and the like "
+            f"would silently cut x out of the graph, so no gradient would reach it. Use the "
+            f"Value's own method to stay in the graph (x.exp(), x.log(), x.tanh(), x.sqrt(), "
+            f"x ** 2, ...), or x.data for the number itself (x = {self!r:.80})"
+        )
+
+    def __format__(self, spec: str) -> str:
+        """``f"{x:.4f}"`` formats the number, as PyTorch does for a one-number tensor."""
+        return format(self.data, spec) if spec else repr(self)
 
     # Arithmetic: a + b, a - b, a * b, a / b, a ** b, -a; a Value or a number on either side.
 
@@ -442,6 +591,34 @@ class Value:
 
     # Backpropagation
 
+    @property
+    def _backward(self) -> Callable[[], None]:
+        """This node's step of the chain rule, as in micrograd: ``node._backward()`` adds
+        ``node.grad · ∂node/∂x`` into ``x.grad`` for each input x, once (on a leaf it does nothing).
+
+        ``backward()`` does exactly this at every node, output first. The step is made from the
+        node's operation when asked for, not stored in the node. A node made by hand may be given
+        a function of its own, the lecture's way: ``out._backward = _backward``.
+        """
+        hand_written = self._operation.hand_written
+        return hand_written if hand_written is not None else self._chain_rule_step
+
+    @_backward.setter
+    def _backward(self, function: Callable[[], None]) -> None:
+        if not callable(function):
+            raise TypeError(
+                f"the _backward of {self!r} must be a function taking no arguments that adds "
+                f"into the inputs' grads, not {type(function).__name__}: {function!r:.60}"
+            )
+        self._operation = _hand_written(self._op, function)
+
+    def _chain_rule_step(self) -> None:
+        """The step ``_backward()`` takes: the operation's backward rule on floats, at this node."""
+        if not self._prev:
+            return
+        _check_backward_rules([self], create_graph=False)
+        _apply_rule(self, finite=False)
+
     def backward(self) -> None:
         """Add ∂self/∂leaf to every leaf's grad; every inner node shows this pass's gradient.
 
@@ -449,7 +626,7 @@ class Value:
         training steps.
         """
         order, inner = _walk(self)
-        _check_backward_rules(inner)
+        _check_backward_rules(inner, create_graph=False)
         for node in inner:
             node.grad = 0.0
         self.grad += 1.0
@@ -499,14 +676,14 @@ class _SharedInputsNode(Value):
     def __reduce__(self) -> tuple[object, ...]:
         """copy.copy and copy.deepcopy rebuild the node from its two tuples (``_prev`` can only
         be read), then set its gradient and label."""
-        made = (self.data, self._head, self._tail, self._op)
+        made = (self.data, self._head, self._tail, self._operation)
         return (_shared_inputs_node, made, (None, {"grad": self.grad, "label": self.label}))
 
 
 def _shared_inputs_node(
-    data: float, head: tuple[Value, ...], tail: tuple[Value, ...], op_name: str
+    data: float, head: tuple[Value, ...], tail: tuple[Value, ...], op: Operation
 ) -> _SharedInputsNode:
-    """``_node(data, head + tail, op_name)``, keeping the two tuples as they are.
+    """``_node(data, head + tail, op)``, keeping the two tuples as they are.
 
     No Value may be in both tuples: nn's neurons, whose rule adds the gradients of both in one
     loop, make such a node only then (see nn._neurons_forward).
@@ -517,7 +694,7 @@ def _shared_inputs_node(
     out.label = ""
     out._head = head
     out._tail = tail
-    out._op = op_name
+    out._operation = op
     return out
 
 
@@ -616,37 +793,61 @@ def _unplaced_inputs(
     return head if tail_placed else head + tail
 
 
-def _check_backward_rules(inner: list[Value]) -> None:
-    """Fail before anything changes if some node with inputs has no backward rule."""
+def _check_backward_rules(inner: list[Value], create_graph: bool = False) -> None:
+    """Fail before anything changes if some node with inputs has no backward rule that fits."""
     for node in inner:
-        try:
-            op = OPERATIONS[node._op]
-        except KeyError:
+        op = node._operation
+        if op.backward is None and op.accumulate is None:
             raise ValueError(
-                f"cannot backpropagate through {node!r}: it has inputs but its operation "
-                f"{node._op!r} is not a known operation (known: {' '.join(OPERATIONS)}); "
-                "build Values with operators and methods, or define one with operation()"
-            ) from None
+                f"cannot backpropagate through {node!r}: it has inputs, but its operation "
+                f"{op.name!r} has no backward rule. Give the node one, the lecture's way "
+                f"(node._backward = a function adding node.grad × ∂node/∂input into each "
+                f"input's grad), or define the operation with minigrad.operation(name, forward, "
+                f"backward) (known operations: {' '.join(OPERATIONS)})"
+            )
+        if create_graph and op.backward is None:
+            raise ValueError(
+                f"cannot differentiate through {node!r} with create_graph=True: its _backward "
+                f"was written by hand and adds plain numbers; define operation {op.name!r} with "
+                "minigrad.operation(name, forward, backward) to differentiate it again"
+            )
         if op.arity is not None and op.arity != len(node._prev):
             raise ValueError(
-                f"cannot backpropagate through {node!r}: operation {node._op!r} takes "
+                f"cannot backpropagate through {node!r}: operation {op.name!r} takes "
                 f"{op.arity} inputs, but the node has {len(node._prev)}"
             )
 
 
+def _apply_rule(node: Value, finite: bool) -> None:
+    """One node's step of the chain rule on floats: ``x.grad += node.grad · ∂node/∂x`` for each
+    input x. (``finite``: no node's data is inf or nan; see ``operation``'s accumulate.)"""
+    op = node._operation
+    if op.accumulate is not None:
+        op.accumulate(node, finite)
+        return
+    inputs = node._prev
+    local_rule = op.backward
+    input_grads = _one_per_input(node, local_rule(node.grad, node.data, *[x.data for x in inputs]))
+    for x, input_grad in zip(inputs, input_grads):
+        x.grad += input_grad
+
+
 def _backpropagate(order: list[Value], inner: list[Value], create_graph: bool) -> None:
     """Visit the nodes with inputs, output first, and push each one's gradient to its inputs
-    (the chain rule). ``order`` is every node, ``inner`` those with inputs (see _walk)."""
+    (the chain rule). ``order`` is every node, ``inner`` those with inputs (see _walk).
+
+    On floats this is ``for node in reversed(inner): node._backward()``, written out below.
+    """
     if create_graph:  # differentiate with Values, so the gradient is a graph too
         for node in reversed(inner):
-            backward = OPERATIONS[node._op].backward
+            backward = node._operation.backward
             input_grads = _one_per_input(node, backward(node.grad, node, *node._prev))
             for x, g in zip(node._prev, input_grads):
                 x.grad = g if _is_zero(x.grad) else x.grad + g
         return
     finite: bool | None = None  # every node's data finite? Worked out once, if a rule asks
     for node in reversed(inner):
-        op = OPERATIONS[node._op]
+        op = node._operation
         accumulate = op.accumulate  # (read into a name before the call: see Operation)
         if accumulate is not None:
             if finite is None:
@@ -654,7 +855,7 @@ def _backpropagate(order: list[Value], inner: list[Value], create_graph: bool) -
             accumulate(node, finite)
             continue
         # The rule on floats, written out for one and two inputs (most operations): the general
-        # form, a call with *args and a loop, takes three times as long.
+        # form, _apply_rule's call with *args and a loop, takes three times as long.
         inputs, g, out, backward = node._prev, node.grad, node.data, op.backward
         if len(inputs) == 2:
             a, b = inputs
@@ -669,13 +870,16 @@ def _backpropagate(order: list[Value], inner: list[Value], create_graph: bool) -
                 input_grads = _one_per_input(node, input_grads)
             inputs[0].grad += input_grads[0]
         else:
-            input_grads = _one_per_input(node, backward(g, out, *[x.data for x in inputs]))
-            for x, dx in zip(inputs, input_grads):
-                x.grad += dx
+            _apply_rule(node, finite=False)
 
 
 def _one_per_input(node: Value, input_grads: Iterable[Operand]) -> tuple[Operand, ...]:
     """What a backward rule gave, as a tuple, after checking it gave one gradient per input."""
+    if not isinstance(input_grads, Iterable) or isinstance(input_grads, Value):
+        raise TypeError(
+            f"the backward rule of operation {node._op!r} returned {input_grads!r:.60}; it "
+            "returns one gradient per input in a tuple, e.g. (g * 2.0,)"
+        )
     input_grads = tuple(input_grads)
     if len(input_grads) != len(node._prev):
         raise ValueError(
@@ -723,7 +927,7 @@ def grad(
         if not isinstance(x, Value):
             raise TypeError(f"grad() differentiates with respect to Values, not {type(x).__name__}")
     order, inner = _walk(output)
-    _check_backward_rules(inner)
+    _check_backward_rules(inner, create_graph)
     saved = [node.grad for node in order]
     try:
         for node in order:

@@ -11,9 +11,9 @@ This is the only module that imports torch, and only when one of these functions
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
-from minigrad import nn
 from minigrad.nn import MLP
 
 # Activation name -> the torch.nn module class name that computes it.
@@ -88,7 +88,7 @@ def from_torch(sequential: Any) -> MLP:
             "uses one activation for every hidden layer"
         )
     activation = hidden.pop() if hidden else "tanh"
-    seeded = nn._generator.getstate()  # the initial weights are overwritten: use no random numbers
+    seeded = random.getstate()  # the initial weights are overwritten: use no random numbers
     try:
         mlp = MLP(
             layers[0][0].in_features,
@@ -97,7 +97,7 @@ def from_torch(sequential: Any) -> MLP:
             output_activation=layers[-1][1],
         )
     finally:
-        nn._generator.setstate(seeded)
+        random.setstate(seeded)
     for layer, (linear, _) in zip(mlp.layers, layers):
         weights = linear.weight.detach().to(torch.float64).tolist()
         biases = (

@@ -1,14 +1,21 @@
-"""Neural-network modules built from Values: Neuron, Layer and MLP, as in the seed README.
+"""Neural-network modules built from Values: Neuron, Layer and MLP, as in the micrograd lecture.
 
 A ``Neuron`` with n inputs computes y = act(Σ wᵢ·xᵢ + b); a ``Layer`` is neurons reading the same
-inputs; an ``MLP`` chains layers. ``MLP(3, [4, 4, 1])`` is the seed's network and
-``MLP(2, [16, 16, 1], activation='relu', output_activation='linear')`` is micrograd's demo network.
+inputs; an ``MLP`` chains layers. ``MLP(3, [4, 4, 1])`` is the network of the original MiniGrad
+description and ``MLP(2, [16, 16, 1], activation='relu', output_activation='linear')`` is
+micrograd's demo network. Weights and biases start uniform in [-1, 1], drawn with Python's
+``random.uniform`` as in the lecture: ``random.seed(k)`` (or ``manual_seed(k)``) makes a model
+reproducible.
 
-Fused neurons (the default). Written with ordinary Value operations a neuron adds 2n + 1 nodes to
-the graph (n products, n sums, one activation) and backward visits every one of them. A fused
-neuron is a single node instead, made by one operation (``'tanh(w·x+b)'``, ``'relu(w·x+b)'``,
-``'sigmoid(w·x+b)'`` or ``'w·x+b'``) whose inputs are x₁..xₙ, w₁..wₙ, b, and whose backward rule is
-the chain rule through the whole neuron at once:
+By default a neuron is built as the lecture builds it, from ordinary Value operations,
+``sum((wi*xi for wi, xi in zip(w, x)), b).tanh()``: n products, n sums and the activation, each a
+node of its own, so drawings and explainers show every step.
+
+Fused neurons (``fused=True``: what the demos and benchmarks train with). Backward visiting 2n + 1
+nodes per neuron is most of a training step's time; a fused neuron is a single node instead,
+made by one operation (``'tanh(w·x+b)'``, ``'relu(w·x+b)'``, ``'sigmoid(w·x+b)'`` or ``'w·x+b'``)
+whose inputs are x₁..xₙ, w₁..wₙ, b, and whose backward rule is the chain rule through the whole
+neuron at once:
 
     z = Σ wᵢ·xᵢ + b,   y = act(z),   d = g · act'(z)  (act' written from y: 1 - y² for tanh)
     ∂/∂xᵢ = d · wᵢ,    ∂/∂wᵢ = d · xᵢ,    ∂/∂b = d
@@ -17,25 +24,27 @@ The products and sums happen in the same order as in the unfused graph (b + w₁
 so the values are the same to the last bit, and so is what each neuron passes back to each input.
 The rule uses only operators, so ``grad(..., create_graph=True)`` still works. The node keeps its
 inputs as two tuples shared with other nodes, the layer's inputs and the neuron's (w₁..wₙ, b)
-(engine._SharedInputsNode), so a layer makes one object per neuron and sample. To watch a neuron
-operation by operation, build it with ``fused=False`` (``Neuron``, ``Layer`` and ``MLP`` all take
-it).
+(engine._SharedInputsNode), so a layer makes one object per neuron and sample.
 
-Plain numbers given as inputs become leaf Values (once per call, shared by the neurons that read
-them), exactly as a number in an expression does.
+Parameters are labelled by their place in the model (``L0.N1.w2`` is weight 2 of neuron 1 of
+layer 0: ``layers.0.neurons.1.w.2`` in the state dict), and plain numbers given as inputs become
+leaf Values labelled ``x[0]``, ``x[1]``, ... (once per call, shared by the neurons that read them).
 
->>> from minigrad import MLP, manual_seed
->>> manual_seed(0)
+>>> import random
+>>> from minigrad import MLP
+>>> random.seed(0)
 >>> n = MLP(3, [4, 4, 1])
 >>> len(n.parameters())
 41
 >>> y = n([2.0, 3.0, -1.0])
->>> y._op, len(y._prev)  # one node: 4 inputs, 4 weights, 1 bias
+>>> y._op, y._prev[0]._op  # tanh of (... + w·x)
+('tanh', '+')
+>>> fast = MLP(3, [4, 4, 1], fused=True)
+>>> fast.load_state_dict(n.state_dict())
+>>> z = fast([2.0, 3.0, -1.0])
+>>> z._op, len(z._prev)  # one node: 4 inputs, 4 weights, 1 bias
 ('tanh(w·x+b)', 9)
->>> y.backward()
->>> unfused = MLP(3, [4, 4, 1], fused=False)
->>> unfused.load_state_dict(n.state_dict())
->>> abs(unfused([2.0, 3.0, -1.0]).data - y.data) < 1e-12
+>>> z.data == y.data
 True
 """
 
@@ -48,6 +57,7 @@ from dataclasses import dataclass
 
 from minigrad import floats
 from minigrad.engine import (
+    LEAF,
     SIGMOID,
     TANH,
     Operand,
@@ -61,16 +71,13 @@ from minigrad.engine import (
     operation,
 )
 
-# Initial weights come from this generator, not the global one: manual_seed(n) makes models
-# reproducible without touching anybody else's random numbers.
-_generator = random.Random()
-
 
 def manual_seed(seed: int) -> None:
-    """Seed the generator that initialises parameters, so the same code builds the same model."""
+    """Seed Python's random numbers, from which initial weights are drawn: ``random.seed(seed)``,
+    as ``torch.manual_seed`` seeds PyTorch's. The same code then builds the same model."""
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"manual_seed takes an int, not {type(seed).__name__}: {seed!r:.60}")
-    _generator.seed(seed)
+    random.seed(seed)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -182,13 +189,24 @@ def _neuron_operation(act: _Activation) -> Operation:
 _NEURON_OPERATIONS = {name: _neuron_operation(act) for name, act in _ACTIVATIONS.items()}
 
 
-def _activation(name: object) -> _Activation:
+def _activation(name: object, nonlin: bool | None = None) -> _Activation:
+    """The activation called ``name``; micrograd's ``nonlin=False`` means none (linear)."""
     act = _ACTIVATIONS.get(name) if isinstance(name, str) else None
     if act is None:
         raise ValueError(
             f"unknown activation {name!r}; choose one of {', '.join(map(repr, _ACTIVATIONS))}"
         )
-    return act
+    if nonlin is None:
+        return act
+    if not isinstance(nonlin, bool):
+        raise TypeError(f"nonlin is True or False, not {nonlin!r:.60}")
+    return act if nonlin else _ACTIVATIONS["linear"]
+
+
+def _check_fused(fused: object) -> bool:
+    if not isinstance(fused, bool):
+        raise TypeError(f"fused is True or False, not {fused!r:.60}")
+    return fused
 
 
 def _check_size(what: str, size: object) -> int:
@@ -218,18 +236,26 @@ def _as_inputs(x: object, nin: int, who: Module) -> tuple[tuple[Value, ...], boo
             x = list(x)
     if len(x) != nin:
         raise ValueError(f"{who!r} takes {nin} inputs, but got {len(x)}: {x!r:.80}")
-    xs = _SharedTuple([xi if type(xi) is Value else _input_leaf(xi, who) for xi in x])
+    xs = _SharedTuple(
+        [xi if type(xi) is Value else _input_leaf(xi, i, who) for i, xi in enumerate(x)]
+    )
     return xs, not any(isinstance(xi, Value) for xi in x)
 
 
-def _input_leaf(xi: object, who: Module) -> Value:
+def _input_leaf(xi: object, i: int, who: Module) -> Value:
+    """Input i as a leaf Value labelled ``x[i]`` (a Value given as an input is used as it is)."""
     if type(xi) is float:  # the usual case, first: a leaf made without Value()'s checks
-        return _node(xi, (), "")
-    if isinstance(xi, Value):
+        leaf = _node(xi, (), LEAF)
+    elif isinstance(xi, Value):
         return xi
-    if isinstance(xi, numbers.Real):
-        return Value(xi)
-    raise TypeError(f"{who!r}'s inputs are numbers or Values, not {type(xi).__name__}: {xi!r:.60}")
+    elif isinstance(xi, numbers.Real):
+        leaf = Value(xi)
+    else:
+        raise TypeError(
+            f"{who!r}'s inputs are numbers or Values, not {type(xi).__name__}: {xi!r:.60}"
+        )
+    leaf.label = f"x[{i}]"
+    return leaf
 
 
 # ---------------------------------------------------------------------------------------------
@@ -313,52 +339,34 @@ def _some(names: list[str], shown: int = 5) -> str:
 
 
 class Neuron(Module):
-    """y = act(Σ wᵢ·xᵢ + b), one graph node when ``fused`` (see the module docstring).
+    """y = act(Σ wᵢ·xᵢ + b): 2n + 1 nodes of the graph, or one when ``fused`` (see the module
+    docstring).
 
-    Weights and bias start uniform in [-1, 1] (seed them with ``minigrad.manual_seed``).
-    ``activation`` is ``'tanh'``, ``'relu'``, ``'sigmoid'`` or ``'linear'`` (no activation).
-    ``w`` is a tuple: change a weight's ``.data``, or assign new Values to ``w`` and ``b``.
+    ``w`` is a list of n Values and ``b`` a Value, as in the lecture: ``n.w + [n.b]`` are the
+    parameters, and ``n.w[0] = Value(0.5)`` replaces a weight. ``activation`` is ``'tanh'``,
+    ``'relu'``, ``'sigmoid'`` or ``'linear'`` (no activation); micrograd's ``nonlin=False`` is
+    ``'linear'``.
     """
 
-    def __init__(self, nin: int, activation: str = "tanh", fused: bool = True) -> None:
+    def __init__(
+        self,
+        nin: int,
+        activation: str = "tanh",
+        fused: bool = False,
+        *,
+        nonlin: bool | None = None,
+    ) -> None:
         _check_size("nin (the number of inputs)", nin)
-        if not isinstance(fused, bool):
-            raise TypeError(f"fused is True or False, not {fused!r:.60}")
-        self._act = _activation(activation)
-        self.fused = fused
-        self._op_name = _NEURON_OPERATIONS[self._act.name].name
-        self._nin = nin  # fixed: new weights must be as many
-        weights = [Value(_generator.uniform(-1, 1), label=f"w{i}") for i in range(nin)]
-        bias = Value(_generator.uniform(-1, 1), label="b")
-        # w₁..wₙ, b together: the last n + 1 inputs of every node the neuron makes, as they are
-        self._parameters: tuple[Value, ...] = _SharedTuple((*weights, bias))
-
-    @property
-    def w(self) -> tuple[Value, ...]:
-        """The weights w₁..wₙ."""
-        return self._parameters[:-1]
-
-    @w.setter
-    def w(self, weights: Iterable[Value]) -> None:
-        if not isinstance(weights, Iterable):
-            raise TypeError(f"a neuron's weights are a list of Values, not {weights!r:.60}")
-        weights = tuple(weights)
-        if not all(isinstance(wi, Value) for wi in weights):
-            raise TypeError(f"a neuron's weights are Values, not {weights!r:.80}")
-        if len(weights) != self.nin:
-            raise ValueError(f"{self!r} takes {self.nin} weights, not {len(weights)}")
-        self._parameters = _SharedTuple((*weights, self.b))
-
-    @property
-    def b(self) -> Value:
-        """The bias b."""
-        return self._parameters[-1]
-
-    @b.setter
-    def b(self, bias: Value) -> None:
-        if not isinstance(bias, Value):
-            raise TypeError(f"a neuron's bias is a Value, not {bias!r:.60}")
-        self._parameters = _SharedTuple((*self.w, bias))
+        self._act = _activation(activation, nonlin)
+        self.fused = _check_fused(fused)
+        self._operation = _NEURON_OPERATIONS[self._act.name]
+        self._nin = nin  # fixed: the weights must stay as many
+        self.w = [Value(random.uniform(-1, 1), label=f"w{i}") for i in range(nin)]
+        self.b = Value(random.uniform(-1, 1), label="b")
+        # For fused nodes: (w₁..wₙ, b) as one tuple, the last n + 1 inputs of every node the
+        # neuron makes; made again when w or b is changed (_shared_parameters checks).
+        self._parameters: tuple[Value, ...] = _SharedTuple((*self.w, self.b))
+        self._weights_in_parameters = list(self.w)
 
     @property
     def nin(self) -> int:
@@ -375,19 +383,41 @@ class Neuron(Module):
         return _neurons_forward([self], xs, inputs_are_new)[0]
 
     def _unfused_forward(self, xs: tuple[Value, ...]) -> Value:
-        """The neuron as ordinary Value operations: 2n + 1 nodes."""
-        z = sum((wi * xi for wi, xi in zip(self.w, xs)), self.b)  # b + w₁x₁ + w₂x₂ + ...
-        return self._act.on_value(z)
+        """The neuron as the lecture writes it, with ordinary Value operations: 2n + 1 nodes."""
+        self._check_parameters()
+        act = sum((wi * xi for wi, xi in zip(self.w, xs)), self.b)  # b + w₁x₁ + w₂x₂ + ...
+        return self._act.on_value(act)
+
+    def _shared_parameters(self) -> tuple[Value, ...]:
+        """(w₁..wₙ, b) as the tuple a fused node keeps, made again if ``w`` or ``b`` changed."""
+        self._check_parameters()
+        self._parameters = _SharedTuple((*self.w, self.b))
+        self._weights_in_parameters = list(self.w)
+        return self._parameters
+
+    def _check_parameters(self) -> None:
+        w, b = self.w, self.b
+        if not isinstance(w, list) or len(w) != self.nin:
+            count = f"{len(w)} " if isinstance(w, Sequence) else ""
+            raise ValueError(
+                f"{self!r} takes a list of {self.nin} weights, but its w is {count}"
+                f"{type(w).__name__}: {w!r:.80}"
+            )
+        for wi in (*w, b):
+            if not isinstance(wi, Value):
+                raise TypeError(
+                    f"{self!r}'s weights and bias are Values, not {type(wi).__name__}: {wi!r:.60}"
+                )
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [(f"w.{i}", wi) for i, wi in enumerate(self.w)] + [("b", self.b)]
 
     def parameters(self) -> list[Value]:
-        return list(self._parameters)
+        return self.w + [self.b]
 
     def __repr__(self) -> str:
-        unfused = "" if self.fused else ", fused=False"
-        return f"Neuron({self.nin}, activation={self.activation!r}{unfused})"
+        fused = ", fused=True" if self.fused else ""
+        return f"Neuron({self.nin}, activation={self.activation!r}{fused})"
 
 
 def _neurons_forward(
@@ -420,8 +450,10 @@ def _neurons_forward(
         if not neuron.fused:
             outs.append(neuron._unfused_forward(xs))
             continue
-        # The unfused sum, in the same order, on floats; then one node for the whole neuron.
         parameters = neuron._parameters
+        if neuron.w != neuron._weights_in_parameters or neuron.b is not parameters[-1]:
+            parameters = neuron._shared_parameters()  # a weight or the bias was replaced
+        # The unfused sum, in the same order, on floats; then one node for the whole neuron.
         z = parameters[-1].data
         for wi, xi in zip(parameters, xs_data):  # n inputs (checked above): zip stops before b
             z += wi.data * xi
@@ -429,21 +461,33 @@ def _neurons_forward(
         y = activation(z)
         if record:  # link the node to its inputs, as the engine does for every operation
             if inputs is None or inputs.isdisjoint(parameters):
-                outs.append(_shared_inputs_node(y, xs, parameters, neuron._op_name))
+                outs.append(_shared_inputs_node(y, xs, parameters, neuron._operation))
             else:  # an input is also a weight or the bias
-                outs.append(_node(y, xs + parameters, neuron._op_name))
+                outs.append(_node(y, xs + parameters, neuron._operation))
         else:
-            outs.append(_node(y, (), ""))
+            outs.append(_node(y, (), LEAF))
     return _SharedTuple(outs)
 
 
 class Layer(Module):
-    """``nout`` neurons reading the same ``nin`` inputs; returns a list (a Value when nout is 1)."""
+    """``nout`` neurons reading the same ``nin`` inputs; returns a list (a Value when nout is 1).
 
-    def __init__(self, nin: int, nout: int, activation: str = "tanh", fused: bool = True) -> None:
+    Takes a Neuron's ``activation``, ``fused`` and micrograd's ``nonlin``.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        activation: str = "tanh",
+        fused: bool = False,
+        *,
+        nonlin: bool | None = None,
+    ) -> None:
         _check_size("nin (the number of inputs)", nin)
         _check_size("nout (the number of neurons)", nout)
-        self.neurons = [Neuron(nin, activation, fused) for _ in range(nout)]
+        self.neurons = [Neuron(nin, activation, fused, nonlin=nonlin) for _ in range(nout)]
+        _label_parameters(self.named_parameters())
 
     @property
     def nin(self) -> int:
@@ -470,8 +514,18 @@ class Layer(Module):
 
     def __repr__(self) -> str:
         first = self.neurons[0]
-        unfused = "" if first.fused else ", fused=False"
-        return f"Layer({self.nin}, {self.nout}, activation={first.activation!r}{unfused})"
+        fused = ", fused=True" if first.fused else ""
+        return f"Layer({self.nin}, {self.nout}, activation={first.activation!r}{fused})"
+
+
+def _label_parameters(named: list[tuple[str, Value]]) -> None:
+    """Label each parameter by its place: ``layers.0.neurons.1.w.2`` becomes ``L0.N1.w2``."""
+    short = {"layers": "L", "neurons": "N"}
+    for name, p in named:
+        parts = name.split(".")
+        words = [short[word] + parts[i + 1] for i, word in enumerate(parts) if word in short]
+        last = "".join(parts[-2:]) if parts[-2] == "w" else parts[-1]
+        p.label = ".".join([*words, last])
 
 
 class MLP(Module):
@@ -487,7 +541,7 @@ class MLP(Module):
         nouts: Sequence[int],
         activation: str = "tanh",
         output_activation: str = "tanh",
-        fused: bool = True,
+        fused: bool = False,
     ) -> None:
         _check_size("nin (the number of inputs)", nin)
         if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence):
@@ -509,6 +563,7 @@ class MLP(Module):
         ]
         self._activation = activation
         self._output_activation = output_activation
+        _label_parameters(self.named_parameters())
 
     @property
     def nin(self) -> int:
@@ -546,8 +601,8 @@ class MLP(Module):
         return [p for layer in self.layers for p in layer.parameters()]
 
     def __repr__(self) -> str:
-        unfused = "" if self.layers[0].neurons[0].fused else ", fused=False"
+        fused = ", fused=True" if self.layers[0].neurons[0].fused else ""
         return (
             f"MLP({self.nin}, {self.nouts}, activation={self.activation!r}, "
-            f"output_activation={self.output_activation!r}{unfused})"
+            f"output_activation={self.output_activation!r}{fused})"
         )
