@@ -104,16 +104,25 @@ def test_edge_grads_label_both_edges_of_a_square():
     assert len(re.findall(r"v0 -> v1_op \[label=3.0000", source)) == 2
 
 
-def test_trace_lists_values_inputs_first_and_one_edge_per_input():
+def test_trace_gives_the_lectures_sets_of_values_and_edges():
     o = lecture_neuron()
     nodes, edges = trace(o)
-    assert len(nodes) == 10 and nodes[-1] is o
-    assert len(edges) == 9
-    position = {node: i for i, node in enumerate(nodes)}
-    assert all(position[child] < position[result] for child, result in edges)
+    assert isinstance(nodes, set) and isinstance(edges, set)
+    assert len(nodes) == 10 and o in nodes and len(edges) == 9
+    assert nodes | {Value(1.0)} > nodes  # set operations work, as in the lecture
+    n = next(node for node in nodes if node.label == "n")
+    assert (n, o) in edges
     a = Value(2.0)
-    _, square_edges = trace(a * a)
-    assert [child for child, _ in square_edges] == [a, a]
+    square = a * a
+    assert trace(square) == ({a, square}, {(a, square)})  # a set: the two edges are one
+
+
+def test_the_drawing_of_a_times_a_still_has_two_edges_and_is_deterministic():
+    a = Value(2.0, label="a")
+    square = a * a
+    source = draw_dot(square).source
+    assert source.count("v0 -> v1_op") == 2
+    assert draw_dot(square).source == source
 
 
 def test_trace_of_a_100000_node_chain_works():

@@ -633,6 +633,12 @@ class Value:
         _backpropagate(order, inner, create_graph=False)
 
 
+def assigned_backward(node: Value) -> Callable[[], None] | None:
+    """The function assigned to ``node._backward`` by hand, or None if the node's step is its
+    operation's backward rule (for the explainers, which show such a step as written by hand)."""
+    return node._operation.hand_written
+
+
 def _compared(other: object) -> float:
     if isinstance(other, Value):
         return other.data

@@ -57,17 +57,17 @@ class GraphvizNotFoundError(RuntimeError):
     """Raised when a graph is rendered but the Graphviz program ``dot`` is not installed."""
 
 
-def trace(root: Value) -> tuple[list[Value], list[tuple[Value, Value]]]:
-    """The graph behind ``root``: its Values and its edges ``(input, result)``.
+def trace(root: Value) -> tuple[set[Value], set[tuple[Value, Value]]]:
+    """The graph behind ``root``, as the lecture's ``trace`` gives it: the set of its Values and
+    the set of its edges ``(input, result)``.
 
-    Nodes come inputs first, ``root`` last. An input used twice by one operation (``a * a``) gives
-    two edges. Iterative, so graphs of any depth work.
+    Sets have no order: the drawing orders them (inputs first, ``root`` last). Iterative, so
+    graphs of any depth work.
     """
     if not isinstance(root, Value):
         raise TypeError(f"trace() takes a Value, not {type(root).__name__}")
     nodes = topological_order(root)
-    edges = [(child, node) for node in nodes for child in node._prev]
-    return nodes, edges
+    return set(nodes), {(child, node) for node in nodes for child in node._prev}
 
 
 def draw_dot(
@@ -101,7 +101,9 @@ def draw_dot(
         )
     if max_nodes is not None and (isinstance(max_nodes, bool) or not isinstance(max_nodes, int)):
         raise TypeError(f"max_nodes must be an int or None, not {max_nodes!r}")
-    nodes, _ = trace(root)
+    if not isinstance(root, Value):
+        raise TypeError(f"draw_dot() draws the graph behind a Value, not {type(root).__name__}")
+    nodes = topological_order(root)  # trace's sets, in order: inputs first, root last
     dot = _digraph_class()(format=format, graph_attr={"rankdir": rankdir})
     if force or max_nodes is None or len(nodes) <= max_nodes:
         _draw(dot, nodes, edge_grads)
