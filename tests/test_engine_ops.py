@@ -194,11 +194,11 @@ def points_where_tanh_differs_from_torchs(start: float, tries: int = 5000) -> li
     return found
 
 
-@pytest.mark.parametrize("start", [5.621470998951161, 9.900000006228058])
+@pytest.mark.parametrize("start", [5.621470998951161, 10.5])
 def test_tanh_derivative_near_saturation_is_torchs_rule_at_minigrads_output(start):
     # Where the two tanh differ in the last bit (see RULES_FROM_OUTPUT), 1 - y² differs by far
     # more than REL_TOL; PyTorch's rule at MiniGrad's y agrees. (Which points differ depends on
-    # the CPU PyTorch runs on: this one has them at 5.621470998951161 and 9.900000006228058.)
+    # the CPU PyTorch runs on: this one has them at 5.621470998951161 and 10.5.)
     points = points_where_tanh_differs_from_torchs(start)
     if not points:
         pytest.skip("PyTorch's tanh agrees with MiniGrad's on all points tried")
@@ -206,7 +206,7 @@ def test_tanh_derivative_near_saturation_is_torchs_rule_at_minigrads_output(star
     value, (gradient,) = minigrad_result(OP_NAMED["tanh"], (x,), (True,))
     _, (torch_gradient,) = torch_result(OP_NAMED["tanh"], (x,), (True,))
     assert same_float(gradient, torch_grad_at_output(OP_NAMED["tanh"], x, value))
-    if start > 9.0:  # here 1 - y² is 2e-8, and a last bit of y is 1e-8 of it
+    if start > 9.0:  # here 1 - y² is 3e-9, and a last bit of y is 4e-8 of it
         assert not same_float(gradient, torch_gradient, signed_zero=False)
 
 
