@@ -127,3 +127,46 @@ def test_a_rule_may_give_its_gradients_as_any_iterable(container, create_graph):
     x, y = Value(2.0), Value(3.0)
     grads = grad(product(x, y), [x, y], create_graph=create_graph)
     assert [g.data if create_graph else g for g in grads] == [3.0, 2.0]
+
+
+# --- a user's operation is checked: its signature when defined, its results when used ----------
+
+
+def test_a_backward_rule_without_g_and_out_is_refused_when_defined():
+    with pytest.raises(
+        TypeError, match=r"operation 'bad'.*takes 1 arguments.*\(g, out, \*inputs\)"
+    ):
+        operation("bad", lambda x: x, lambda g: (g,))
+
+
+def test_forward_and_backward_rules_taking_different_inputs_are_refused_when_defined():
+    with pytest.raises(TypeError, match=r"'mismatched': the forward rule takes 2 inputs.*takes 1"):
+        operation("mismatched", lambda a, b: a * b, lambda g, out, a: (g,))
+
+
+@pytest.mark.parametrize(
+    ("returned", "message"),
+    [
+        (None, "returned None"),
+        (2.0, "returned 2.0"),
+        ((1j,), r"gave 1j \(complex\) as gradient 0"),
+        ((True,), r"gave True \(bool\)"),
+        (("1",), r"gave '1' \(str\)"),
+    ],
+)
+def test_a_backward_rule_giving_no_real_numbers_is_named_when_used(returned, message):
+    op = operation("test_bad_result", lambda x: 2.0 * x, lambda g, out, x: returned)
+    x = Value(1.0)
+    with pytest.raises(TypeError, match=f"operation 'test_bad_result' {message}"):
+        op(x).backward()
+    assert x.grad == 0.0  # nothing stored in .grad
+
+
+def test_a_backward_rule_giving_a_value_in_a_float_pass_is_named():
+    op = operation("test_value_result", lambda x: 2.0 * x, lambda g, out, x: (Value(2.0),))
+    x = Value(1.0)
+    with pytest.raises(TypeError, match=r"'test_value_result' gave Value.*a float pass"):
+        op(x).backward()
+    assert x.grad == 0.0
+    (dx,) = grad(op(x), x, create_graph=True)  # on Values a Value is right
+    assert dx.data == 2.0

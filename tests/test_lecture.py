@@ -212,7 +212,9 @@ def test_a_node_with_a_known_operation_uses_its_assigned_backward_instead():
 def test_an_unknown_operation_without_backward_names_both_fixes():
     x = Value(1.0)
     out = Value(2.0, (x,), "made_up_softplus")
-    with pytest.raises(ValueError, match=r"operation 'made_up_softplus' has no backward rule") as error:
+    with pytest.raises(
+        ValueError, match=r"operation 'made_up_softplus' has no backward rule"
+    ) as error:
         out.backward()
     assert "node._backward =" in str(error.value) and "minigrad.operation" in str(error.value)
     with pytest.raises(ValueError, match="no backward rule"):

@@ -267,25 +267,32 @@ def _tanh_backward(g: Operand, out: Operand, x: Operand) -> tuple[Operand]:
     return (g * (1.0 - out * out),)
 
 
+def _primitive(
+    name: str, forward: Callable[..., float], backward: Callable[..., Sequence[Operand]]
+) -> Operation:
+    """One of MiniGrad's own operations: it cannot be redefined, and its rules are trusted (a
+    user's are checked each time they are used)."""
+    return operation(name, forward, backward, replaceable=False)
+
+
 # fmt: off
-#                   name       forward            backward: (g, out, *inputs) -> g·∂out/∂input
-ADD     = operation("+",       lambda a, b: a + b, lambda g, out, a, b: (g, g))
-SUB     = operation("-",       lambda a, b: a - b, lambda g, out, a, b: (g, -g))
-MUL     = operation("*",       lambda a, b: a * b, lambda g, out, a, b: (g * b, g * a))
-DIV     = operation("/",       floats.divide,      lambda g, out, a, b: (divide(g, b), -g * divide(out, b)))  # noqa: E501
-POW     = operation("**",      floats.power,       _pow_backward)
-NEG     = operation("neg",     lambda a: -a,       lambda g, out, a: (-g,))
-ABS     = operation("abs",     abs,                lambda g, out, x: (g * floats.sign(_number(x)),))
-EXP     = operation("exp",     floats.exp,         lambda g, out, x: (g * out,))
-LOG     = operation("log",     floats.log,         lambda g, out, x: (divide(g, x),))
-SQRT    = operation("sqrt",    floats.sqrt,        lambda g, out, x: (divide(g, 2.0 * out),))
-SIN     = operation("sin",     floats.sin,         lambda g, out, x: (g * cos(x),))
-COS     = operation("cos",     floats.cos,         lambda g, out, x: (g * -sin(x),))
-TANH    = operation("tanh",    floats.tanh,        _tanh_backward)
-SIGMOID = operation("sigmoid", floats.sigmoid,     lambda g, out, x: (g * (1.0 - out) * out,))
-RELU    = operation("relu",    floats.relu,        lambda g, out, x: (0.0 if x <= 0.0 else g,))
+#                    name       forward            backward: (g, out, *inputs) -> g·∂out/∂input
+ADD     = _primitive("+",       lambda a, b: a + b, lambda g, out, a, b: (g, g))
+SUB     = _primitive("-",       lambda a, b: a - b, lambda g, out, a, b: (g, -g))
+MUL     = _primitive("*",       lambda a, b: a * b, lambda g, out, a, b: (g * b, g * a))
+DIV     = _primitive("/",       floats.divide,      lambda g, out, a, b: (divide(g, b), -g * divide(out, b)))  # noqa: E501
+POW     = _primitive("**",      floats.power,       _pow_backward)
+NEG     = _primitive("neg",     lambda a: -a,       lambda g, out, a: (-g,))
+ABS     = _primitive("abs",     abs,                lambda g, out, x: (g * floats.sign(_number(x)),))  # noqa: E501
+EXP     = _primitive("exp",     floats.exp,         lambda g, out, x: (g * out,))
+LOG     = _primitive("log",     floats.log,         lambda g, out, x: (divide(g, x),))
+SQRT    = _primitive("sqrt",    floats.sqrt,        lambda g, out, x: (divide(g, 2.0 * out),))
+SIN     = _primitive("sin",     floats.sin,         lambda g, out, x: (g * cos(x),))
+COS     = _primitive("cos",     floats.cos,         lambda g, out, x: (g * -sin(x),))
+TANH    = _primitive("tanh",    floats.tanh,        _tanh_backward)
+SIGMOID = _primitive("sigmoid", floats.sigmoid,     lambda g, out, x: (g * (1.0 - out) * out,))
+RELU    = _primitive("relu",    floats.relu,        lambda g, out, x: (0.0 if x <= 0.0 else g,))
 # fmt: on
-_FIXED_OPERATIONS.update(OPERATIONS)
 
 
 # Functions of a Value or a float, used by the backward rules above (and handy in user code).
