@@ -483,6 +483,13 @@ class Value:
     def _op(self, name: str) -> None:
         self._operation = _operation_named(name)
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """pickle and copy.deepcopy work at any depth (see _reduce_value)."""
+        return _reduce_value(self)
+
+    def __setstate__(self, inputs: tuple[Value, ...]) -> None:
+        self._prev = inputs
+
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data}, grad={self.grad}{label})"
@@ -687,10 +694,10 @@ class _SharedInputsNode(Value):
         return self._head + self._tail
 
     def __reduce__(self) -> tuple[object, ...]:
-        """copy.copy and copy.deepcopy rebuild the node from its two tuples (``_prev`` can only
-        be read), then set its gradient and label."""
-        made = (self.data, self._head, self._tail, self._operation)
-        return (_shared_inputs_node, made, (None, {"grad": self.grad, "label": self.label}))
+        """pickle and copy rebuild the node from its two tuples (``_prev`` can only be read)."""
+        _ancestors_being_saved.discard(id(self))
+        made = (self.data, self.grad, self.label, self._head, self._tail, self._operation)
+        return (_restored_shared_inputs_node, made)
 
 
 def _shared_inputs_node(
@@ -709,6 +716,53 @@ def _shared_inputs_node(
     out._tail = tail
     out._operation = op
     return out
+
+
+def _restored_shared_inputs_node(
+    data: float,
+    grad: float,
+    label: str,
+    head: tuple[Value, ...],
+    tail: tuple[Value, ...],
+    op: Operation,
+) -> _SharedInputsNode:
+    node = _shared_inputs_node(data, head, tail, op)
+    node.grad, node.label = grad, label
+    return node
+
+
+# ---------------------------------------------------------------------------------------------
+# Saving and copying a graph (pickle, copy.deepcopy) at any depth
+#
+# Both save an object's inputs before the object itself, by recursion: a chain of 10⁵ Values
+# would exceed Python's recursion limit. So the first Value of a graph to be saved lists the
+# nodes it depends on in topological order (inputs first) before itself, and each of those is then
+# saved without that list, finding its own inputs saved already.
+# ---------------------------------------------------------------------------------------------
+
+_ancestors_being_saved: set[int] = set()  # ids of the nodes listed by the Value being saved
+
+
+def _reduce_value(node: Value) -> tuple[object, ...]:
+    """``node.__reduce__()``: rebuilt by _restored_value, then its inputs set (__setstate__)."""
+    ancestors: list[Value] = []
+    if node._prev and id(node) not in _ancestors_being_saved:
+        ancestors = [x for x in _walk(node)[1] if x is not node]  # inner nodes, inputs first
+        _ancestors_being_saved.clear()
+        _ancestors_being_saved.update(map(id, ancestors))
+    else:
+        _ancestors_being_saved.discard(id(node))
+    made = (node.data, node.grad, node.label, node._operation, ancestors)
+    return (_restored_value, made, node._prev)
+
+
+def _restored_value(
+    data: float, grad: float, label: str, op: Operation, ancestors: list[Value]
+) -> Value:
+    """A Value as saved, its inputs still to be set (the ancestors were only saved before it)."""
+    node = _node(data, (), op)
+    node.grad, node.label = grad, label
+    return node
 
 
 # ---------------------------------------------------------------------------------------------

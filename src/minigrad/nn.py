@@ -94,6 +94,10 @@ class _Activation:
     local_grad: Callable[[Operand, Operand], Operand]  # (g, y) -> g · act'(z)
     on_value: Callable[[Value], Value]  # the unfused form, an ordinary Value operation
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickled by name (its rules are functions): models pickle, for Python's own tools."""
+        return (_activation, (self.name,))
+
 
 def _engine_rule(op: Operation) -> Callable[[Operand, Operand], Operand]:
     """g · act'(z) by the engine's own backward rule for act, so fused and unfused neurons agree.

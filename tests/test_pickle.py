@@ -1,0 +1,62 @@
+"""Models and Values pickle and copy, for Python's own tools (multiprocessing, copy).
+
+MiniGrad's own files stay JSON (``minigrad.save``); this is what ``pickle.dumps(model)`` and
+``copy.deepcopy`` need: every part of a model and of a graph can be saved, at any depth.
+"""
+
+from __future__ import annotations
+
+import copy
+import pickle
+
+import pytest
+
+from minigrad import MLP, Layer, Neuron, Value, topological_order
+
+
+@pytest.mark.parametrize("fused", [False, True])
+@pytest.mark.parametrize("make", [lambda f: MLP(2, [3, 1], fused=f), lambda f: Layer(2, 3, fused=f),
+                                  lambda f: Neuron(2, "relu", fused=f)])  # fmt: skip
+def test_a_model_pickles_and_copies_and_computes_the_same(make, fused):
+    model = make(fused)
+    for twin in (pickle.loads(pickle.dumps(model)), copy.deepcopy(model)):
+        assert repr(twin) == repr(model) and twin.state_dict() == model.state_dict()
+        assert not set(twin.parameters()) & set(model.parameters())
+        out, twin_out = model([0.5, -1.0]), twin([0.5, -1.0])
+        assert [o.data for o in _list(out)] == [o.data for o in _list(twin_out)]
+
+
+def _list(out):
+    return out if isinstance(out, list) else [out]
+
+
+def test_a_graph_pickles_with_the_model_whose_parameters_it_reads():
+    model = MLP(2, [3, 1], fused=True)
+    loss = (model([0.5, -1.0]) - 1.0) ** 2
+    loss.label = "loss"
+    twin_loss, twin_model = pickle.loads(pickle.dumps([loss, model]))
+    loss.backward()
+    twin_loss.backward()
+    assert twin_loss.label == "loss" and twin_loss.data == loss.data
+    assert [p.grad for p in twin_model.parameters()] == [p.grad for p in model.parameters()]
+
+
+@pytest.mark.parametrize("save", [lambda v: pickle.loads(pickle.dumps(v)), copy.deepcopy])
+def test_a_chain_of_a_hundred_thousand_values_pickles_and_copies(save):
+    x = Value(0.5)
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0000001
+    twin = save(y)
+    assert twin.data == y.data
+    twin.backward()
+    y.backward()
+    assert topological_order(twin)[0].grad == x.grad
+
+
+def test_a_node_with_a_hand_written_backward_says_why_it_cannot_be_pickled():
+    x = Value(1.0)
+    out = Value(2.0, (x,), "by_hand")
+    out._backward = lambda: None
+    with pytest.raises(TypeError, match="hand-written _backward.*minigrad.operation"):
+        pickle.dumps(out)
