@@ -384,7 +384,7 @@ def _node(data: float, inputs: tuple[Value, ...], op: Operation) -> Value:
     the engine and nn, whose inputs are Values already (it makes a node in about a third of the
     time).
     """
-    out = _new_object(Value)
+    out = object.__new__(Value)
     out.data = data if type(data) is float else _to_float(data)
     out.grad = 0.0
     out.label = ""
@@ -393,7 +393,6 @@ def _node(data: float, inputs: tuple[Value, ...], op: Operation) -> Value:
     return out
 
 
-_new_object = object.__new__  # looked up once: object.__new__ looks it up on each call, 2× slower
 
 
 def _to_float(data: object) -> float:
@@ -708,7 +707,7 @@ def _shared_inputs_node(
     No Value may be in both tuples: nn's neurons, whose rule adds the gradients of both in one
     loop, make such a node only then (see nn._neurons_forward).
     """
-    out = _new_object(_SharedInputsNode)
+    out = object.__new__(_SharedInputsNode)
     out.data = data
     out.grad = 0.0
     out.label = ""
