@@ -20,7 +20,7 @@ ENGINE_WALKTHROUGH = [
         "md",
         """# The MiniGrad engine, step by step
 
-This notebook follows the seed README: a `Value` that remembers how it was computed, operators
+This notebook follows the original MiniGrad description: a `Value` that remembers how it was computed, operators
 that build a graph, `backward()` that applies the chain rule through it, the accumulation rule,
 drawings of the graph, and explainers that show every step of backpropagation.""",
     ),
@@ -110,6 +110,50 @@ print({v.label: round(v.grad, 4) for v in [x1, x2, w1, w2, bias]})
 h = 1e-6
 nudged = math.tanh((2.0 + h) * -3.0 + 0.0 * 1.0 + 6.8813735870195432)
 print("do/dx1 by finite difference:", round((nudged - o.data) / h, 4))""",
+    ),
+    (
+        "md",
+        """### Backpropagation by hand, node by node
+
+`backward()` calls each node's `_backward()`, output first: that node's step of the chain rule,
+adding `node.grad × ∂node/∂input` into each input's `grad`. As in the micrograd lecture, you can
+take those steps yourself, in reversed topological order:""",
+    ),
+    (
+        "code",
+        """order = topological_order(o)
+for v in order:
+    v.grad = 0.0
+o.grad = 1.0
+for node in reversed(order):
+    node._backward()  # on a leaf it does nothing
+print({v.label: round(v.grad, 4) for v in [x1, x2, w1, w2, bias]})""",
+    ),
+    (
+        "md",
+        """A new operation the lecture's way: make the output, then give it a `_backward` function
+that reads `out.grad` and adds into its input's `grad` (`+=`, never `=`):""",
+    ),
+    (
+        "code",
+        """def softplus(x):
+    out = Value(math.log1p(math.exp(x.data)), (x,), "softplus")
+
+    def _backward():
+        x.grad += 1 / (1 + math.exp(-x.data)) * out.grad  # d/dx ln(1 + e^x) = sigmoid(x)
+
+    out._backward = _backward
+    return out
+
+
+z = Value(0.5, label="z")
+softplus(z).backward()
+print("d softplus/dz at 0.5 =", round(z.grad, 6))""",
+    ),
+    (
+        "md",
+        """`math.exp(z)` on the Value itself would raise a TypeError: it would cut `z` out of the
+graph. Inside `_backward` the numbers are `x.data`; in an expression, use `z.exp()`.""",
     ),
     ("md", "## 4. The accumulation rule: a + a and a * a"),
     (
@@ -248,7 +292,7 @@ print(model, "with", len(model.parameters()), "parameters")""",
     ),
     (
         "md",
-        """The seed README's loop: forward pass, loss, zero the gradients, backward, update (here by
+        """The loop of the original MiniGrad description: forward pass, loss, zero the gradients, backward, update (here by
 Adam). Each epoch uses every point.""",
     ),
     (
