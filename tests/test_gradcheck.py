@@ -86,3 +86,17 @@ def test_gradcheck_refuses_a_step_that_is_not_positive(eps):
 def test_gradcheck_refuses_inputs_that_are_not_numbers():
     with pytest.raises(TypeError, match="inputs are numbers or Values, not str"):
         gradcheck(lambda x: x * x, ["1.0"])
+
+
+def test_gradcheck_finds_a_wrong_hand_written_backward():
+    def wrong_softplus(x):
+        out = Value(math.log1p(math.exp(x.data)), (x,), "softplus_by_hand")
+
+        def _backward():
+            x.grad += math.exp(x.data) * out.grad  # should be the sigmoid of x
+
+        out._backward = _backward
+        return out
+
+    with pytest.raises(GradcheckError, match="input 0"):
+        gradcheck(lambda x: wrong_softplus(x) * 2.0, [0.3])
