@@ -241,7 +241,7 @@ def _checked_backward(
         return input_grads
 
     checked.__name__ = getattr(backward, "__name__", "backward")
-    checked.__doc__ = backward.__doc__
+    checked.__doc__ = getattr(backward, "__doc__", None)
     return checked
 
 
@@ -391,8 +391,6 @@ def _node(data: float, inputs: tuple[Value, ...], op: Operation) -> Value:
     out._prev = inputs
     out._operation = op
     return out
-
-
 
 
 def _to_float(data: object) -> float:
