@@ -19,3 +19,20 @@ def lecture_neuron(output_label: str = "o") -> Value:
     o = n.tanh()
     o.label = output_label
     return o
+
+
+DESCRIPTION_XS = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
+DESCRIPTION_YS = [1.0, -1.0, -1.0, 1.0]
+
+
+def description_network_loss() -> Value:
+    """The loss of the original MiniGrad description's network, MLP(3, [4, 4, 1]) on its four
+    samples, with every *, + and tanh its own Value (unfused), labelled ``loss``."""
+    from minigrad import MLP
+
+    model = MLP(3, [4, 4, 1], fused=False)
+    loss = sum(
+        ((model(x) - y) ** 2 for x, y in zip(DESCRIPTION_XS, DESCRIPTION_YS)), Value(0.0)
+    )
+    loss.label = "loss"
+    return loss

@@ -3,13 +3,14 @@
 import os
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
-from lecture import lecture_neuron
+from lecture import description_network_loss, lecture_neuron
 
 from minigrad import Value, backprop_html
-from minigrad.viz import GraphvizNotFoundError, trace
+from minigrad.viz import GraphTooLargeError, GraphvizNotFoundError, trace
 
 pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")
 
@@ -73,8 +74,20 @@ def test_bad_paths_and_huge_graphs_are_refused(tmp_path):
     x = Value(1.0)
     for _ in range(600):
         x = x + 1.0
-    with pytest.raises(ValueError, match="1,201 values, more than max_nodes=1,000"):
+    with pytest.raises(GraphTooLargeError, match=r"1,201 values > max_nodes=1,000.*force=True"):
         backprop_html(x, tmp_path / "page.html")
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_graph_that_dot_would_take_minutes_on_is_refused_at_once(tmp_path):
+    x = Value(1.0, label="x")
+    y = x
+    for _ in range(99):
+        y = y + x  # x + x + ... + x: few values, but x feeds 100 operations across 200 ranks
+    start = time.perf_counter()
+    with pytest.raises(GraphTooLargeError, match=r"layout cost .*x feeds 100 operations"):
+        backprop_html(y, tmp_path / "page.html")
+    assert time.perf_counter() - start < 5
     assert os.listdir(tmp_path) == []
 
 
@@ -133,7 +146,32 @@ class Page:
         )
 
     def status(self):
-        return self.page.inner_text("#status")
+        """The chain-rule line, then the same line with its numbers."""
+        return self.page.inner_text("#rule") + "\n" + self.page.inner_text("#numbers")
+
+    def step(self):
+        return int(self.page.input_value("#step-number"))
+
+    def on_screen(self, element_id):
+        """The element's box in the window (x, y, width, height), or None if it is not shown."""
+        return self.page.evaluate(
+            """id => {
+                const box = document.getElementById(id).getBoundingClientRect();
+                const view = document.getElementById("view").getBoundingClientRect();
+                const inside = box.left >= view.left - 1 && box.right <= view.right + 1
+                    && box.top >= view.top - 1 && box.bottom <= view.bottom + 1;
+                return inside ? [box.left, box.top, box.width, box.height] : null;
+            }""",
+            element_id,
+        )
+
+    def fill(self, element_id):
+        """The fill colour of the first shape of a Value's box."""
+        return self.page.evaluate(
+            """id => getComputedStyle(
+                document.getElementById(id).querySelector("polygon, ellipse")).fill""",
+            element_id,
+        )
 
 
 @pytest.fixture
@@ -160,7 +198,7 @@ def test_page_draws_the_graph_from_a_file_url(neuron_page):
     }
     assert records["o"] == "grad 1.0000"  # the start: only the output's gradient is set
     assert all(grad == "grad 0.0000" for label, grad in records.items() if label != "o")
-    assert neuron_page.page.inner_text("#position") == "step 0 of 9"
+    assert neuron_page.step() == 0 and neuron_page.page.inner_text("#position") == "of 9"
     assert neuron_page.errors == []
 
 
@@ -170,7 +208,9 @@ def test_next_fills_in_gradients_step_by_step_and_previous_undoes(neuron_page):
     after = neuron_page.records()
     assert after != before
     assert after["n"] == "grad 0.5000"
-    assert neuron_page.status() == "n.grad += 0.5000 (∂o/∂n = 1 - o²) × 1.0000 (o.grad) = 0.5000"
+    assert neuron_page.status() == (
+        "n.grad += ∂o/∂n × o.grad\n= (1 - 0.7071²) × 1.0000 = 0.5000 × 1.0000 = 0.5000"
+    )
     assert neuron_page.page.get_attribute("#v8", "class").split() == ["node", "receiving"]
     assert "pushing" in neuron_page.page.get_attribute("#v9", "class")
     neuron_page.page.click("#previous")
@@ -189,7 +229,9 @@ def test_stepping_to_the_end_shows_the_gradients_of_backward(neuron_page):
 
 def test_play_advances_by_itself(neuron_page):
     neuron_page.page.click("#play")
-    neuron_page.page.locator("#position", has_text="step 2 of 9").wait_for(timeout=10_000)
+    deadline = time.monotonic() + 10
+    while neuron_page.step() < 2 and time.monotonic() < deadline:  # (the page forbids eval)
+        neuron_page.page.wait_for_timeout(50)
     neuron_page.page.click("#play")  # pause
     assert neuron_page.page.inner_text("#play") == "Play"
     assert neuron_page.records()["x1*w1 + x2*w2"] == "grad 0.5000"
@@ -234,6 +276,172 @@ def test_unlabeled_values_are_drawn_with_the_names_the_steps_use(browser, tmp_pa
     try:
         assert set(page.records()) == {"leaf1", "mul1", "tanh1"}
         page.page.click("#next")
-        assert page.status().startswith("mul1.grad += ")
+        assert page.status().startswith("mul1.grad += ∂tanh1/∂mul1 × tanh1.grad")
+    finally:
+        page.page.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# A network's page: the view follows the step, jumping and finding, the end of the pass
+# ---------------------------------------------------------------------------------------------
+
+RECEIVING_FILL = "rgb(185, 240, 185)"
+PUSHING_FILL = "rgb(255, 224, 138)"
+
+
+@pytest.fixture(scope="module")
+def network_page(browser, tmp_path_factory):
+    path = backprop_html(description_network_loss(), tmp_path_factory.mktemp("net") / "net.html")
+    page = Page(browser, path)
+    page.page.set_viewport_size({"width": 1366, "height": 768})  # a laptop's window
+    page.page.reload()
+    yield page
+    page.page.close()
+
+
+def go_to_step(page, number):
+    page.page.fill("#step-number", str(number))
+    page.page.dispatch_event("#step-number", "change")
+
+
+def test_network_page_names_what_is_differentiated(network_page):
+    assert network_page.page.title() == "Backpropagation through loss"
+    assert network_page.page.inner_text("h1") == "Backpropagation through loss"
+
+
+def test_at_step_40_the_value_being_processed_is_on_screen_and_readable(network_page):
+    go_to_step(network_page, 40)
+    assert network_page.step() == 40
+    steps = network_page.page.evaluate("DATA.steps.length")
+    assert steps > 500  # a graph far too large to read when shrunk to the window
+    node = network_page.page.evaluate("DATA.steps[39].node")
+    box = network_page.on_screen(node)
+    assert box is not None, "the Value pushing its gradient back is off screen"
+    assert box[3] >= 25  # as tall as a line of 14 px text and its padding, at least
+    text_height = network_page.page.evaluate(
+        "id => document.getElementById(id).querySelector('text').getBoundingClientRect()"
+        ".height",
+        node,
+    )
+    assert text_height >= 12  # readable
+    assert network_page.fill(node) == PUSHING_FILL
+    assert "pushing" in network_page.page.get_attribute("#overview rect.pushing", "class")
+    assert network_page.errors == []
+
+
+def test_the_chain_rule_line_is_the_largest_text_with_its_numbers(network_page):
+    go_to_step(network_page, 40)
+    sizes = network_page.page.evaluate(
+        """() => Array.from(document.querySelectorAll("body *"))
+            .filter(e => e.closest("svg") === null && e.offsetParent !== null
+                         && e.childNodes.length && e.innerText && e.innerText.trim())
+            .map(e => [e.id || e.tagName, parseFloat(getComputedStyle(e).fontSize)])"""
+    )
+    rule_size = dict(sizes)["rule"]
+    assert rule_size >= 18
+    assert all(size <= rule_size for _, size in sizes)
+    assert re.fullmatch(r"= .*\d.* = -?\d+\.\d{4}", network_page.page.inner_text("#numbers"))
+    # the graph's own text, at the zoom the view follows with, stays smaller than the rule
+    largest_svg_text = network_page.page.evaluate(
+        """() => Math.max(...Array.from(document.querySelectorAll("#view svg text"))
+            .map(t => t.getBoundingClientRect().height))"""
+    )
+    assert largest_svg_text < rule_size * 1.2
+
+
+def test_the_last_step_keeps_its_highlight(network_page):
+    steps = network_page.page.evaluate("DATA.steps.length")
+    go_to_step(network_page, steps)
+    child = network_page.page.evaluate("DATA.steps[DATA.steps.length - 1].child")
+    node = network_page.page.evaluate("DATA.steps[DATA.steps.length - 1].node")
+    assert network_page.fill(child) == RECEIVING_FILL  # not the end-of-pass colour
+    assert network_page.fill(node) == PUSHING_FILL
+    assert "last step" in network_page.page.inner_text("#detail")
+    assert network_page.page.is_disabled("#next")
+
+
+def test_jumping_by_number_slider_list_and_keys(network_page):
+    go_to_step(network_page, 123)
+    assert network_page.page.inner_text("#steps li.current").startswith(
+        network_page.page.evaluate("DATA.steps[122].text")[:20]
+    )
+    network_page.page.fill("#slider", "7")
+    network_page.page.dispatch_event("#slider", "input")
+    assert network_page.step() == 7
+    network_page.page.click("#steps li:nth-child(12)")
+    assert network_page.step() == 12
+    network_page.page.click("#rule")  # away from the inputs: the arrow keys step
+    network_page.page.keyboard.press("ArrowRight")
+    assert network_page.step() == 13
+    go_to_step(network_page, 99999)  # beyond the end: the last step
+    assert network_page.step() == network_page.page.evaluate("DATA.steps.length")
+
+
+def test_finding_a_value_by_name_shows_it_and_narrows_the_steps(network_page):
+    go_to_step(network_page, 0)
+    names = network_page.page.evaluate("DATA.values.map(v => v.name)")
+    weight = next(name for name in names if re.fullmatch(r"(L\d\.N\d\.)?w1(@\d+)?", name))
+    network_page.page.fill("#search", weight)
+    network_page.page.press("#search", "Enter")
+    found = network_page.page.evaluate(
+        "name => DATA.values.find(v => v.name === name).id", weight
+    )
+    assert "found" in network_page.page.get_attribute(f"#{found}", "class")
+    assert network_page.on_screen(found) is not None
+    assert network_page.page.inner_text("#found").startswith(f"{weight}: data ")
+    network_page.page.check("#only")
+    shown = network_page.page.locator("#steps li:not(.hidden)")
+    own = network_page.page.evaluate(
+        "id => DATA.steps.filter(s => s.node === id || s.child === id).length", found
+    )
+    assert 1 <= shown.count() == own < network_page.page.evaluate("DATA.steps.length")
+    assert all(weight in text for text in shown.all_inner_texts())
+    network_page.page.fill("#search", "no such value")
+    network_page.page.press("#search", "Enter")
+    assert network_page.page.inner_text("#found") == "No value is called no such value."
+    assert network_page.page.locator("#steps li.hidden").count() == 0
+
+
+def test_zoom_drag_and_whole_graph(network_page):
+    go_to_step(network_page, 40)
+    before = network_page.page.get_attribute("#view svg", "viewBox")
+    network_page.page.click("#zoom-in")
+    zoomed = network_page.page.get_attribute("#view svg", "viewBox")
+    assert float(zoomed.split()[2]) < float(before.split()[2])
+    view = network_page.page.locator("#view svg").first.bounding_box()
+    network_page.page.mouse.move(view["x"] + 300, view["y"] + 200)
+    network_page.page.mouse.down()
+    network_page.page.mouse.move(view["x"] + 400, view["y"] + 250)
+    network_page.page.mouse.up()
+    dragged = network_page.page.get_attribute("#view svg", "viewBox")
+    assert float(dragged.split()[0]) < float(zoomed.split()[0])
+    network_page.page.click("#whole")
+    whole = network_page.page.evaluate(
+        "() => { const v = document.querySelector('#view svg').viewBox.baseVal;"
+        " return [v.width, v.height]; }"
+    )
+    graph = network_page.page.evaluate(
+        "() => document.querySelector('#view svg g.graph').getBBox().width"
+    )
+    assert whole[0] >= graph
+    assert not network_page.page.is_checked("#follow")
+    network_page.page.check("#follow")
+
+
+def test_a_direction_control_in_a_label_cannot_reverse_the_numbers(browser, tmp_path):
+    a = Value(2.0, label="a\u202e")  # RIGHT-TO-LEFT OVERRIDE
+    b = Value(-3.0, label="\u05d0")  # a Hebrew letter, written right to left
+    c = a * b
+    c.label = "c"
+    path = backprop_html(c, tmp_path / "bidi.html")
+    assert "\u202e" not in path.read_text(encoding="utf-8")
+    page = Page(browser, path)
+    try:
+        page.page.click("#next")
+        assert page.status().startswith("(a\\u202e).grad += ∂c/∂(a\\u202e) × c.grad")
+        assert "a\\u202e" in page.records()
+        page.page.click("#next")
+        assert "\u2068\u05d0\u2069.grad" in page.status()  # isolated: cannot move the numbers
+        assert page.requests == [page.url]
     finally:
         page.page.close()

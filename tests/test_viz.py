@@ -240,11 +240,12 @@ def test_readme_drawing_example_runs(tmp_path, monkeypatch, capsys):
     assert "n.grad += 0.5000 (∂o/∂n = 1 - o²) × 1.0000 (o.grad) = 0.5000" in capsys.readouterr().out
 
 
-def test_labels_that_are_not_strings_are_drawn_as_text():
+def test_labels_that_are_not_strings_are_drawn_as_text_and_no_value_is_blank():
     a = Value(1.0, label=7)
     b = Value(2.0, label=None)
     source = draw_dot(a * b).source
-    assert "{ 7 | data 1.0000" in source and "{  | data 2.0000" in source
+    assert "{ 7 | data 1.0000" in source and "{ leaf1 | data 2.0000" in source
+    assert "{ mul1 | data 2.0000" in source
 
 
 @needs_dot

@@ -30,56 +30,28 @@ import keyword
 import math
 import os
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
+from minigrad import floats
+from minigrad.backprop_page import PAGE
 from minigrad.engine import OPERATIONS, Value, _check_backward_rules, _walk
 from minigrad.files import write_atomically
+from minigrad.names import names_in_order as _names
+from minigrad.names import readable
+from minigrad.names import value_names as value_names
+from minigrad.viz import DEFAULT_MAX_LAYOUT_COST, DEFAULT_TIMEOUT
 
 MAX_PATHS = 100_000
 HTML_MAX_NODES = 1000
 
 
+# Names: every Value is called by its name from minigrad.names (its label, label@k for a label
+# several Values share, or a generated name: mul1, tanh2, leaf3), as in the drawing.
 # ---------------------------------------------------------------------------------------------
-# Names: a label when the Value has one, else a readable generated name (mul1, tanh2, leaf3)
-# ---------------------------------------------------------------------------------------------
-
-_OP_WORDS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow"}
-
-
-def value_names(root: Value) -> dict[Value, str]:
-    """A distinct name for every Value behind ``root``, inputs first.
-
-    A Value's label is its name (a label used twice gets ``#2``, ``#3``); an unlabeled Value is
-    named after its operation, numbered: ``mul1``, ``tanh1``, or ``leaf1`` for an input.
-    """
-    return _names(_order(root))
-
-
-def _names(order: list[Value]) -> dict[Value, str]:
-    taken = {str(node.label) for node in order if node.label}
-    names: dict[Value, str] = {}
-    used: set[str] = set()
-    counters: dict[str, int] = {}
-    for node in order:
-        if node.label:
-            label = str(node.label)  # the engine does not insist on a str
-            name, copy = label, 1
-            while name in used:
-                copy += 1
-                name = f"{label}#{copy}"
-        else:
-            word = _OP_WORDS.get(node._op, node._op) if node._prev else "leaf"
-            word = re.sub(r"\W+", "_", word).strip("_") or "op"
-            while True:
-                counters[word] = counters.get(word, 0) + 1
-                name = f"{word}{counters[word]}"
-                if name not in taken and name not in used:
-                    break
-        used.add(name)
-        names[node] = name
-    return names
 
 
 def _order(root: Value) -> list[Value]:
@@ -117,27 +89,6 @@ LOCAL_DERIVATIVES: dict[str, Formulas] = {
     "relu":    lambda c, x: (f"({x} > 0)",),
 }
 
-# The same rules as Python statements for backward_source: g·∂out/∂input, written exactly as the
-# engine's backward rules compute it (so the generated code gives the same floats).
-CONTRIBUTION_CODE: dict[str, Formulas] = {
-    "+":       lambda g, c, a, b: (g, g),
-    "-":       lambda g, c, a, b: (g, f"-{g}"),
-    "*":       lambda g, c, a, b: (f"{g} * {b}", f"{g} * {a}"),
-    "/":       lambda g, c, a, b: (f"divide({g}, {b})", f"-{g} * divide({c}, {b})"),
-    "**":      lambda g, c, x, y: (f"0.0 if {y} == 0.0 else {g} * ({y} * power({x}, {y} - 1.0))",
-                                   f"{g} * (0.0 if {x} == 0.0 and {y} >= 0.0 else {c} * log({x}))"),
-    "neg":     lambda g, c, x: (f"-{g}",),
-    "abs":     lambda g, c, x: (f"{g} * sign({x})",),
-    "exp":     lambda g, c, x: (f"{g} * {c}",),
-    "log":     lambda g, c, x: (f"divide({g}, {x})",),
-    "sqrt":    lambda g, c, x: (f"divide({g}, 2.0 * {c})",),
-    "sin":     lambda g, c, x: (f"{g} * cos({x})",),
-    "cos":     lambda g, c, x: (f"{g} * -sin({x})",),
-    "tanh":    lambda g, c, x: (f"{g} * (1.0 - {c} * {c}) if abs({c}) <= 0.5 "
-                                f"else {g} * ((1.0 - {c}) * (1.0 + {c}))",),
-    "sigmoid": lambda g, c, x: (f"{g} * (1.0 - {c}) * {c}",),
-    "relu":    lambda g, c, x: (f"0.0 if {x} <= 0.0 else {g}",),
-}
 # fmt: on
 
 _INFIX = {"+", "-", "*", "/", "**"}
@@ -145,7 +96,8 @@ _INFIX = {"+", "-", "*", "/", "**"}
 
 def _wrapped(name: str) -> str:
     """A name in parentheses unless it is one word: (x1*w1 + x2*w2).grad, not x1*w1 + x2*w2.grad."""
-    return name if re.fullmatch(r"[\w.#']+", name) else f"({name})"
+    word = name.removeprefix("\u2068").removesuffix("\u2069")  # (see _isolated)
+    return name if re.fullmatch(r"[\w.\[\]@']+", word) else f"({name})"
 
 
 def _term(node: Value, names: dict[Value, str]) -> str:
@@ -243,15 +195,88 @@ def _steps(root: Value, order: list[Value], names: dict[Value, str]) -> list[Bac
 # ---------------------------------------------------------------------------------------------
 
 
-def grad_paths(
-    root: Value, leaf: Value, max_paths: int = MAX_PATHS
-) -> list[tuple[list[Value], float]]:
+class GradPath(NamedTuple):
+    """One path from root down to leaf, and the product of the local derivatives along it."""
+
+    values: list[Value]
+    product: float
+
+
+class GradPaths(list[GradPath]):
+    """The paths of ``grad_paths``, a list of ``(values, product)``; printing shows them as a table.
+
+    ``local_grads[i]`` holds the local derivatives along path i, and ``input_indices[i]`` which
+    input of each result the next Value is (``a * a`` reaches ``a`` as input 1 and as input 2).
+    """
+
+    def __init__(self, root: Value, leaf: Value, names: dict[Value, str]) -> None:
+        super().__init__()
+        self.root, self.leaf, self.names = root, leaf, names
+        self.local_grads: list[list[float]] = []
+        self.input_indices: list[list[int]] = []
+
+    def table(self, max_rows: int = 20) -> str:
+        """The paths as a table: names along each path, its local derivatives, their product."""
+        root, leaf = _wrapped(self.names[self.root]), _wrapped(self.names[self.leaf])
+        derivative = f"∂{root}/∂{leaf}"
+        if not self:
+            return f"No path leads from {root} down to {leaf}: {derivative} = 0"
+        rows = [("path", "local derivatives", "product")]
+        for i in range(min(len(self), max_rows)):
+            rows.append(self._row(i))
+        count = f"{len(self):,} path" + ("s" if len(self) != 1 else "")
+        lines = [
+            f"{derivative} by the chain rule: the sum over the {count} from {root} down to "
+            f"{leaf} of the product of the local derivatives along each",
+        ]
+        widths = [max(len(row[column]) for row in rows) for column in range(2)]
+        lines += [
+            f"{path:<{widths[0]}}   {local:<{widths[1]}}   {product:>10}"
+            for path, local, product in rows
+        ]
+        if len(self) > max_rows:
+            lines.append(f"... and {len(self) - max_rows:,} more paths")
+        total = math.fsum(path.product for path in self)
+        label = f"sum = {derivative} ="
+        lines.append(f"{label:>{widths[0] + widths[1] + 3}}   {total:>10.4f}")
+        return "\n".join(lines)
+
+    def _row(self, i: int) -> tuple[str, str, str]:
+        values, product = self[i]
+        steps = [_wrapped(self.names[values[0]])]
+        for previous, value, index in zip(values, values[1:], self.input_indices[i]):
+            repeated = previous._prev.count(value) > 1
+            arrow = f" →(input {index + 1}) " if repeated else " → "
+            steps.append(arrow + _wrapped(self.names[value]))
+        locals_ = [f"{local:.4f}" for local in self.local_grads[i]]
+        return (
+            "".join(_shortened(steps, " → ⋯ {} more ⋯")),
+            " × ".join(_shortened(locals_, "⋯ {} more ⋯")),
+            f"{product:.4f}",
+        )
+
+    def __str__(self) -> str:
+        return self.table()
+
+    __repr__ = __str__
+
+
+def _shortened(items: list[str], marker: str, keep: int = 4) -> list[str]:
+    """The first and last ``keep`` of many items, and ``marker`` saying how many are left out."""
+    if len(items) <= 2 * keep + 1:
+        return items
+    return [*items[:keep], marker.format(f"{len(items) - 2 * keep:,}"), *items[-keep:]]
+
+
+def grad_paths(root: Value, leaf: Value, max_paths: int = MAX_PATHS) -> GradPaths:
     """Every path from ``root`` down to ``leaf``, with the product of local derivatives along it.
 
     ∂root/∂leaf = Σ over paths of Π over the path's edges of ∂result/∂input: the multivariate
     chain rule, unrolled. An input used twice (``a * a``) starts two paths. ``leaf`` can be any
     Value of the graph; one that root does not depend on has no paths (its gradient is 0).
     Paths can be exponentially many: more than ``max_paths`` raises ValueError.
+
+    The result is a list of ``(values, product)`` pairs; ``print`` shows it as a table.
     """
     if not isinstance(leaf, Value):
         raise TypeError(f"grad_paths() needs a Value as leaf, not {type(leaf).__name__}")
@@ -265,38 +290,55 @@ def grad_paths(
             f"{max_paths:,}; pass a larger max_paths, or use explain_backward, which shows each "
             "edge once"
         )
+    names = _names(order)
+    if leaf not in names:
+        names = {**names, leaf: _names([leaf])[leaf]}
+    found = GradPaths(root, leaf, names)
     if root is leaf:
-        return [([root], 1.0)]
+        found.append(GradPath([root], 1.0))
+        found.local_grads.append([])
+        found.input_indices.append([])
+        return found
     local_grads: dict[Value, list[float]] = {}
 
-    def edges_toward_leaf(node: Value) -> Iterator[tuple[Value, float]]:
+    def edges_toward_leaf(node: Value) -> Iterator[tuple[int, Value, float]]:
         if node not in local_grads:  # ∂node/∂input for each input: the rule with g = 1
             rule = OPERATIONS[node._op].backward
             inputs = [x.data for x in node._prev]
             local_grads[node] = [float(g) for g in rule(1.0, node.data, *inputs)]
-        return iter([(x, g) for x, g in zip(node._prev, local_grads[node]) if paths_to_leaf[x]])
+        edges = zip(node._prev, local_grads[node])
+        return iter([(i, x, g) for i, (x, g) in enumerate(edges) if paths_to_leaf[x]])
 
-    found: list[tuple[list[Value], float]] = []
     if not paths_to_leaf[root]:
         return found
-    # Depth first without recursion: the current path, the product along it, and for each of its
-    # Values the edges still to follow. A path is copied only when it reaches leaf.
+    # Depth first without recursion: the current path, the local derivatives and products along
+    # it, and for each of its Values the edges still to follow. A path is copied only when it
+    # reaches leaf.
     path, products, pending = [root], [1.0], [edges_toward_leaf(root)]
+    locals_along: list[float] = []
+    indices: list[int] = []
     while pending:
         edge = next(pending[-1], None)
         if edge is None:  # every path through path[-1] is done: step back up
             path.pop()
             products.pop()
             pending.pop()
+            if locals_along:
+                locals_along.pop()
+                indices.pop()
             continue
-        child, local = edge
+        index, child, local = edge
         product = products[-1] * local
         if child is leaf:
-            found.append(([*path, child], product))
+            found.append(GradPath([*path, child], product))
+            found.local_grads.append([*locals_along, local])
+            found.input_indices.append([*indices, index])
         else:
             path.append(child)
             products.append(product)
             pending.append(edges_toward_leaf(child))
+            locals_along.append(local)
+            indices.append(index)
     return found
 
 
@@ -304,16 +346,18 @@ def grad_paths(
 # backward_source
 # ---------------------------------------------------------------------------------------------
 
-_HELPERS = ("divide", "power", "log", "sin", "cos", "sign")
+_HELPERS = ("divide", "power", "log", "sin", "cos")  # minigrad.floats: inf or nan, never an error
 
 
 def backward_source(root: Value) -> str:
     """The backward pass of ``root`` as straight-line Python: one statement per chain-rule step.
 
-    Running it (``exec``) computes every gradient of a fresh ``root.backward()``: each Value
-    becomes a variable holding its data (named after its label, or a generated name) and
-    ``grad_<name>`` its gradient; the dict ``gradients`` maps every name of ``value_names(root)``
-    to its gradient. Operations the formulas do not know are written with their number.
+    Running it (``exec``) computes every gradient of a fresh ``root.backward()``, to the bit:
+    each Value becomes a variable holding its data (named after its name in ``value_names``) and
+    ``grad_<name>`` its gradient; the dict ``gradients`` maps every name to its gradient. Each
+    step is written with the numbers of this graph in mind, as plain arithmetic (where the engine
+    chooses between two forms of a rule, such as tanh's near ±1, the code holds the one it
+    chose). Operations the formulas do not know are written with their local derivative's number.
     """
     order = _order(root)
     names = _names(order)
@@ -321,36 +365,110 @@ def backward_source(root: Value) -> str:
     steps = _steps(root, order, names)
     grad_of = {node: f"grad_{idents[node]}" for node in order}
 
+    chain_rule = []
+    for step in steps:
+        node, child = step.node, step.child
+        inputs = [idents[x] for x in node._prev]
+        code = _contribution_code(node, grad_of[node], idents[node], inputs, step.input_index)
+        formula = f"∂{_wrapped(step.node_name)}/∂{_wrapped(step.child_name)} = {step.local_formula}"
+        if code is None:
+            code = f"{_literal(step.local_grad)} * {grad_of[node]}"
+        elif code == "0.0":
+            formula += ", which is 0 here"
+        chain_rule.append(f"{grad_of[child]} += {code}  # {_comment(formula)}")
+    helpers = [h for h in _HELPERS if any(re.search(rf"\b{h}\(", line) for line in chain_rule)]
+
     lines = [
         f"# The backward pass of {_comment(names[root])}, one chain-rule step per line.",
         "# Written by minigrad.explain.backward_source; run it to compute every gradient.",
-        f"from minigrad.floats import {', '.join(_HELPERS)}",
-        "",
-        "# The forward pass left these values:",
     ]
+    if helpers:
+        lines.append(f"from minigrad.floats import {', '.join(helpers)}  # inf or nan, no errors")
+    lines += ["", "# The forward pass left these values:"]
     for node in order:
         lines.append(f"{idents[node]} = {_literal(node.data)}  # {_comment(_forward(node, names))}")
     lines += ["", "# Every gradient starts at 0, the output's at 1 (∂root/∂root):"]
     lines += [f"{grad_of[node]} = {1.0 if node is root else 0.0}" for node in order]
-    lines += ["", "# The chain rule, output first: input.grad += ∂result/∂input × result.grad"]
-    for step in steps:
-        node, child = step.node, step.child
-        code = CONTRIBUTION_CODE.get(node._op)
-        if code is not None:
-            inputs = [idents[x] for x in node._prev]
-            share = code(grad_of[node], idents[node], *inputs)[step.input_index]
-        else:
-            share = f"{_literal(step.local_grad)} * {grad_of[node]}"
-        lines.append(f"{grad_of[child]} += {share}  # {_comment(str(step))}")
+    lines += ["", "# The chain rule, output first: input.grad += result.grad × ∂result/∂input"]
+    lines += chain_rule
     lines += ["", "gradients = {"]
     lines += [f"    {names[node]!r}: {grad_of[node]}," for node in order]
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
+def _contribution_code(node: Value, g: str, c: str, inputs: list[str], index: int) -> str | None:
+    """``g · ∂node/∂input`` as a Python expression giving the engine's float, or None.
+
+    The engine's rules pick a form by the numbers (no division by zero, tanh's form near ±1);
+    the numbers are known here, so the code holds only the form picked.
+    """
+    op, out = node._op, node.data
+    values = [x.data for x in node._prev]
+    if op in ("+", "-", "*") and len(inputs) == 2:
+        a, b = inputs
+        return {
+            "+": (g, g),
+            "-": (g, f"-{g}"),
+            "*": (f"{g} * {b}", f"{g} * {a}"),
+        }[op][index]
+    if op == "/" and len(inputs) == 2:
+        a, b = inputs
+        if values[1] != 0.0:
+            return (f"{g} / {b}", f"-{g} * ({c} / {b})")[index]
+        return (f"divide({g}, {b})", f"-{g} * divide({c}, {b})")[index]
+    if op == "**" and len(inputs) == 2:
+        x, y = inputs
+        if index == 0:
+            if values[1] == 0.0:
+                return "0.0"  # x ** 0 is 1, whatever x is
+            return f"{g} * ({y} * {_power_code(x, f'{y} - 1.0', values[0], values[1] - 1.0)})"
+        if values[0] == 0.0 and values[1] >= 0.0:
+            return "0.0"  # 0 ** y is 0 (or 1) for every y ≥ 0
+        return f"{g} * ({c} * log({x}))"
+    if len(inputs) != 1:
+        return None
+    (x,) = inputs
+    if op == "abs":
+        sign = floats.sign(values[0])
+        return g if sign == 1.0 else f"-{g}" if sign == -1.0 else f"{g} * 0.0"
+    if op in ("log", "sqrt"):
+        denominator, number = (x, values[0]) if op == "log" else (f"(2.0 * {c})", out)
+        if number != 0.0:
+            return f"{g} / {denominator}"
+        return f"divide({g}, {denominator.strip('()')})"
+    if op == "tanh":
+        if abs(out) > 0.5:  # 1 - c² written so that no digits cancel near ±1
+            return f"{g} * ((1.0 - {c}) * (1.0 + {c}))"
+        return f"{g} * (1.0 - {c} * {c})"
+    if op == "relu":
+        return "0.0" if values[0] <= 0.0 else g
+    simple = {
+        "neg": f"-{g}",
+        "exp": f"{g} * {c}",
+        "sin": f"{g} * cos({x})",
+        "cos": f"{g} * -sin({x})",
+        "sigmoid": f"{g} * (1.0 - {c}) * {c}",
+    }
+    return simple.get(op)
+
+
+def _power_code(x: str, y: str, x_value: float, y_value: float) -> str:
+    """``x ** y`` in Python where it gives C's pow, else ``power(x, y)`` (no error, no complex)."""
+    try:
+        python = x_value**y_value
+    except (ZeroDivisionError, OverflowError):
+        return f"power({x}, {y})"
+    expected = floats.power(x_value, y_value)
+    both_nan = math.isnan(python) and math.isnan(expected) if isinstance(python, float) else False
+    if isinstance(python, float) and (python == expected or both_nan):
+        return f"{x} ** ({y})"
+    return f"power({x}, {y})"
+
+
 def _identifiers(order: list[Value], names: dict[Value, str]) -> dict[Value, str]:
     """A distinct Python variable name for each Value, readable from its name."""
-    reserved = set(_HELPERS) | {"gradients", "float"}
+    reserved = set(_HELPERS) | {"gradients", "float", "minigrad"}
     used: set[str] = set()
     idents = {}
     for node in order:
@@ -394,64 +512,194 @@ def backprop_html(
     path: str | os.PathLike[str],
     *,
     rankdir: str = "LR",
+    title: str | None = None,
     max_nodes: int | None = HTML_MAX_NODES,
+    max_layout_cost: int | None = DEFAULT_MAX_LAYOUT_COST,
+    force: bool = False,
+    timeout: float | None = DEFAULT_TIMEOUT,
 ) -> Path:
     """Write one self-contained web page that steps through the backward pass of ``root``.
 
-    The page shows the graph (drawn by Graphviz, as draw_dot draws it) and Previous / Next / Play
-    controls: each step highlights the Value whose gradient is pushed back and the input that
-    receives it, and fills in the gradients as backward computes them. It loads nothing: no
-    scripts, fonts, styles or images from anywhere (a Content-Security-Policy forbids it too),
-    so it works offline and from a file. Labels are shown as text, never run as HTML. The file is
-    written atomically; returns its path. Graphs over ``max_nodes`` Values raise ValueError (the
-    layout would take minutes); ``max_nodes=None`` lifts the limit.
+    The page shows the graph (drawn by Graphviz, as draw_dot draws it, every Value with its name)
+    and steps through the pass: each step highlights the Value whose gradient is pushed back and
+    the input that receives it, fills in the gradients as backward computes them, and shows the
+    chain-rule line with its numbers. The view follows the step (zoom, drag and a whole-graph
+    button too, and a small overview of where the step is); a step can be chosen by number or
+    slider, a Value found by name and the list of steps narrowed to it.
+
+    It loads nothing: no scripts, fonts, styles or images from anywhere (a Content-Security-
+    Policy forbids it too), so it works offline and from a file. Names are shown as text, never
+    run as HTML. The file is written atomically; returns its path.
+
+    ``title`` says what is differentiated (by default the output's label, or the expression
+    when it is short). A graph over ``max_nodes`` Values or ``max_layout_cost`` (see
+    ``minigrad.viz.layout_cost``) raises GraphTooLargeError, a ValueError, before any drawing;
+    ``force=True`` writes it anyway. Graphviz gets ``timeout`` seconds.
     """
     from minigrad import viz  # graphviz is optional: imported only when drawing
 
     order = _order(root)
-    if max_nodes is not None and len(order) > max_nodes:
-        raise ValueError(
-            f"the graph has {len(order):,} values, more than max_nodes={max_nodes:,}: the page "
-            "would take minutes to lay out and be unreadable; max_nodes=None writes it anyway"
-        )
     if rankdir not in viz.RANKDIRS:
         raise ValueError(f"rankdir must be one of {', '.join(viz.RANKDIRS)}, not {rankdir!r}")
     target = Path(path)
     if not target.parent.is_dir():
         raise FileNotFoundError(f"cannot write {target}: directory {target.parent} does not exist")
     names = _names(order)
-    steps = _steps(root, order, names)
+    reason = viz.too_large(order, viz._layout_cost(order, names), max_nodes, max_layout_cost)
+    if reason is not None and not force:
+        raise viz.GraphTooLargeError(
+            f"the graph is too large for a readable page ({reason}); Graphviz would take "
+            "minutes to lay it out. force=True writes it anyway"
+        )
+    shown = {node: _isolated(name) for node, name in names.items()}
+    steps = _steps(root, order, shown)
     ids = {node: f"v{i}" for i, node in enumerate(order)}
 
     dot = viz._digraph_class()(format="svg", graph_attr={"rankdir": rankdir, "bgcolor": "white"})
-    viz._draw(dot, order, edge_grads=False, svg_ids=True, names=names)
+    dot.timeout = timeout
+    viz._draw(dot, order, names, edge_grads=False, svg_ids=True)
     svg = dot.pipe(format="svg").decode("utf-8")
     svg = svg[svg.index("<svg") :]  # drop the XML prologue and DOCTYPE
 
+    what = title if title is not None else _what_is_differentiated(root, names)
     data = {
         "root": ids[root],
+        "start_rule": f"{_wrapped(shown[root])}.grad = 1   (∂{what}/∂{what} = 1)",
         "values": [
-            {"id": ids[node], "name": names[node], "data": node.data, "op": node._op}
+            {
+                "id": ids[node],
+                "name": names[node],
+                "data": node.data,
+                "op": node._op,
+                "inputs": [ids[x] for x in node._prev],
+            }
             for node in order
         ],
-        "steps": [
+        "steps": _page_steps(root, steps, ids),
+    }
+    parts = {
+        "TITLE": html.escape(f"Backpropagation through {readable(what)}"),
+        "NAMING": html.escape(_naming_note(order, names)),
+        "SVG": svg,
+        "DATA": _script_json(data),
+    }
+    page = re.sub(r"\{\{(TITLE|NAMING|SVG|DATA)\}\}", lambda match: parts[match[1]], PAGE)
+    write_atomically(target, lambda file: file.write(page.encode("utf-8")))
+    return target
+
+
+def _page_steps(root: Value, steps: list[BackwardStep], ids: dict[Value, str]) -> list[dict]:
+    """Each step as the page shows it: the chain rule, then the same line with its numbers."""
+    grads = {root: 1.0}
+    page_steps = []
+    for step in steps:
+        node, child = _wrapped(step.node_name), _wrapped(step.child_name)
+        before = grads.get(step.child, 0.0)
+        grads[step.child] = after = before + step.contribution
+        local, upstream = _factor(step.local_grad), _factor(step.upstream_grad)
+        substituted = _substituted(step)
+        numbers = f"= {local} × {upstream} = {step.contribution:.4f}"
+        if substituted is not None:
+            numbers = f"= {substituted} × {upstream} " + numbers
+        page_steps.append(
             {
                 "node": ids[step.node],
                 "child": ids[step.child],
                 "contribution": step.contribution,
                 "text": str(step),
+                "rule": f"{child}.grad += ∂{node}/∂{child} × {node}.grad",
+                "numbers": numbers,
+                "detail": (
+                    f"∂{node}/∂{child} = {step.local_formula}: the local derivative of "
+                    f"{_operation_name(step.node)}; {node}.grad = {step.upstream_grad:.4f} is "
+                    f"what arrived at {node} from the output. {child}.grad goes from "
+                    f"{before:.4f} to {after:.4f}."
+                ),
             }
-            for step in steps
-        ],
-    }
-    parts = {
-        "TITLE": html.escape(f"Backpropagation through {names[root]}"),
-        "SVG": svg,
-        "DATA": _script_json(data),
-    }
-    page = re.sub(r"\{\{(TITLE|SVG|DATA)\}\}", lambda match: parts[match[1]], _PAGE)
-    write_atomically(target, lambda file: file.write(page.encode("utf-8")))
-    return target
+        )
+    return page_steps
+
+
+def _substituted(step: BackwardStep) -> str | None:
+    """The local derivative's formula with the numbers put in: 1 - o² -> (1 - 0.7071²)."""
+    formulas = LOCAL_DERIVATIVES.get(step.node._op)
+    if formulas is None:
+        return None
+    numbers = [_number(x.data) for x in step.node._prev]
+    try:
+        formula = formulas(_number(step.node.data), *numbers)[step.input_index]
+    except TypeError:  # an operation used with another number of inputs than its formula's
+        return None
+    if formula == step.local_formula or re.fullmatch(r"\(?-?[\d.e+-]+\)?|inf|nan", formula):
+        return None  # no names in it (a sum's 1), or one name alone: the number says it all
+    return f"({formula})"
+
+
+def _factor(x: float) -> str:
+    """A number as a factor of a product: -0.5 × (-2.0000), not -0.5 × -2.0000."""
+    return f"({x:.4f})" if x < 0 else f"{x:.4f}"
+
+
+def _number(x: float) -> str:
+    text = f"{x:.4g}"
+    return f"({text})" if text.startswith("-") else text
+
+
+def _operation_name(node: Value) -> str:
+    words = {"+": "a sum", "-": "a difference", "*": "a product", "/": "a quotient"}
+    return words.get(node._op, f"{readable(node._op)}")
+
+
+def _what_is_differentiated(root: Value, names: dict[Value, str]) -> str:
+    """The output's label, or the expression it computes if that is short, or its name."""
+    if root.label is not None and root.label != "":
+        return names[root]
+    expression = _expression(root, names, depth=8)
+    return expression if expression is not None and len(expression) <= 60 else names[root]
+
+
+def _expression(node: Value, names: dict[Value, str], depth: int) -> str | None:
+    """The formula that computes ``node`` from labelled Values and numbers (None: too deep)."""
+    if (node.label is not None and node.label != "") or not node._prev:
+        return _term(node, names)
+    if depth == 0:
+        return None
+    terms = [_expression(x, names, depth - 1) for x in node._prev]
+    if None in terms:
+        return None
+    if node._op in _INFIX and len(terms) == 2:
+        a, b = (
+            t if re.fullmatch(r"[\w.\[\]@']+|\(.*\)|[\w]+\(.*\)", t) else f"({t})" for t in terms
+        )
+        return f"{a} {node._op} {b}"
+    return f"{readable(node._op)}({', '.join(terms)})"  # type: ignore[arg-type]
+
+
+def _isolated(name: str) -> str:
+    """A name that holds right-to-left letters, isolated so it cannot reorder the text around it."""
+    if any(unicodedata.bidirectional(c) in ("R", "AL") for c in name):
+        return f"\u2068{name}\u2069"  # FIRST STRONG ISOLATE ... POP DIRECTIONAL ISOLATE
+    return name
+
+
+def _naming_note(order: list[Value], names: dict[Value, str]) -> str:
+    """A sentence on the page explaining the names that are not plain labels."""
+    copies = [
+        names[n] for n in order if n.label not in (None, "") and names[n] != readable(n.label)
+    ]
+    generated = [names[n] for n in order if n.label in (None, "")]
+    notes = []
+    if copies:
+        notes.append(
+            "Several values share a label, so each is called label@k: the k-th of them, inputs "
+            f"first (in a loss over samples, x[0]@2 is x[0] of the second sample; here e.g. "
+            f"{copies[min(1, len(copies) - 1)]})"
+        )
+    if generated:
+        notes.append(
+            f"values without a label are named after their operation (e.g. {generated[-1]})"
+        )
+    return (" " + "; ".join(notes) + ".") if notes else ""
 
 
 def _script_json(data: object) -> str:
@@ -460,145 +708,3 @@ def _script_json(data: object) -> str:
     for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
         text = text.replace(char, escaped)
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-
-
-_PAGE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy"
-      content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
-<title>{{TITLE}}</title>
-<style>
-  body { font-family: sans-serif; margin: 1em; color: #222; }
-  #controls button { font-size: 1em; padding: 0.3em 1em; margin-right: 0.3em; }
-  #status { font-family: monospace; margin: 0.8em 0; min-height: 1.4em; white-space: pre; }
-  #graph { overflow: auto; border: 1px solid #ddd; max-height: 70vh; }
-  #graph svg { display: block; }
-  #graph.fit svg { max-width: 100%; height: auto; }
-  #steps { font-family: monospace; font-size: 0.9em; white-space: pre; max-height: 40vh;
-           overflow: auto; border: 1px solid #ddd; padding-top: 0.5em; }
-  #steps li.done { color: #888; }
-  #steps li.current { color: #b22222; font-weight: bold; }
-  g.node.pushing polygon, g.node.pushing ellipse { fill: #ffe08a; }
-  g.node.receiving polygon { fill: #b9f0b9; }
-  g.node.operation-active ellipse { fill: #ffe08a; }
-  g.node.final polygon { fill: #eef6ff; }
-</style>
-</head>
-<body>
-<h1>{{TITLE}}</h1>
-<p>Backward visits the graph from the output to the inputs. At each step one Value (yellow) pushes
-its gradient through its operation to one input (green):
-input.grad += &part;result/&part;input &times; result.grad.</p>
-<div id="controls">
-  <button id="previous" type="button">&#9664; Previous</button>
-  <button id="next" type="button">Next &#9654;</button>
-  <button id="play" type="button">Play</button>
-  <button id="zoom" type="button">Actual size</button>
-  <span id="position"></span>
-</div>
-<div id="status"></div>
-<div id="graph" class="fit">{{SVG}}</div>
-<h2>Steps</h2>
-<ol id="steps"></ol>
-<script>
-"use strict";
-const DATA = {{DATA}};
-const steps = DATA.steps;
-let position = 0;  // how many steps have been applied
-let timer = null;
-
-function gradText(id) {
-  const group = document.getElementById(id);
-  if (!group) return null;
-  const texts = Array.from(group.querySelectorAll("text"));
-  return texts.filter(t => t.textContent.startsWith("grad ")).pop() || null;
-}
-
-const list = document.getElementById("steps");
-steps.forEach(step => {
-  const item = document.createElement("li");
-  item.textContent = step.text;
-  list.appendChild(item);
-});
-
-function gradientsAfter(count) {
-  const grads = {};
-  DATA.values.forEach(v => { grads[v.id] = 0.0; });
-  grads[DATA.root] = 1.0;
-  for (let i = 0; i < count; i++) grads[steps[i].child] += steps[i].contribution;
-  return grads;
-}
-
-function setClass(id, name, on) {
-  const group = document.getElementById(id);
-  if (group) group.classList.toggle(name, on);
-}
-
-function show() {
-  const grads = gradientsAfter(position);
-  DATA.values.forEach(v => {
-    const text = gradText(v.id);
-    if (text) text.textContent = "grad " + grads[v.id].toFixed(4);
-    ["pushing", "receiving", "final"].forEach(c => setClass(v.id, c, false));
-    setClass(v.id + "_op", "operation-active", false);
-  });
-  const current = position > 0 ? steps[position - 1] : null;
-  if (current) {
-    setClass(current.node, "pushing", true);
-    setClass(current.node + "_op", "operation-active", true);
-    setClass(current.child, "receiving", true);
-  }
-  if (position === steps.length) DATA.values.forEach(v => setClass(v.id, "final", true));
-  document.getElementById("status").textContent = current
-    ? current.text
-    : "Start: every gradient is 0 except the output's, which is 1.";
-  document.getElementById("position").textContent = "step " + position + " of " + steps.length;
-  Array.from(list.children).forEach((item, i) => {
-    item.className = i < position - 1 ? "done" : (i === position - 1 ? "current" : "");
-  });
-  if (current) {
-    list.children[position - 1].scrollIntoView({block: "nearest"});
-    const receiving = document.getElementById(current.child);
-    if (receiving) receiving.scrollIntoView({block: "nearest", inline: "nearest"});
-  }
-  document.getElementById("previous").disabled = position === 0;
-  document.getElementById("next").disabled = position === steps.length;
-}
-
-function go(to) {
-  position = Math.max(0, Math.min(steps.length, to));
-  show();
-}
-
-function stop() {
-  clearInterval(timer);
-  timer = null;
-  document.getElementById("play").textContent = "Play";
-}
-
-document.getElementById("previous").addEventListener("click", () => { stop(); go(position - 1); });
-document.getElementById("next").addEventListener("click", () => { stop(); go(position + 1); });
-document.getElementById("play").addEventListener("click", () => {
-  if (timer !== null) { stop(); return; }
-  if (position === steps.length) go(0);
-  document.getElementById("play").textContent = "Pause";
-  timer = setInterval(() => {
-    if (position >= steps.length) { stop(); return; }
-    go(position + 1);
-  }, 900);
-});
-document.getElementById("zoom").addEventListener("click", () => {
-  const fit = document.getElementById("graph").classList.toggle("fit");
-  document.getElementById("zoom").textContent = fit ? "Actual size" : "Fit width";
-});
-document.addEventListener("keydown", event => {
-  if (event.key === "ArrowRight") { stop(); go(position + 1); }
-  if (event.key === "ArrowLeft") { stop(); go(position - 1); }
-});
-show();
-</script>
-</body>
-</html>
-"""

@@ -13,16 +13,31 @@ Every Value is a record ``label | data | grad``; every operation is a small oval
 result and its inputs. ``draw_dot(root, edge_grads=True)`` writes on each input edge the gradient
 that edge carries backward, so the sum at a Value used twice is visible.
 
+Every Value is drawn with its name (see minigrad.names): its label, ``label@k`` when several Values
+share a label, or a generated name such as ``mul1`` for an unlabelled one; the explainers of
+minigrad.explain use the same names.
+
 How long drawing takes: Graphviz's ``dot`` lays a graph out in time that grows much faster than
-its size. Measured (Graphviz 2.43, SVG, the loss graph of an MLP, on a busy 2-core machine):
+its size, and fastest of all with edges that skip many ranks: ``x + x + ... + x`` (100 terms, only
+100 values) uses ``x`` at every rank of a 200-rank drawing, dot routes each of those edges through
+one hidden node per rank it crosses (about 10,000 of them), and the layout takes minutes.
+Measured (Graphviz 2.43, SVG, on a busy 2-core machine):
 
-    values          130     400     830    1,270    2,700    5,000
-    dot -Tsvg      0.1 s   0.4 s   1.4 s    3 s      16 s     4.5 min
+    graph                              values   edges   hidden nodes   dot -Tsvg
+    x + x + ... + x,  40 terms             40      78          1,500     0.3 s
+    x + x + ... + x,  60 terms             60     118          3,400     7 s
+    x + x + ... + x,  70 terms             70     138          4,700    19 s
+    MLP(3, [4, 4, 1]) loss, 4 samples     366     572            350     0.1 s
+    MLP(3, [4, 4, 1]) loss, 16 samples  1,338   2,000          1,600     2.3 s
+    MLP(3, [8, 8, 1]) fused, 32 samples   914   6,700          1,000    10 s
 
-(building the DOT text itself takes under 0.3 s for all of them). So above ``max_nodes`` values
-(1,000 by default) draw_dot draws a summary instead, clearly marked as such: the counts of values
-and operations and the 30 values next to the output; it takes under a second even for 100,000
-values. ``draw_dot(root, force=True)`` draws everything anyway.
+So before calling Graphviz, ``layout_cost(root)`` estimates the work: the edges plus the hidden
+nodes (each edge skipping k ranks adds k - 1; an input is placed just before its first use).
+Above ``max_layout_cost`` (4,000 by default) or ``max_nodes`` values (1,000), draw_dot draws a
+summary instead, clearly marked as such: the counts of values and operations and the 30 values
+next to the output; it takes under a second even for 100,000 values. ``draw_dot(root,
+force=True)`` draws everything anyway. Rendering (``.pipe()``, and the picture Jupyter shows)
+stops after ``timeout`` seconds (60 by default) with a one-line GraphvizTimeoutError.
 
 The ``graphviz`` Python package is an optional extra (``pip install minigrad[viz]``), imported only
 when a graph is drawn; rendering also needs the Graphviz program ``dot``. Without ``dot``,
@@ -33,12 +48,17 @@ install it.
 from __future__ import annotations
 
 import functools
+import subprocess
 from collections import Counter, deque
+from dataclasses import dataclass
 from typing import Any
 
 from minigrad.engine import OPERATIONS, Value, topological_order
+from minigrad.names import names_in_order, readable
 
 DEFAULT_MAX_NODES = 1000
+DEFAULT_MAX_LAYOUT_COST = 4000  # about 10 s of dot on a busy 2-core machine (see above)
+DEFAULT_TIMEOUT = 60.0  # seconds that rendering may take
 SUMMARY_NODES = 30  # values shown next to the output in the summary of a large graph
 RANKDIRS = ("LR", "RL", "TB", "BT")
 
@@ -57,6 +77,14 @@ class GraphvizNotFoundError(RuntimeError):
     """Raised when a graph is rendered but the Graphviz program ``dot`` is not installed."""
 
 
+class GraphvizTimeoutError(RuntimeError):
+    """Raised when Graphviz takes longer than the time limit to lay a graph out."""
+
+
+class GraphTooLargeError(ValueError):
+    """Raised when a graph would take Graphviz too long to lay out and drawing it was not forced."""
+
+
 def trace(root: Value) -> tuple[set[Value], set[tuple[Value, Value]]]:
     """The graph behind ``root``, as the lecture's ``trace`` gives it: the set of its Values and
     the set of its edges ``(input, result)``.
@@ -70,6 +98,87 @@ def trace(root: Value) -> tuple[set[Value], set[tuple[Value, Value]]]:
     return set(nodes), {(child, node) for node in nodes for child in node._prev}
 
 
+def _ordered(root: Value, what: str) -> list[Value]:
+    """trace's Values in order: inputs first, ``root`` last."""
+    if not isinstance(root, Value):
+        raise TypeError(f"{what} the graph behind a Value, not {type(root).__name__}")
+    return topological_order(root)
+
+
+@dataclass(frozen=True)
+class LayoutCost:
+    """What Graphviz's dot must lay out for a drawing: ``cost`` is edges plus hidden nodes."""
+
+    values: int
+    edges: int  # one per input of each operation, and one from each operation to its result
+    hidden_nodes: int  # dot routes an edge that skips k ranks through k - 1 hidden nodes
+    widest_fan_out: int  # the most operations one Value feeds
+    widest_fan_out_name: str
+
+    @property
+    def cost(self) -> int:
+        return self.edges + self.hidden_nodes
+
+    def why(self) -> str:
+        """Where the cost comes from, in a sentence."""
+        reason = (
+            f"{self.values:,} values, {self.edges:,} edges and about {self.hidden_nodes:,} hidden "
+            "nodes for edges that skip ranks"
+        )
+        if self.widest_fan_out > 10:
+            reason += f" ({self.widest_fan_out_name} feeds {self.widest_fan_out:,} operations)"
+        return reason
+
+
+def layout_cost(root: Value) -> LayoutCost:
+    """Estimate the work of laying out ``root``'s graph, in a time that grows with its size.
+
+    dot puts each operation one rank after its latest input and its result one rank after it; an
+    input (a leaf) goes one rank before its first use. An edge that skips k ranks costs dot k - 1
+    hidden nodes, and those make the layout slow (see the table in this module's docstring).
+    """
+    nodes = _ordered(root, "layout_cost() estimates")
+    return _layout_cost(nodes, names_in_order(nodes))
+
+
+def _layout_cost(nodes: list[Value], names: dict[Value, str]) -> LayoutCost:
+    rank: dict[Value, int] = {}  # the rank of each Value; its operation sits one rank before
+    uses: dict[Value, list[int]] = {}  # the ranks of the operations each Value feeds
+    edges = 0
+    for node in nodes:
+        if node._prev:
+            op_rank = 1 + max(rank.get(child, 0) for child in node._prev)
+            for child in node._prev:
+                uses.setdefault(child, []).append(op_rank)
+            rank[node] = op_rank + 1
+            edges += len(node._prev) + 1
+        elif node in uses:  # a leaf is placed once its first use is known: it comes first
+            rank[node] = 0
+    hidden = 0
+    for child, op_ranks in uses.items():
+        start = rank[child] if child._prev else min(op_ranks) - 1
+        hidden += sum(op_rank - start - 1 for op_rank in op_ranks)
+    widest = max(uses, key=lambda node: len(uses[node]), default=None)
+    return LayoutCost(
+        values=len(nodes),
+        edges=edges,
+        hidden_nodes=hidden,
+        widest_fan_out=len(uses[widest]) if widest is not None else 0,
+        widest_fan_out_name=names[widest] if widest is not None else "",
+    )
+
+
+def too_large(
+    nodes: list[Value], cost: LayoutCost, max_nodes: int | None, max_layout_cost: int | None
+) -> str | None:
+    """Why a graph is too large to draw in full under these limits, or None if it is not."""
+    if max_nodes is not None and len(nodes) > max_nodes:
+        return f"{len(nodes):,} values > max_nodes={max_nodes:,}"
+    if max_layout_cost is not None and cost.cost > max_layout_cost:
+        return f"layout cost {cost.cost:,} > max_layout_cost={max_layout_cost:,}: {cost.why()}"
+    return None
+
+
 def draw_dot(
     root: Value,
     format: str = "svg",  # noqa: A002 (the name graphviz and the lecture use)
@@ -77,7 +186,9 @@ def draw_dot(
     *,
     edge_grads: bool = False,
     max_nodes: int | None = DEFAULT_MAX_NODES,
+    max_layout_cost: int | None = DEFAULT_MAX_LAYOUT_COST,
     force: bool = False,
+    timeout: float | None = DEFAULT_TIMEOUT,
 ) -> Any:
     """The graph behind ``root`` as a ``graphviz.Digraph``: ``.source``, ``.pipe()``, ``.render()``.
 
@@ -89,7 +200,10 @@ def draw_dot(
             share g·∂out/∂input of the result's current ``.grad``. The shares arriving at a Value
             add up to its ``.grad``.
         max_nodes: above this many Values draw a marked summary instead (None: no limit).
+        max_layout_cost: above this ``layout_cost(root).cost`` draw the summary (None: no limit).
         force: draw everything, however large (Graphviz may then take minutes).
+        timeout: seconds ``.pipe()`` waits for Graphviz before GraphvizTimeoutError (None: no
+            limit). ``.render()`` has no limit.
     """
     graphviz = _import_graphviz()
     if rankdir not in RANKDIRS:
@@ -99,16 +213,21 @@ def draw_dot(
             f"unknown output format {format!r}; Graphviz knows e.g. svg, png, pdf, "
             "(all: graphviz.FORMATS)"
         )
-    if max_nodes is not None and (isinstance(max_nodes, bool) or not isinstance(max_nodes, int)):
-        raise TypeError(f"max_nodes must be an int or None, not {max_nodes!r}")
-    if not isinstance(root, Value):
-        raise TypeError(f"draw_dot() draws the graph behind a Value, not {type(root).__name__}")
-    nodes = topological_order(root)  # trace's sets, in order: inputs first, root last
+    for name, limit in (("max_nodes", max_nodes), ("max_layout_cost", max_layout_cost)):
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)):
+            raise TypeError(f"{name} must be an int or None, not {limit!r}")
+    nodes = _ordered(root, "draw_dot() draws")
+    names = names_in_order(nodes)
     dot = _digraph_class()(format=format, graph_attr={"rankdir": rankdir})
-    if force or max_nodes is None or len(nodes) <= max_nodes:
-        _draw(dot, nodes, edge_grads)
+    dot.timeout = timeout
+    reason = (
+        None if force else too_large(nodes, _layout_cost(nodes, names), max_nodes, max_layout_cost)
+    )
+    if reason is None:
+        _draw(dot, nodes, names, edge_grads)
     else:
-        _draw_summary(dot, root, nodes, max_nodes, edge_grads)
+        _draw_summary(dot, root, nodes, names, reason, edge_grads)
+    dot.is_summary = reason is not None
     return dot
 
 
@@ -120,18 +239,19 @@ def draw_dot(
 def _draw(
     dot: Any,
     nodes: list[Value],
+    names: dict[Value, str],
     edge_grads: bool,
     svg_ids: bool = False,
-    names: dict[Value, str] | None = None,
 ) -> dict[Value, str]:
     """Add every Value of ``nodes`` and, for those whose inputs are all in ``nodes``, its operation.
 
-    Value ``nodes[i]`` is the DOT node ``v{i}``, its operation ``v{i}_op``; with ``svg_ids`` the
-    SVG elements get those ids too, and ``names`` replace the labels (for minigrad.explain's page).
+    Value ``nodes[i]`` is the DOT node ``v{i}``, its operation ``v{i}_op``, each shown with its
+    name from ``names``; with ``svg_ids`` the SVG elements get those ids too (for the web page of
+    minigrad.explain).
     """
     ids = {node: f"v{i}" for i, node in enumerate(nodes)}
     for node in nodes:
-        name = names[node] if names is not None else str(node.label or "")
+        name = names[node]
         label = f"{{ {_record_text(name)} | data {node.data:.4f} | grad {node.grad:.4f} }}"
         extra = {"id": ids[node]} if svg_ids else {}
         dot.node(ids[node], label=label, shape="record", **extra)
@@ -146,7 +266,7 @@ def _add_operation(
 ) -> None:
     op_id = ids[node] + "_op"
     extra = {"id": op_id} if svg_ids else {}
-    dot.node(op_id, label=_plain_text(node._op or "?"), shape="oval", fontsize="11", **extra)
+    dot.node(op_id, label=_operation_label(node), shape="oval", fontsize="11", **extra)
     shares = _backward_shares(node) if edge_grads else None
     for i, child in enumerate(node._prev):
         if shares is None:
@@ -166,7 +286,12 @@ def _backward_shares(node: Value) -> list[str]:
 
 
 def _draw_summary(
-    dot: Any, root: Value, nodes: list[Value], max_nodes: int, edge_grads: bool
+    dot: Any,
+    root: Value,
+    nodes: list[Value],
+    names: dict[Value, str],
+    reason: str,
+    edge_grads: bool,
 ) -> None:
     """A readable stand-in for a graph too large to lay out: its counts and its top."""
     near_root = _nearest(root, SUMMARY_NODES)
@@ -176,7 +301,7 @@ def _draw_summary(
     if len(operations) > 12:
         counts += ", ..."
     lines = [
-        f"SUMMARY: graph too large to draw ({len(nodes):,} values > max_nodes={max_nodes:,})",
+        f"SUMMARY: graph too large to draw ({reason})",
         f"{leaves:,} leaves, {len(nodes) - leaves:,} operations: {counts}",
         f"Shown: the {len(near_root)} values nearest the output; "
         f"⋯ stands for the {len(nodes) - len(near_root):,} values not shown.",
@@ -184,12 +309,12 @@ def _draw_summary(
     ]
     note = "".join(line.replace("\\", "\\\\") + "\\l" for line in lines)  # \l: left-aligned
     dot.attr(label=note, labelloc="t", labeljust="l", fontsize="20", fontcolor="firebrick")
-    ids = _draw(dot, near_root, edge_grads)
+    ids = _draw(dot, near_root, names, edge_grads)
     dot.node("hidden", label="⋯", shape="plaintext", fontsize="24")
     for node in near_root:
         if node._prev and not all(child in ids for child in node._prev):
             op_id = ids[node] + "_op"
-            dot.node(op_id, label=_plain_text(node._op or "?"), shape="oval", fontsize="11")
+            dot.node(op_id, label=_operation_label(node), shape="oval", fontsize="11")
             for child in node._prev:
                 dot.edge(ids[child] if child in ids else "hidden", op_id, style="dashed")
             dot.edge(op_id, ids[node])
@@ -208,6 +333,10 @@ def _nearest(root: Value, count: int) -> list[Value]:
                 seen.add(child)
                 queue.append(child)
     return found[::-1]
+
+
+def _operation_label(node: Value) -> str:
+    return _plain_text(readable(node._op or "?"))
 
 
 def _plain_text(text: str) -> str:
@@ -255,10 +384,51 @@ def _digraph_class() -> type:
         return wrapper
 
     class Digraph(graphviz.Digraph):
-        """A graphviz.Digraph drawn by minigrad.viz.draw_dot."""
+        """A graphviz.Digraph drawn by minigrad.viz.draw_dot, whose ``pipe`` has a time limit."""
 
-        pipe = explain_missing_dot(graphviz.Digraph.pipe)
+        timeout: float | None = DEFAULT_TIMEOUT
+        is_summary = False
+
+        def pipe(
+            self,
+            format: str | None = None,  # noqa: A002 (graphviz's name)
+            renderer: str | None = None,
+            formatter: str | None = None,
+            neato_no_op: bool | int | None = None,
+            quiet: bool = False,
+            *,
+            engine: str | None = None,
+            encoding: str | None = None,
+        ) -> bytes | str:
+            """The drawing as bytes (or str, given ``encoding``), as graphviz's pipe gives it."""
+            output_format = ":".join(x for x in (format or self.format, renderer, formatter) if x)
+            command = [engine or self.engine, f"-T{output_format}"]
+            if neato_no_op:
+                command.append(f"-n{int(neato_no_op)}")
+            drawn = _run_graphviz(command, self.source.encode(self.encoding), self.timeout)
+            return drawn.decode(encoding) if encoding else drawn
+
         render = explain_missing_dot(graphviz.Digraph.render)
         unflatten = explain_missing_dot(graphviz.Digraph.unflatten)
 
     return Digraph
+
+
+def _run_graphviz(command: list[str], source: bytes, timeout: float | None) -> bytes:
+    """Run a Graphviz program on DOT ``source``, at most ``timeout`` seconds; its output."""
+    try:
+        done = subprocess.run(command, input=source, capture_output=True, timeout=timeout)
+    except FileNotFoundError:
+        raise GraphvizNotFoundError(INSTALL_GRAPHVIZ) from None
+    except subprocess.TimeoutExpired:
+        raise GraphvizTimeoutError(
+            f"Graphviz did not finish laying out the graph within {timeout:g} s; draw a smaller "
+            "graph, or give a larger timeout (draw_dot(..., timeout=None) waits for ever)"
+        ) from None
+    if done.returncode != 0:
+        errors = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise RuntimeError(
+            f"Graphviz failed ({' '.join(command)}, exit status {done.returncode}): "
+            f"{errors[0] if errors else 'no message'}"
+        )
+    return done.stdout
