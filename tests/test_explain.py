@@ -311,3 +311,49 @@ def test_backward_source_of_a_deep_chain_runs():
     exec(backward_source(y), namespace)
     y.backward()
     assert namespace["gradients"]["x"] == x.grad
+
+
+def test_printed_paths_are_a_table_of_names_local_derivatives_products_and_their_sum():
+    a = Value(3.0, label="a")
+    table = str(grad_paths(a * a, a))
+    assert "Value(" not in table
+    lines = table.splitlines()
+    assert lines[0].startswith("∂mul1/∂a: 2 paths from mul1 down to a")
+    assert re.fullmatch(r"path +local derivatives +product", lines[1])
+    assert re.fullmatch(r"mul1 →\(input 1\) a +3\.0000 +3\.0000", lines[2])
+    assert re.fullmatch(r"mul1 →\(input 2\) a +3\.0000 +3\.0000", lines[3])
+    assert re.fullmatch(r" +sum = ∂mul1/∂a = +6\.0000", lines[4])
+    assert repr(grad_paths(a * a, a)) == table
+
+
+def test_printed_paths_of_the_lecture_neuron_multiply_along_the_path():
+    o = lecture_neuron()
+    x1 = next(node for node in trace(o)[0] if node.label == "x1")
+    table = str(grad_paths(o, x1))
+    assert re.search(
+        r"o → n → \(x1\*w1 \+ x2\*w2\) → \(x1\*w1\) → x1 +"
+        r"0\.5000 × 1\.0000 × 1\.0000 × -3\.0000 +-1\.5000",
+        table,
+    )
+    assert re.fullmatch(r" +sum = ∂o/∂x1 = +-1\.5000", table.splitlines()[-1])
+
+
+def test_printed_paths_stay_short_for_long_paths_and_many_paths():
+    x = Value(1.0, label="x")
+    y = x
+    for _ in range(40):
+        y = y * y  # 2**40 paths: refused; 2**6 below are shown in 20 rows
+    y = x
+    for _ in range(6):
+        y = y * y
+    table = str(grad_paths(y, x))
+    assert "... and 44 more paths" in table and len(table.splitlines()) == 2 + 20 + 2
+    z = x
+    for _ in range(1000):
+        z = z + 1.0
+    row = str(grad_paths(z, x)).splitlines()[2]
+    assert "⋯ 992 more ⋯" in row and len(row) < 200
+    assert (
+        str(grad_paths(z, Value(5.0, label="q")))
+        == "No path leads from add1000 down to q: ∂add1000/∂q = 0"
+    )

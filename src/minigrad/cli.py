@@ -150,6 +150,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--explain", action="store_true", help="print the backward pass, step by step"
     )
     graph_parser.add_argument(
+        "--force",
+        action="store_true",
+        help="draw the whole graph even when Graphviz would take minutes to lay it out "
+        "(without it, such a graph is drawn as a summary, or refused for .html)",
+    )
+    graph_parser.add_argument(
         "--rankdir",
         choices=["LR", "TB"],
         default="LR",
@@ -314,18 +320,28 @@ def run_graph(args: argparse.Namespace) -> int:
     if GRAPH_FORMATS[suffix] == "html":
         from minigrad.explain import backprop_html
 
-        try:
-            backprop_html(root, args.output, rankdir=args.rankdir)  # written atomically
-        except ValueError as error:  # too many nodes to lay out
-            raise CommandError(str(error)) from None
+        try:  # written atomically
+            backprop_html(root, args.output, rankdir=args.rankdir, force=args.force)
+        except viz.GraphTooLargeError as error:
+            message = str(error).replace("force=True writes it anyway", "--force writes it anyway")
+            raise CommandError(message) from None
         except viz.GraphvizNotFoundError:
             raise _dot_missing("html") from None
+        except viz.GraphvizTimeoutError as error:
+            raise CommandError(str(error).split(";")[0], FAILURE) from None
     else:
-        drawing = viz.draw_dot(root, format=GRAPH_FORMATS[suffix], rankdir=args.rankdir)
+        fmt = GRAPH_FORMATS[suffix]
+        drawing = viz.draw_dot(root, format=fmt, rankdir=args.rankdir, force=args.force)
+        if drawing.is_summary:
+            print(
+                "note: the graph is too large to lay out in a few seconds, so the drawing is a "
+                "summary (the values nearest the output); --force draws everything",
+                file=sys.stderr,
+            )
         if suffix == ".dot":
             content = drawing.source.encode("utf-8")
         else:
-            content = _render(drawing, GRAPH_FORMATS[suffix])
+            content = _render(drawing, fmt)
         _write(args.output, lambda file: file.write(content))
 
     print(f"{args.expression} = {root.data:.6g}")
@@ -346,12 +362,14 @@ def _save_checkpoint(model: object, path: Path) -> Path:
 
 
 def _render(drawing: object, fmt: str) -> bytes:
-    from minigrad.viz import GraphvizNotFoundError
+    from minigrad.viz import GraphvizNotFoundError, GraphvizTimeoutError
 
     try:
         return drawing.pipe(format=fmt)
     except GraphvizNotFoundError:
         raise _dot_missing(fmt) from None
+    except GraphvizTimeoutError as error:
+        raise CommandError(str(error).split(";")[0], FAILURE) from None
 
 
 def _dot_missing(fmt: str) -> CommandError:

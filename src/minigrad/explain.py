@@ -226,8 +226,8 @@ class GradPaths(list[GradPath]):
             rows.append(self._row(i))
         count = f"{len(self):,} path" + ("s" if len(self) != 1 else "")
         lines = [
-            f"{derivative} by the chain rule: the sum over the {count} from {root} down to "
-            f"{leaf} of the product of the local derivatives along each",
+            f"{derivative}: {count} from {root} down to {leaf}; each adds the product of the "
+            "local derivatives along it (the chain rule)",
         ]
         widths = [max(len(row[column]) for row in rows) for column in range(2)]
         lines += [

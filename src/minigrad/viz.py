@@ -9,13 +9,11 @@
     >>> "{ a | data 2.0000 | grad -3.0000 }" in dot.source
     True
 
-Every Value is a record ``label | data | grad``; every operation is a small oval between the
-result and its inputs. ``draw_dot(root, edge_grads=True)`` writes on each input edge the gradient
-that edge carries backward, so the sum at a Value used twice is visible.
-
-Every Value is drawn with its name (see minigrad.names): its label, ``label@k`` when several Values
-share a label, or a generated name such as ``mul1`` for an unlabelled one; the explainers of
-minigrad.explain use the same names.
+Every Value is a record ``name | data | grad``; every operation is a small oval between the
+result and its inputs. The name is the one every explainer of minigrad.explain uses (see
+minigrad.names): the label, ``label@k`` when several Values share a label, or a generated name
+such as ``mul1`` for a Value without one. ``draw_dot(root, edge_grads=True)`` writes on each input
+edge the gradient that edge carries backward, so the sum at a Value used twice is visible.
 
 How long drawing takes: Graphviz's ``dot`` lays a graph out in time that grows much faster than
 its size, and fastest of all with edges that skip many ranks: ``x + x + ... + x`` (100 terms, only
@@ -23,13 +21,17 @@ its size, and fastest of all with edges that skip many ranks: ``x + x + ... + x`
 one hidden node per rank it crosses (about 10,000 of them), and the layout takes minutes.
 Measured (Graphviz 2.43, SVG, on a busy 2-core machine):
 
-    graph                              values   edges   hidden nodes   dot -Tsvg
-    x + x + ... + x,  40 terms             40      78          1,500     0.3 s
-    x + x + ... + x,  60 terms             60     118          3,400     7 s
-    x + x + ... + x,  70 terms             70     138          4,700    19 s
-    MLP(3, [4, 4, 1]) loss, 4 samples     366     572            350     0.1 s
-    MLP(3, [4, 4, 1]) loss, 16 samples  1,338   2,000          1,600     2.3 s
-    MLP(3, [8, 8, 1]) fused, 32 samples   914   6,700          1,000    10 s
+    graph                              values   edges   hidden nodes   cost   dot -Tsvg
+    x + x + ... + x,  40 terms             40     117          1,482   1,599    0.3 s
+    x + x + ... + x,  60 terms             60     177          3,422   3,599    7 s
+    x + x + ... + x,  70 terms             70     207          4,692   4,899   19 s
+    x + x + ... + x, 100 terms            100     297          9,702   9,999   minutes
+    MLP(3, [4, 4, 1]) loss, 4 samples     366     876            348   1,224    0.1 s
+    MLP(3, [4, 4, 1]) loss, 16 samples  1,338   3,504          1,584   5,088    2.3 s
+    MLP(3, [8, 8, 1]) fused, 32 samples   914   7,520            992   8,512   10 s
+
+(MLPs with every operation its own Value unless fused; edges count one per input of each
+operation and one from each operation to its result.)
 
 So before calling Graphviz, ``layout_cost(root)`` estimates the work: the edges plus the hidden
 nodes (each edge skipping k ranks adds k - 1; an input is placed just before its first use).

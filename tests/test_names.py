@@ -1,0 +1,137 @@
+"""One name per Value: the drawing, the explainers, the page and the command call it the same."""
+
+import html
+import json
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+from lecture import description_network_loss, lecture_neuron
+
+from minigrad import Value, backprop_html, backward_source, draw_dot, explain_backward, grad_paths
+from minigrad.expression import build, parse_assignments
+from minigrad.names import value_names
+from minigrad.viz import trace
+
+pytest.importorskip("graphviz")
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")
+
+
+def unlabelled_expression():
+    a, b = Value(2.0), Value(-3.0)
+    return (a * b + a * 10.0).tanh()
+
+
+GRAPHS = {
+    "labelled neuron": lecture_neuron,
+    "unlabelled expression": unlabelled_expression,
+    "network": description_network_loss,
+}
+
+
+def drawn_names(root):
+    """The name in each Value's record of the DOT source, in trace order (DOT node v<i>)."""
+    source = draw_dot(root, max_nodes=None, max_layout_cost=None).source
+    records = dict(re.findall(r'v(\d+) \[label="\{ (.*?) \| data', source))
+    return [records[str(i)].replace("\\", "") for i in range(len(records))]
+
+
+def page_names(root, tmp_path):
+    text = backprop_html(root, tmp_path / "page.html").read_text(encoding="utf-8")
+    data = json.loads(re.search(r"const DATA = (.*);\n", text)[1])
+    svg_names = re.findall(
+        r'<g id="v\d+" class="node">\s*<title>.*?</title>\s*'
+        r"<polygon[^>]*/>\s*<text[^>]*>(.*?)</text>",
+        text,
+        re.DOTALL,
+    )
+    return [v["name"] for v in data["values"]], [html.unescape(n) for n in svg_names]
+
+
+@needs_dot
+@pytest.mark.parametrize("build_graph", GRAPHS.values(), ids=GRAPHS.keys())
+def test_every_picture_and_explainer_uses_the_same_names(build_graph, tmp_path):
+    root = build_graph()
+    nodes, _ = trace(root)
+    names = value_names(root)
+    in_order = [names[node] for node in nodes]
+    assert len(set(in_order)) == len(nodes)  # one name each
+    assert not any("#" in name for name in in_order)
+    assert drawn_names(root) == in_order
+    data_names, svg_names = page_names(root, tmp_path)
+    assert data_names == in_order
+    assert sorted(svg_names) == sorted(in_order)
+    for step in explain_backward(root):
+        assert (step.node_name, step.child_name) == (names[step.node], names[step.child])
+        line = str(step)
+        assert line.split(".grad += ")[0].strip("()") == names[step.child]
+    namespace = {}
+    exec(backward_source(root), namespace)
+    assert set(namespace["gradients"]) == set(in_order)
+    leaf = nodes[0]
+    assert f"∂{names[root]}/∂{names[leaf]}" in str(grad_paths(root, leaf))
+
+
+def test_unlabelled_values_are_named_after_their_operation_and_drawn_with_that_name():
+    root = unlabelled_expression()
+    assert sorted(value_names(root).values()) == [
+        "add1",
+        "leaf1",
+        "leaf2",
+        "leaf3",
+        "mul1",
+        "mul2",
+        "tanh1",
+    ]
+    assert set(drawn_names(root)) == set(value_names(root).values())
+
+
+def test_values_that_share_a_label_are_numbered_inputs_first():
+    samples = [[Value(float(i), label="x[0]")] for i in range(3)]
+    w = Value(0.5, label="w")
+    loss = sum((w * x[0] for x in samples), Value(0.0, label="zero"))
+    names = value_names(loss)
+    assert [names[x[0]] for x in samples] == ["x[0]@1", "x[0]@2", "x[0]@3"]
+    assert names[w] == "w"  # a label used once stays as it is
+    assert "x[0]@2.grad += " in "\n".join(map(str, explain_backward(loss)))
+
+
+def test_a_generated_name_never_takes_a_label():
+    a = Value(1.0, label="mul1")
+    b = a * 2.0
+    assert value_names(b)[b] == "mul2"
+    c = Value(1.0, label="x@1")
+    d = Value(2.0, label="x")
+    e = Value(3.0, label="x")
+    names = value_names(c + d + e)
+    assert (names[c], names[d], names[e]) == ("x@1", "x@2", "x@3")
+
+
+@needs_dot
+def test_the_command_explains_with_the_names_the_api_uses(tmp_path):
+    expression = "tanh(x*w + b) * x"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "minigrad",
+            "graph",
+            expression,
+            "x=2",
+            "w=-3",
+            "b=6.88",
+            "-o",
+            str(tmp_path / "g.dot"),
+            "--explain",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    root, _ = build(expression, parse_assignments(["x=2", "w=-3", "b=6.88"]))
+    lines = [str(step) for step in explain_backward(root)]
+    assert all(line in done.stdout.splitlines() for line in lines)
+    assert drawn_names(root) == [value_names(root)[node] for node in trace(root)[0]]
