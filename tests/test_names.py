@@ -1,11 +1,13 @@
 """One name per Value: the drawing, the explainers, the page and the command call it the same."""
 
+import doctest
 import html
 import json
 import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from lecture import description_network_loss, lecture_neuron
@@ -135,3 +137,22 @@ def test_the_command_explains_with_the_names_the_api_uses(tmp_path):
     lines = [str(step) for step in explain_backward(root)]
     assert all(line in done.stdout.splitlines() for line in lines)
     assert drawn_names(root) == [value_names(root)[node] for node in trace(root)[0]]
+
+
+def test_the_docs_page_examples_run_and_show_what_they_print(capsys):
+    page = (Path(__file__).resolve().parents[1] / "docs" / "explainers.md").read_text("utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", page, re.DOTALL)
+    assert len(blocks) == 3
+    for block in blocks:
+        exec(block, {})
+    printed = capsys.readouterr().out
+    [table] = re.findall(r"```text\n(.*?)```", page, re.DOTALL)
+    assert table in printed
+    assert "['leaf1', 'mul1', 'tanh1', 'x']" in printed
+    assert "(x feeds 100 operations)\nTrue\n" in printed
+
+
+def test_docstring_examples_of_names_run():
+    import minigrad.names
+
+    assert doctest.testmod(minigrad.names).failed == 0

@@ -277,6 +277,7 @@ overview.addEventListener("click", event => {
 const list = document.getElementById("steps");
 steps.forEach((step, i) => {
   const item = document.createElement("li");
+  item.value = i + 1;  // its step's number, also when the list is narrowed to some steps
   item.textContent = step.text;
   item.addEventListener("click", () => { stop(); go(i + 1); });
   list.appendChild(item);

@@ -10,8 +10,12 @@ without changing any ``.grad``:
 * ``explain_backward(root)``: the steps in the order backward runs them, each one line of text;
 * ``grad_paths(root, leaf)``: every path from root to leaf and the product of local derivatives
   along it; they add up to ∂root/∂leaf (``a * a`` has two paths: accumulate, don't overwrite);
+  printed, a table;
 * ``backward_source(root)``: the backward pass as straight-line Python giving the gradients;
 * ``backprop_html(root, path)``: one self-contained web page stepping through the pass.
+
+All of them, and the drawing of minigrad.viz, call each Value by its name from minigrad.names:
+its label, ``label@k`` for a label that several Values share, or a generated name (``mul1``).
 
     >>> from minigrad import Value
     >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
