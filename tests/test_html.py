@@ -445,3 +445,17 @@ def test_a_direction_control_in_a_label_cannot_reverse_the_numbers(browser, tmp_
         assert page.requests == [page.url]
     finally:
         page.page.close()
+
+
+def test_the_title_of_an_unlabelled_output_is_its_expression(tmp_path):
+    x, w, b = Value(2.0, label="x"), Value(-3.0, label="w"), Value(6.88, label="b")
+    y = (x * w + b).tanh() * 2.0 - x**2 - (x - w / (b * x))
+    text = backprop_html(y, tmp_path / "page.html").read_text(encoding="utf-8")
+    assert "<title>Backpropagation through tanh(x*w + b)*2 - x**2 - (x - w/(b*x))</title>" in text
+    deep = x
+    for _ in range(30):
+        deep = deep * 1.1 + x
+    text = backprop_html(deep, tmp_path / "deep.html").read_text(encoding="utf-8")
+    assert "<title>Backpropagation through add30</title>" in text  # too long to write out
+    titled = backprop_html(deep, tmp_path / "titled.html", title="f(x)")
+    assert "<h1>Backpropagation through f(x)</h1>" in titled.read_text(encoding="utf-8")

@@ -105,11 +105,19 @@ def _wrapped(name: str) -> str:
 
 
 def _term(node: Value, names: dict[Value, str]) -> str:
-    """A Value inside a formula: its name, or its number if it is an unnamed constant."""
-    if not node.label and not node._prev:
+    """A Value inside a formula: its name, or its number if it is a constant without a name of
+    its own (no label, or its number as label: the ``2`` of the expression ``x * 2``)."""
+    if not node._prev and (not node.label or _is_its_number(node)):
         text = f"{node.data:g}"
         return f"({text})" if text.startswith("-") else text
     return _wrapped(names[node])
+
+
+def _is_its_number(node: Value) -> bool:
+    try:
+        return float(str(node.label)) == node.data
+    except ValueError:
+        return False
 
 
 def _local_formulas(node: Value, names: dict[Value, str], local_grads: list[float]) -> list[str]:
@@ -662,21 +670,36 @@ def _what_is_differentiated(root: Value, names: dict[Value, str]) -> str:
     return expression if expression is not None and len(expression) <= 60 else names[root]
 
 
+_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "**": 3}
+
+
 def _expression(node: Value, names: dict[Value, str], depth: int) -> str | None:
     """The formula that computes ``node`` from labelled Values and numbers (None: too deep)."""
+    formula = _formula(node, names, depth)
+    return None if formula is None else formula[0]
+
+
+def _formula(node: Value, names: dict[Value, str], depth: int) -> tuple[str, int] | None:
+    """The formula of ``node`` and the precedence of its outermost operation (4: none)."""
     if (node.label is not None and node.label != "") or not node._prev:
-        return _term(node, names)
+        return _term(node, names), 4
     if depth == 0:
         return None
-    terms = [_expression(x, names, depth - 1) for x in node._prev]
-    if None in terms:
+    terms = [_formula(x, names, depth - 1) for x in node._prev]
+    if any(term is None for term in terms):
         return None
-    if node._op in _INFIX and len(terms) == 2:
-        a, b = (
-            t if re.fullmatch(r"[\w.\[\]@']+|\(.*\)|[\w]+\(.*\)", t) else f"({t})" for t in terms
-        )
-        return f"{a} {node._op} {b}"
-    return f"{readable(node._op)}({', '.join(terms)})"  # type: ignore[arg-type]
+    if node._op in _PRECEDENCE and len(terms) == 2:
+        precedence = _PRECEDENCE[node._op]
+        (a, a_precedence), (b, b_precedence) = terms  # type: ignore[misc]
+        # a - (b + c) and a / (b * c) keep their parentheses; so does (a ** b) ** c
+        if a_precedence < precedence or (node._op == "**" and a_precedence == precedence):
+            a = f"({a})"
+        if b_precedence < precedence or (b_precedence == precedence and node._op in "-/"):
+            b = f"({b})"
+        spaced = precedence == 1
+        return (f"{a} {node._op} {b}" if spaced else f"{a}{node._op}{b}"), precedence
+    inner = ", ".join(term[0] for term in terms)  # type: ignore[index]
+    return f"{readable(node._op)}({inner})", 4
 
 
 def _isolated(name: str) -> str:
