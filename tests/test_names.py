@@ -10,12 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from lecture import description_network_loss, lecture_neuron
+from lecture import DESCRIPTION_XS, description_network_loss, lecture_neuron
 
 from minigrad import Value, backprop_html, backward_source, draw_dot, explain_backward, grad_paths
+from minigrad.engine import topological_order
 from minigrad.expression import build, parse_assignments
 from minigrad.names import value_names
-from minigrad.viz import trace
 
 pytest.importorskip("graphviz")
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")
@@ -56,7 +56,7 @@ def page_names(root, tmp_path):
 @pytest.mark.parametrize("build_graph", GRAPHS.values(), ids=GRAPHS.keys())
 def test_every_picture_and_explainer_uses_the_same_names(build_graph, tmp_path):
     root = build_graph()
-    nodes, _ = trace(root)
+    nodes = topological_order(root)
     names = value_names(root)
     in_order = [names[node] for node in nodes]
     assert len(set(in_order)) == len(nodes)  # one name each
@@ -136,7 +136,7 @@ def test_the_command_explains_with_the_names_the_api_uses(tmp_path):
     root, _ = build(expression, parse_assignments(["x=2", "w=-3", "b=6.88"]))
     lines = [str(step) for step in explain_backward(root)]
     assert all(line in done.stdout.splitlines() for line in lines)
-    assert drawn_names(root) == [value_names(root)[node] for node in trace(root)[0]]
+    assert drawn_names(root) == [value_names(root)[node] for node in topological_order(root)]
 
 
 def test_the_docs_page_examples_run_and_show_what_they_print(capsys):
@@ -156,3 +156,16 @@ def test_docstring_examples_of_names_run():
     import minigrad.names
 
     assert doctest.testmod(minigrad.names).failed == 0
+
+
+def test_a_networks_inputs_are_numbered_by_sample_and_its_parameters_named_by_place():
+    loss = description_network_loss()
+    names = value_names(loss)
+    by_name = {name: node for node, name in names.items()}
+    for sample, xs in enumerate(DESCRIPTION_XS, start=1):
+        for i, number in enumerate(xs):
+            assert by_name[f"x[{i}]@{sample}"].data == number  # x[i] of that sample
+    parameters = sorted(name for name in names.values() if name.startswith("L"))
+    assert len(parameters) == 41  # 4·(3+1) + 4·(4+1) + (4+1), each used by all four samples
+    assert all(re.fullmatch(r"L[0-2]\.N[0-3]\.(w[0-3]|b)", name) for name in parameters)
+    assert "L1.N2.w3" in parameters and "L2.N0.b" in parameters
