@@ -142,7 +142,7 @@ def test_the_command_explains_with_the_names_the_api_uses(tmp_path):
 def test_the_docs_page_examples_run_and_show_what_they_print(capsys):
     page = (Path(__file__).resolve().parents[1] / "docs" / "explainers.md").read_text("utf-8")
     blocks = re.findall(r"```python\n(.*?)```", page, re.DOTALL)
-    assert len(blocks) == 3
+    assert len(blocks) == 4
     for block in blocks:
         exec(block, {})
     printed = capsys.readouterr().out
@@ -150,6 +150,10 @@ def test_the_docs_page_examples_run_and_show_what_they_print(capsys):
     assert table in printed
     assert "['leaf1', 'mul1', 'tanh1', 'x']" in printed
     assert "(x feeds 100 operations)\nTrue\n" in printed
+    assert (
+        "x.grad += 0.7311 (∂s/∂x = 0.7311, by the _backward written by hand) × 1.0000 (s.grad)"
+        " = 0.7311\n" in printed
+    )
 
 
 def test_docstring_examples_of_names_run():

@@ -42,7 +42,7 @@ from typing import NamedTuple
 
 from minigrad import floats
 from minigrad.backprop_page import PAGE
-from minigrad.engine import OPERATIONS, Value, _check_backward_rules, _walk
+from minigrad.engine import Value, _check_backward_rules, _walk, assigned_backward
 from minigrad.files import write_atomically
 from minigrad.names import names_in_order as _names
 from minigrad.names import readable
@@ -120,7 +120,12 @@ def _is_its_number(node: Value) -> bool:
         return False
 
 
+HAND_WRITTEN = "by the _backward written by hand"
+
+
 def _local_formulas(node: Value, names: dict[Value, str], local_grads: list[float]) -> list[str]:
+    if assigned_backward(node) is not None:
+        return [f"{local:.4f}, {HAND_WRITTEN}" for local in local_grads]
     formulas = LOCAL_DERIVATIVES.get(node._op)
     if formulas is not None:
         terms = [_term(x, names) for x in node._prev]
@@ -171,6 +176,53 @@ def explain_backward(root: Value) -> list[BackwardStep]:
     return _steps(root, order, _names(order))
 
 
+def input_gradients(node: Value, upstream: float, graph: list[Value]) -> list[float]:
+    """What each input of ``node`` receives when node's gradient is ``upstream``: g·∂node/∂input.
+
+    By the node's operation's backward rule; or, for a node whose ``_backward`` was written by
+    hand (``out._backward = f``), by running ``f`` with ``node.grad = upstream`` and its inputs'
+    grads at 0, reading what it added, and putting back every grad of ``graph`` and of the
+    Values ``f`` holds in its closure (it may add to any of them). An input listed twice
+    (``x * x``) gets all it received on its first edge: a hand-written function adds into one
+    ``x.grad``, so its two shares cannot be told apart.
+    """
+    hand_written = assigned_backward(node)
+    if hand_written is None:
+        inputs = [x.data for x in node._prev]
+        return [float(g) for g in node._operation.backward(upstream, node.data, *inputs)]
+    values = [*graph, *_values_in_closure(hand_written)]
+    saved = [(value, value.grad) for value in values]
+    try:
+        for x in node._prev:
+            x.grad = 0.0
+        node.grad = upstream
+        try:
+            hand_written()
+        except Exception as error:
+            raise ValueError(
+                f"the _backward written by hand for {node!r} (operation {node._op!r}) raised "
+                f"{type(error).__name__}: {error}"
+            ) from error
+        received = {x: float(x.grad) for x in node._prev}
+    finally:
+        for value, grad in saved:
+            value.grad = grad
+    first = {x: i for i, x in reversed(list(enumerate(node._prev)))}
+    return [received[x] if first[x] == i else 0.0 for i, x in enumerate(node._prev)]
+
+
+def _values_in_closure(function: Callable[[], None]) -> list[Value]:
+    values = []
+    for cell in getattr(function, "__closure__", None) or ():
+        try:
+            contents = cell.cell_contents
+        except ValueError:  # a cell not yet filled
+            continue
+        if isinstance(contents, Value):
+            values.append(contents)
+    return values
+
+
 def _steps(root: Value, order: list[Value], names: dict[Value, str]) -> list[BackwardStep]:
     grads = dict.fromkeys(order, 0.0)
     grads[root] = 1.0
@@ -179,10 +231,8 @@ def _steps(root: Value, order: list[Value], names: dict[Value, str]) -> list[Bac
         if not node._prev:
             continue
         upstream = grads[node]
-        inputs = [x.data for x in node._prev]
-        backward_rule = OPERATIONS[node._op].backward
-        local_grads = [float(x) for x in backward_rule(1.0, node.data, *inputs)]
-        contributions = [float(x) for x in backward_rule(upstream, node.data, *inputs)]
+        local_grads = input_gradients(node, 1.0, order)
+        contributions = input_gradients(node, upstream, order)
         formulas = _local_formulas(node, names, local_grads)
         for i, child in enumerate(node._prev):
             grads[child] += contributions[i]
@@ -315,9 +365,7 @@ def grad_paths(root: Value, leaf: Value, max_paths: int = MAX_PATHS) -> GradPath
 
     def edges_toward_leaf(node: Value) -> Iterator[tuple[int, Value, float]]:
         if node not in local_grads:  # ∂node/∂input for each input: the rule with g = 1
-            rule = OPERATIONS[node._op].backward
-            inputs = [x.data for x in node._prev]
-            local_grads[node] = [float(g) for g in rule(1.0, node.data, *inputs)]
+            local_grads[node] = input_gradients(node, 1.0, order)
         edges = zip(node._prev, local_grads[node])
         return iter([(i, x, g) for i, (x, g) in enumerate(edges) if paths_to_leaf[x]])
 
@@ -415,6 +463,8 @@ def _contribution_code(node: Value, g: str, c: str, inputs: list[str], index: in
     The engine's rules pick a form by the numbers (no division by zero, tanh's form near ±1);
     the numbers are known here, so the code holds only the form picked.
     """
+    if assigned_backward(node) is not None:
+        return None  # the user's own function: its numbers are all the code can say
     op, out = node._op, node.data
     values = [x.data for x in node._prev]
     if op in ("+", "-", "*") and len(inputs) == 2:
@@ -635,7 +685,7 @@ def _page_steps(root: Value, steps: list[BackwardStep], ids: dict[Value, str]) -
 def _substituted(step: BackwardStep) -> str | None:
     """The local derivative's formula with the numbers put in: 1 - o² -> (1 - 0.7071²)."""
     formulas = LOCAL_DERIVATIVES.get(step.node._op)
-    if formulas is None:
+    if formulas is None or assigned_backward(step.node) is not None:
         return None
     numbers = [_number(x.data) for x in step.node._prev]
     try:

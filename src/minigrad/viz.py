@@ -55,7 +55,7 @@ from collections import Counter, deque
 from dataclasses import dataclass
 from typing import Any
 
-from minigrad.engine import OPERATIONS, Value, topological_order
+from minigrad.engine import Value, assigned_backward, topological_order
 from minigrad.names import names_in_order, readable
 
 DEFAULT_MAX_NODES = 1000
@@ -269,7 +269,7 @@ def _add_operation(
     op_id = ids[node] + "_op"
     extra = {"id": op_id} if svg_ids else {}
     dot.node(op_id, label=_operation_label(node), shape="oval", fontsize="11", **extra)
-    shares = _backward_shares(node) if edge_grads else None
+    shares = _backward_shares(node, list(ids)) if edge_grads else None
     for i, child in enumerate(node._prev):
         if shares is None:
             dot.edge(ids[child], op_id)
@@ -278,13 +278,16 @@ def _add_operation(
     dot.edge(op_id, ids[node])
 
 
-def _backward_shares(node: Value) -> list[str]:
+def _backward_shares(node: Value, drawn: list[Value]) -> list[str]:
     """What each input of ``node`` receives from its current grad, as edge labels."""
-    op = OPERATIONS.get(node._op)
-    if op is None or (op.arity is not None and op.arity != len(node._prev)):
-        return ["?"] * len(node._prev)  # an operation the engine does not know
-    shares = op.backward(node.grad, node.data, *[child.data for child in node._prev])
-    return [f"{float(share):.4f}" for share in shares]
+    from minigrad.explain import input_gradients
+
+    op = node._operation
+    if assigned_backward(node) is None and (
+        op.backward is None or (op.arity is not None and op.arity != len(node._prev))
+    ):
+        return ["?"] * len(node._prev)  # an operation without a rule for these inputs
+    return [f"{share:.4f}" for share in input_gradients(node, node.grad, drawn)]
 
 
 def _draw_summary(
@@ -338,7 +341,8 @@ def _nearest(root: Value, count: int) -> list[Value]:
 
 
 def _operation_label(node: Value) -> str:
-    return _plain_text(readable(node._op or "?"))
+    by_hand = "\n(_backward by hand)" if assigned_backward(node) is not None else ""
+    return _plain_text(readable(node._op or "?") + by_hand)
 
 
 def _plain_text(text: str) -> str:
