@@ -121,7 +121,7 @@ const values = new Map(DATA.values.map(v => [v.id, v]));
 const view = document.getElementById("view");
 const svg = view.querySelector("svg");
 const graph = svg.querySelector("g.graph");
-const MIN_SCALE = 1.0, MAX_SCALE = 1.4;  // boxes readable, never larger than the chain rule
+const MIN_SCALE = 0.8, MAX_SCALE = 1.4;  // boxes readable, never larger than the chain rule
 let position = 0;  // how many steps have been applied
 let timer = null;
 let found = null;  // the id of the Value found by name
@@ -157,8 +157,12 @@ function union(ids) {
 }
 
 // ---- the view: zoom, drag, follow ---------------------------------------------------------
+const OVERVIEW_BAND = 125;  // px at the bottom of the view that the overview may cover
+function focusHeight() {  // the height in which a focused Value is placed, above the overview
+  return Math.max(view.clientHeight / 2, view.clientHeight - OVERVIEW_BAND);
+}
 function scaleOf(b) {
-  return Math.min(view.clientWidth / b.w, view.clientHeight / b.h);
+  return Math.min(view.clientWidth / b.w, focusHeight() / b.h);
 }
 function showBox(b) {
   box = b;
@@ -166,12 +170,13 @@ function showBox(b) {
   drawFrame();
 }
 function centred(cx, cy, scale) {
+  // (cx, cy) in the middle of the part above the overview
   const w = view.clientWidth / scale, h = view.clientHeight / scale;
-  return {x: cx - w / 2, y: cy - h / 2, w: w, h: h};
+  return {x: cx - w / 2, y: cy - focusHeight() / scale / 2, w: w, h: h};
 }
 function focusOn(candidates, centre) {
   // The first set of Values that fits at a readable size; else the centre Value, centred.
-  const margin = 60;
+  const margin = 40;
   for (const ids of candidates) {
     const b = union(ids);
     if (!b) continue;

@@ -776,7 +776,10 @@ def _naming_note(order: list[Value], names: dict[Value, str]) -> str:
         notes.append(
             f"values without a label are named after their operation (e.g. {generated[-1]})"
         )
-    return (" " + "; ".join(notes) + ".") if notes else ""
+    if not notes:
+        return ""
+    text = "; ".join(notes)
+    return f" {text[0].upper()}{text[1:]}."
 
 
 def _script_json(data: object) -> str:
