@@ -53,6 +53,7 @@ MAX_PATHS = 100_000
 HTML_MAX_NODES = 1000
 
 
+# ---------------------------------------------------------------------------------------------
 # Names: every Value is called by its name from minigrad.names (its label, label@k for a label
 # several Values share, or a generated name: mul1, tanh2, leaf3), as in the drawing.
 # ---------------------------------------------------------------------------------------------
