@@ -9,7 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from minigrad import Value, backprop_html, backward_source, draw_dot, explain_backward, grad_paths
+from minigrad import (
+    Value,
+    backprop_html,
+    backward_source,
+    draw_dot,
+    explain_backward,
+    grad_paths,
+    operation,
+)
 from minigrad.viz import GraphTooLargeError, GraphvizTimeoutError, layout_cost
 
 pytest.importorskip("graphviz")
@@ -134,3 +142,15 @@ def test_a_long_label_keeps_its_start_and_two_alike_are_told_apart():
     names = {step.child: step.child_name for step in explain_backward(a * b)}
     shortened = start[:79] + "…"
     assert names == {a: shortened + "@1", b: shortened + "@2"}
+
+
+@needs_dot
+def test_an_operation_with_a_long_or_strange_name_is_drawn_and_named_briefly(tmp_path):
+    name = "op\x00" + "ω" * 20_000
+    weird = operation(name, lambda x: 2 * x, lambda g, out, x: (2 * g,))
+    y = weird(Value(1.0, label="a"))
+    [step] = explain_backward(y)
+    assert step.node_name == "op_" + "ω" * 27 + "1"
+    svg = draw_dot(y).pipe(format="svg").decode("utf-8")
+    assert "op\\x00ωωω" in svg and len(svg) < 20_000
+    backprop_html(y, tmp_path / "page.html")

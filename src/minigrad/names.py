@@ -29,6 +29,7 @@ from collections import Counter
 from minigrad.engine import Value, _walk
 
 MAX_NAME_LENGTH = 80
+MAX_WORD_LENGTH = 30  # of an operation's name in a generated name
 COPY_MARK = "@"  # x[0]@2: the second Value labelled x[0]
 
 OPERATION_WORDS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow"}
@@ -93,4 +94,4 @@ def _operation_word(node: Value) -> str:
     if not node._prev:
         return "leaf"
     word = OPERATION_WORDS.get(node._op, node._op)
-    return re.sub(r"\W+", "_", word).strip("_") or "op"
+    return re.sub(r"\W+", "_", word).strip("_")[:MAX_WORD_LENGTH] or "op"
