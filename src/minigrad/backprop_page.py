@@ -58,9 +58,10 @@ PAGE = """<!DOCTYPE html>
   #side { flex: 0 0 30%; display: flex; flex-direction: column; min-width: 16em; }
   #side h2 { font-size: 15px; margin: 0 0 0.3em; }
   #found { font-size: 13px; color: #1f5fd1; min-height: 1.2em; }
-  #steps { font-family: monospace; font-size: 13px; white-space: pre; overflow: auto;
+  #steps { font-family: monospace; font-size: 13px; overflow: auto;
            flex: 1; border: 1px solid #ddd; margin: 0; padding: 0.3em 0.3em 0.3em 3.5em; }
-  #steps li { cursor: pointer; }
+  #steps li { cursor: pointer; white-space: pre-wrap; overflow-wrap: anywhere;
+              margin-bottom: 0.25em; }
   #steps li.done { color: #888; }
   #steps li.current { color: #b22222; font-weight: bold; background: #fff3cd; }
   #steps li.hidden { display: none; }
