@@ -42,6 +42,7 @@ PAGE = """<!DOCTYPE html>
   #detail { font-size: 14px; color: #555; margin-top: 0.2em; }
   #main { display: flex; gap: 0.6em; height: calc(100vh - 16.5em); min-height: 22em; }
   #view { position: relative; flex: 1 1 70%; border: 1px solid #ccc; overflow: hidden;
+          contain: strict;
           background: white; cursor: grab; touch-action: none; }
   #view.dragging { cursor: grabbing; }
   #view > svg:not(#overview) { width: 100%; height: 100%; display: block; }
@@ -319,15 +320,22 @@ function setClass(id, name, on) {
 }
 
 let marked = [];
+const shownGrads = new Map();  // what each grad text shows: only changed ones are rewritten
+let shownDone = false;
+let listed = 0;  // the position the step list's colours show
 function show() {
   const grads = gradientsAfter(position);
-  gradTexts.forEach((text, id) => { text.textContent = "grad " + grads[id].toFixed(4); });
+  gradTexts.forEach((text, id) => {
+    const shown = "grad " + grads[id].toFixed(4);
+    if (shownGrads.get(id) !== shown) { text.textContent = shown; shownGrads.set(id, shown); }
+  });
   marked.forEach(([id, name]) => setClass(id, name, false));
   marked = [];
   const mark = (id, name) => { setClass(id, name, true); marked.push([id, name]); };
   const current = position > 0 ? steps[position - 1] : null;
   const done = position === steps.length;
-  DATA.values.forEach(v => setClass(v.id, "final", done));
+  if (done !== shownDone) { DATA.values.forEach(v => setClass(v.id, "final", done)); }
+  shownDone = done;
   if (current) {
     mark(current.node, "pushing");
     mark(current.node + "_op", "operation-active");
@@ -351,10 +359,13 @@ function show() {
   document.getElementById("position").textContent = "of " + steps.length;
   document.getElementById("step-number").value = position;
   document.getElementById("slider").value = position;
-  Array.from(list.children).forEach((item, i) => {
-    item.classList.toggle("done", i < position - 1);
-    item.classList.toggle("current", i === position - 1);
-  });
+  const items = list.children;  // recolour only the items between the old and new position
+  for (let i = Math.max(0, Math.min(listed, position) - 2);
+       i < Math.min(steps.length, Math.max(listed, position) + 1); i++) {
+    items[i].classList.toggle("done", i < position - 1);
+    items[i].classList.toggle("current", i === position - 1);
+  }
+  listed = position;
   if (current) list.children[position - 1].scrollIntoView({block: "nearest"});
   document.getElementById("previous").disabled = position === 0;
   document.getElementById("start").disabled = position === 0;
