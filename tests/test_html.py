@@ -404,26 +404,28 @@ def test_finding_a_value_by_name_shows_it_and_narrows_the_steps(network_page):
 
 def test_zoom_drag_and_whole_graph(network_page):
     go_to_step(network_page, 40)
-    before = network_page.page.get_attribute("#view svg", "viewBox")
+    shown = "() => [box.x, box.y, box.w, box.h]"  # the part of the graph in view, in SVG units
+    before = network_page.page.evaluate(shown)
     network_page.page.click("#zoom-in")
-    zoomed = network_page.page.get_attribute("#view svg", "viewBox")
-    assert float(zoomed.split()[2]) < float(before.split()[2])
-    view = network_page.page.locator("#view svg").first.bounding_box()
+    zoomed = network_page.page.evaluate(shown)
+    assert zoomed[2] < before[2]
+    node = network_page.page.evaluate("DATA.steps[39].node")
+    width = "id => document.getElementById(id).getBoundingClientRect().width"
+    width_before = network_page.page.evaluate(width, node)
+    view = network_page.page.locator("#view").bounding_box()
     network_page.page.mouse.move(view["x"] + 300, view["y"] + 200)
     network_page.page.mouse.down()
     network_page.page.mouse.move(view["x"] + 400, view["y"] + 250)
     network_page.page.mouse.up()
-    dragged = network_page.page.get_attribute("#view svg", "viewBox")
-    assert float(dragged.split()[0]) < float(zoomed.split()[0])
+    dragged = network_page.page.evaluate(shown)
+    assert dragged[0] < zoomed[0] and dragged[2] == zoomed[2]
+    assert network_page.page.evaluate(width, node) == pytest.approx(width_before)  # moved
     network_page.page.click("#whole")
-    whole = network_page.page.evaluate(
-        "() => { const v = document.querySelector('#view svg').viewBox.baseVal;"
-        " return [v.width, v.height]; }"
-    )
-    graph = network_page.page.evaluate(
-        "() => document.querySelector('#view svg g.graph').getBBox().width"
-    )
-    assert whole[0] >= graph
+    whole = network_page.page.evaluate(shown)
+    graph = network_page.page.evaluate("() => wholeBox")
+    assert whole == [graph["x"], graph["y"], graph["w"], graph["h"]]
+    svg = network_page.page.locator("#view > svg").first.bounding_box()
+    assert svg["width"] <= view["width"] + 1 and svg["height"] <= view["height"] + 1
     assert not network_page.page.is_checked("#follow")
     network_page.page.check("#follow")
 

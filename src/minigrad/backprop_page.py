@@ -45,7 +45,8 @@ PAGE = """<!DOCTYPE html>
           contain: strict;
           background: white; cursor: grab; touch-action: none; }
   #view.dragging { cursor: grabbing; }
-  #view > svg:not(#overview) { width: 100%; height: 100%; display: block; }
+  #view > svg:not(#overview) { position: absolute; left: 0; top: 0; display: block;
+                               transform-origin: 0 0; }
   #view-tools { position: absolute; left: 0.4em; top: 0.4em; display: flex; gap: 0.3em;
                 background: rgba(255,255,255,0.9); padding: 0.2em; }
   #view-tools button, #view-tools label { font-size: 13px; background: rgba(255,255,255,0.9); }
@@ -130,11 +131,13 @@ let found = null;  // the id of the Value found by name
 let box = null;  // the part of the graph shown: {x, y, w, h} in SVG units
 
 // ---- the graph's geometry -----------------------------------------------------------------
-svg.removeAttribute("width");
-svg.removeAttribute("height");
-svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
+// The drawing keeps its size (one SVG unit a pixel) and is moved and scaled by a CSS transform:
+// the browser then only repaints it, where a new viewBox would lay the whole graph out again.
 const whole = svg.viewBox.baseVal;
 const wholeBox = {x: whole.x, y: whole.y, w: whole.width, h: whole.height};
+svg.setAttribute("width", wholeBox.w);
+svg.setAttribute("height", wholeBox.h);
+let placement = {tx: 0, ty: 0, scale: 1};  // the transform that shows ``box``
 const toSvg = graph.transform.baseVal.consolidate();
 const matrix = toSvg ? toSvg.matrix : svg.createSVGMatrix();
 const boxes = new Map();  // id -> the box of its group, in SVG units
@@ -167,8 +170,13 @@ function scaleOf(b) {
   return Math.min(view.clientWidth / b.w, focusHeight() / b.h);
 }
 function showBox(b) {
+  // b, in SVG units, fills the view (centred where its shape differs from the view's)
   box = b;
-  svg.setAttribute("viewBox", `${b.x} ${b.y} ${b.w} ${b.h}`);
+  const scale = Math.min(view.clientWidth / b.w, view.clientHeight / b.h);
+  const tx = (view.clientWidth - b.w * scale) / 2 - (b.x - wholeBox.x) * scale;
+  const ty = (view.clientHeight - b.h * scale) / 2 - (b.y - wholeBox.y) * scale;
+  placement = {tx: tx, ty: ty, scale: scale};
+  svg.style.transform = `translate(${tx}px, ${ty}px) scale(${scale})`;
   drawFrame();
 }
 function centred(cx, cy, scale) {
@@ -201,13 +209,12 @@ function zoom(factor, cx, cy) {
   showBox({x: cx - (cx - b.x) / factor, y: cy - (cy - b.y) / factor,
             w: b.w / factor, h: b.h / factor});
 }
-function svgPoint(event) {
-  const b = box || wholeBox;
-  const rect = svg.getBoundingClientRect();
-  const scale = Math.min(rect.width / b.w, rect.height / b.h);
-  const offsetX = (rect.width - b.w * scale) / 2, offsetY = (rect.height - b.h * scale) / 2;
-  return {x: b.x + (event.clientX - rect.left - offsetX) / scale,
-          y: b.y + (event.clientY - rect.top - offsetY) / scale, scale: scale};
+function svgPoint(event) {  // the point under the mouse, in SVG units
+  const rect = view.getBoundingClientRect();
+  const left = rect.left + view.clientLeft, top = rect.top + view.clientTop;
+  return {x: wholeBox.x + (event.clientX - left - placement.tx) / placement.scale,
+          y: wholeBox.y + (event.clientY - top - placement.ty) / placement.scale,
+          scale: placement.scale};
 }
 view.addEventListener("wheel", event => {
   if (event.target.closest("#overview")) return;
