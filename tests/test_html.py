@@ -79,15 +79,16 @@ def test_bad_paths_and_huge_graphs_are_refused(tmp_path):
     assert os.listdir(tmp_path) == []
 
 
-def test_a_graph_that_dot_would_take_minutes_on_is_refused_at_once(tmp_path):
+def test_a_graph_that_dot_would_take_minutes_on_is_refused_before_graphviz(
+    tmp_path, monkeypatch
+):
     x = Value(1.0, label="x")
     y = x
     for _ in range(99):
         y = y + x  # x + x + ... + x: few values, but x feeds 100 operations across 200 ranks
-    start = time.perf_counter()
+    monkeypatch.setenv("PATH", str(tmp_path))  # calling Graphviz would fail differently
     with pytest.raises(GraphTooLargeError, match=r"layout cost .*x feeds 100 operations"):
         backprop_html(y, tmp_path / "page.html")
-    assert time.perf_counter() - start < 5
     assert os.listdir(tmp_path) == []
 
 
