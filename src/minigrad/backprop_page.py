@@ -223,18 +223,19 @@ view.addEventListener("wheel", event => {
   zoom(event.deltaY < 0 ? 1.2 : 1 / 1.2, p.x, p.y);
 }, {passive: false});
 let drag = null;
-svg.addEventListener("pointerdown", event => {
+view.addEventListener("pointerdown", event => {
+  if (event.target.closest("#overview, #view-tools")) return;
   drag = {x: event.clientX, y: event.clientY, box: Object.assign({}, box || wholeBox),
           scale: svgPoint(event).scale};
   view.classList.add("dragging");
-  svg.setPointerCapture(event.pointerId);
+  view.setPointerCapture(event.pointerId);
 });
-svg.addEventListener("pointermove", event => {
+view.addEventListener("pointermove", event => {
   if (!drag) return;
   showBox({x: drag.box.x - (event.clientX - drag.x) / drag.scale,
             y: drag.box.y - (event.clientY - drag.y) / drag.scale, w: drag.box.w, h: drag.box.h});
 });
-svg.addEventListener("pointerup", () => { drag = null; view.classList.remove("dragging"); });
+view.addEventListener("pointerup", () => { drag = null; view.classList.remove("dragging"); });
 document.getElementById("zoom-in").addEventListener("click", () => zoom(1.25));
 document.getElementById("zoom-out").addEventListener("click", () => zoom(1 / 1.25));
 document.getElementById("whole").addEventListener("click", () => {
