@@ -624,10 +624,11 @@ def backprop_html(
     svg = dot.pipe(format="svg").decode("utf-8")
     svg = svg[svg.index("<svg") :]  # drop the XML prologue and DOCTYPE
 
-    what = title if title is not None else _what_is_differentiated(root, names)
+    what = readable(title) if title is not None else _what_is_differentiated(root, names)
     data = {
         "root": ids[root],
-        "start_rule": f"{_wrapped(shown[root])}.grad = 1   (∂{what}/∂{what} = 1)",
+        "start_rule": f"{_wrapped(shown[root])}.grad = 1   (∂{_wrapped(shown[root])}/∂"
+        f"{_wrapped(shown[root])} = 1)",
         "values": [
             {
                 "id": ids[node],
@@ -641,7 +642,7 @@ def backprop_html(
         "steps": _page_steps(root, steps, ids),
     }
     parts = {
-        "TITLE": html.escape(f"Backpropagation through {readable(what)}"),
+        "TITLE": html.escape(f"Backpropagation through {what}"),
         "NAMING": html.escape(_naming_note(order, names)),
         "SVG": svg,
         "DATA": _script_json(data),
