@@ -154,3 +154,17 @@ def test_an_operation_with_a_long_or_strange_name_is_drawn_and_named_briefly(tmp
     svg = draw_dot(y).pipe(format="svg").decode("utf-8")
     assert "op\\x00ωωω" in svg and len(svg) < 20_000
     backprop_html(y, tmp_path / "page.html")
+
+
+@needs_dot
+def test_render_writes_beside_the_source_and_has_the_time_limit_too(tmp_path):
+    a = Value(2.0, label="a")
+    path = draw_dot(a * a).render(tmp_path / "square")
+    assert path == str(tmp_path / "square.svg") and "<svg" in Path(path).read_text("utf-8")
+    assert (tmp_path / "square").read_text("utf-8").startswith("digraph")
+    assert draw_dot(a * a).render(tmp_path / "clean", format="png", cleanup=True).endswith(".png")
+    assert sorted(os.listdir(tmp_path)) == ["clean.png", "square", "square.svg"]
+    x, y = sum_of_x(100)
+    with pytest.raises(GraphvizTimeoutError, match="within 0.5 s"):
+        draw_dot(y, force=True, timeout=0.5).render(tmp_path / "sum")
+    assert not (tmp_path / "sum.svg").exists()

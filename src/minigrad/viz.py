@@ -38,8 +38,9 @@ nodes (each edge skipping k ranks adds k - 1; an input is placed just before its
 Above ``max_layout_cost`` (4,000 by default) or ``max_nodes`` values (1,000), draw_dot draws a
 summary instead, clearly marked as such: the counts of values and operations and the 30 values
 next to the output; it takes under a second even for 100,000 values. ``draw_dot(root,
-force=True)`` draws everything anyway. Rendering (``.pipe()``, and the picture Jupyter shows)
-stops after ``timeout`` seconds (60 by default) with a one-line GraphvizTimeoutError.
+force=True)`` draws everything anyway. Rendering (``.pipe()``, ``.render()`` and the picture
+Jupyter shows) stops after ``timeout`` seconds (60 by default) with a one-line
+GraphvizTimeoutError.
 
 The ``graphviz`` Python package is an optional extra (``pip install minigrad[viz]``), imported only
 when a graph is drawn; rendering also needs the Graphviz program ``dot``. Without ``dot``,
@@ -50,12 +51,15 @@ install it.
 from __future__ import annotations
 
 import functools
+import os
 import subprocess
 from collections import Counter, deque
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from minigrad.engine import Value, assigned_backward, topological_order
+from minigrad.files import write_atomically
 from minigrad.names import names_in_order, readable
 
 DEFAULT_MAX_NODES = 1000
@@ -204,8 +208,8 @@ def draw_dot(
         max_nodes: above this many Values draw a marked summary instead (None: no limit).
         max_layout_cost: above this ``layout_cost(root).cost`` draw the summary (None: no limit).
         force: draw everything, however large (Graphviz may then take minutes).
-        timeout: seconds ``.pipe()`` waits for Graphviz before GraphvizTimeoutError (None: no
-            limit). ``.render()`` has no limit.
+        timeout: seconds ``.pipe()`` and ``.render()`` wait for Graphviz before
+            GraphvizTimeoutError (None: no limit).
     """
     graphviz = _import_graphviz()
     if rankdir not in RANKDIRS:
@@ -389,6 +393,8 @@ def _digraph_class() -> type:
 
         return wrapper
 
+    graphviz_render = explain_missing_dot(graphviz.Digraph.render)
+
     class Digraph(graphviz.Digraph):
         """A graphviz.Digraph drawn by minigrad.viz.draw_dot, whose ``pipe`` has a time limit."""
 
@@ -414,7 +420,45 @@ def _digraph_class() -> type:
             drawn = _run_graphviz(command, self.source.encode(self.encoding), self.timeout)
             return drawn.decode(encoding) if encoding else drawn
 
-        render = explain_missing_dot(graphviz.Digraph.render)
+        def render(
+            self,
+            filename: str | os.PathLike[str] | None = None,
+            directory: str | os.PathLike[str] | None = None,
+            view: bool = False,
+            cleanup: bool = False,
+            format: str | None = None,  # noqa: A002 (graphviz's name)
+            renderer: str | None = None,
+            formatter: str | None = None,
+            **options: Any,
+        ) -> str:
+            """Save the DOT source and draw it beside it (``name.svg``), as graphviz's render.
+
+            The drawing goes through ``pipe``, so it has the time limit too; with other options
+            (``outfile=``, a renderer ...) graphviz's own render runs, without one.
+            """
+            if renderer or formatter or any(options.values()):
+                return graphviz_render(
+                    self,
+                    filename,
+                    directory,
+                    view,
+                    cleanup,
+                    format,
+                    renderer,
+                    formatter,
+                    **options,
+                )
+            output_format = format or self.format
+            drawing = self.pipe(format=output_format)  # first: nothing is written on failure
+            source = self.save(filename, directory=directory)
+            target = f"{source}.{output_format}"
+            write_atomically(Path(target), lambda file: file.write(drawing))
+            if cleanup:
+                os.remove(source)
+            if view:
+                self._view(target, format=output_format, quiet=False)
+            return target
+
         unflatten = explain_missing_dot(graphviz.Digraph.unflatten)
 
     return Digraph
