@@ -133,3 +133,19 @@ def test_the_drawing_and_the_page_mark_the_hand_written_rule(tmp_path):
     assert re.search(r"v2 -> v3_op \[label=0\.3655", source)  # what it passes back to x * w
     text = backprop_html(y, tmp_path / "page.html").read_text(encoding="utf-8")
     assert "by the _backward written by hand" in text
+
+
+def test_values_a_hand_written_rule_holds_in_a_list_are_put_back_too():
+    xs = [Value(1.0, label="a"), Value(2.0, label="b")]
+    out = Value(3.0, xs[:1], "sum_by_hand")
+    log = [Value(0.0, label="log")]
+
+    def _backward():
+        xs[0].grad += out.grad
+        xs[1].grad += 5.0  # not an input of out, but held in the list
+        log[0].grad += 1.0
+
+    out._backward = _backward
+    [step] = explain_backward(out)
+    assert step.contribution == 1.0
+    assert (xs[0].grad, xs[1].grad, log[0].grad, out.grad) == (0.0, 0.0, 0.0, 0.0)

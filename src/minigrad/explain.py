@@ -177,13 +177,14 @@ def explain_backward(root: Value) -> list[BackwardStep]:
     return _steps(root, order, _names(order))
 
 
-def input_gradients(node: Value, upstream: float, graph: list[Value]) -> list[float]:
+def input_gradients(node: Value, upstream: float) -> list[float]:
     """What each input of ``node`` receives when node's gradient is ``upstream``: g·∂node/∂input.
 
     By the node's operation's backward rule; or, for a node whose ``_backward`` was written by
     hand (``out._backward = f``), by running ``f`` with ``node.grad = upstream`` and its inputs'
-    grads at 0, reading what it added, and putting back every grad of ``graph`` and of the
-    Values ``f`` holds in its closure (it may add to any of them). An input listed twice
+    grads at 0, reading what it added, and putting back the grads of node, its inputs and the
+    Values ``f`` holds in its closure (alone or in a list or tuple), any of which it may change.
+    An input listed twice
     (``x * x``) gets all it received on its first edge: a hand-written function adds into one
     ``x.grad``, so its two shares cannot be told apart.
     """
@@ -191,7 +192,7 @@ def input_gradients(node: Value, upstream: float, graph: list[Value]) -> list[fl
     if hand_written is None:
         inputs = [x.data for x in node._prev]
         return [float(g) for g in node._operation.backward(upstream, node.data, *inputs)]
-    values = [*graph, *_values_in_closure(hand_written)]
+    values = [node, *node._prev, *_values_in_closure(hand_written)]
     saved = [(value, value.grad) for value in values]
     try:
         for x in node._prev:
@@ -221,6 +222,8 @@ def _values_in_closure(function: Callable[[], None]) -> list[Value]:
             continue
         if isinstance(contents, Value):
             values.append(contents)
+        elif isinstance(contents, (list, tuple)):
+            values += [value for value in contents if isinstance(value, Value)]
     return values
 
 
@@ -232,8 +235,8 @@ def _steps(root: Value, order: list[Value], names: dict[Value, str]) -> list[Bac
         if not node._prev:
             continue
         upstream = grads[node]
-        local_grads = input_gradients(node, 1.0, order)
-        contributions = input_gradients(node, upstream, order)
+        local_grads = input_gradients(node, 1.0)
+        contributions = input_gradients(node, upstream)
         formulas = _local_formulas(node, names, local_grads)
         for i, child in enumerate(node._prev):
             grads[child] += contributions[i]
@@ -366,7 +369,7 @@ def grad_paths(root: Value, leaf: Value, max_paths: int = MAX_PATHS) -> GradPath
 
     def edges_toward_leaf(node: Value) -> Iterator[tuple[int, Value, float]]:
         if node not in local_grads:  # ∂node/∂input for each input: the rule with g = 1
-            local_grads[node] = input_gradients(node, 1.0, order)
+            local_grads[node] = input_gradients(node, 1.0)
         edges = zip(node._prev, local_grads[node])
         return iter([(i, x, g) for i, (x, g) in enumerate(edges) if paths_to_leaf[x]])
 

@@ -273,7 +273,7 @@ def _add_operation(
     op_id = ids[node] + "_op"
     extra = {"id": op_id} if svg_ids else {}
     dot.node(op_id, label=_operation_label(node), shape="oval", fontsize="11", **extra)
-    shares = _backward_shares(node, list(ids)) if edge_grads else None
+    shares = _backward_shares(node) if edge_grads else None
     for i, child in enumerate(node._prev):
         if shares is None:
             dot.edge(ids[child], op_id)
@@ -282,7 +282,7 @@ def _add_operation(
     dot.edge(op_id, ids[node])
 
 
-def _backward_shares(node: Value, drawn: list[Value]) -> list[str]:
+def _backward_shares(node: Value) -> list[str]:
     """What each input of ``node`` receives from its current grad, as edge labels."""
     from minigrad.explain import input_gradients
 
@@ -291,7 +291,7 @@ def _backward_shares(node: Value, drawn: list[Value]) -> list[str]:
         op.backward is None or (op.arity is not None and op.arity != len(node._prev))
     ):
         return ["?"] * len(node._prev)  # an operation without a rule for these inputs
-    return [f"{share:.4f}" for share in input_gradients(node, node.grad, drawn)]
+    return [f"{share:.4f}" for share in input_gradients(node, node.grad)]
 
 
 def _draw_summary(
