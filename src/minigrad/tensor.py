@@ -1,0 +1,1242 @@
+"""The Tensor engine: a Tensor is an array that remembers how it was computed.
+
+This is ``engine.py`` again, one level up: where a Value holds one float, a Tensor holds an
+n-dimensional array, and every operation on Tensors returns a new Tensor that records its inputs
+(``_prev``) and the name of its operation (``_op``). ``backward()`` walks that graph from the
+output back to the leaves and applies the chain rule at each node, now with arrays:
+
+    for c = a @ b:    a.grad += c.grad @ bᵀ    and    b.grad += aᵀ @ c.grad
+
+The same design as Value, part for part:
+
+* A table of operations, each with its forward rule and its backward rules side by side. A
+  Tensor operation has one backward rule per input (as in HIPS/autograd), so backward computes a
+  gradient only for the inputs that need one: in ``x @ W`` with data ``x``, only W's.
+* Broadcasting (``(128, 4) + (4,)``) copies an input along new or length-1 axes, so backward must
+  add those copies' gradients back up to the input's shape. One helper does it, ``sum_to``,
+  and every binary rule ends with it: the one reduction a learner must understand is named once.
+* The backward rules are written with functions that take arrays or Tensors alike (``exp``,
+  ``sum_to``, ``where`` below, and the operators), so the same rule computes an ordinary gradient
+  on arrays or, with ``grad(..., create_graph=True)``, a gradient that is itself a graph.
+* The walk is iterative (any depth), nodes keep no closures (no reference cycles), ``no_grad()``
+  is the engine's own switch, and leaves accumulate their gradients as in PyTorch.
+
+Two things differ from Value, as in PyTorch. A Tensor records a graph only if one of its inputs
+``requires_grad`` (data and labels are constants, and backward computes nothing for them). And a
+plain number in an expression becomes a constant of the other operand's dtype, so ``x * 2``
+keeps x float32.
+
+The arrays are used through the Python array API standard (``array-api-compat``): NumPy by
+default, and any array library that follows the standard (array-api-strict, PyTorch tensors,
+CuPy on a GPU) works as the backend without a change here. NumPy is imported only when this
+module is.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Union
+
+import array_api_compat
+import array_api_compat.numpy as np_xp
+
+from minigrad.engine import Value, _grad_mode, _grad_mode_set, no_grad
+
+__all__ = ["Tensor", "concatenate", "grad", "maximum", "no_grad", "stack", "sum_to", "where"]
+
+Array = Any  # an array of the backend (numpy.ndarray, torch.Tensor, array_api_strict.Array...)
+Operand = Union["Tensor", Array, int, float]  # noqa: UP007 (a runtime alias)
+Axis = Union[int, tuple[int, ...], None]  # noqa: UP007
+
+
+# ---------------------------------------------------------------------------------------------
+# The backend: an array's namespace (its module of functions), found once per array type
+# ---------------------------------------------------------------------------------------------
+
+_NAMESPACES: dict[type, Any] = {}  # array type -> its array API namespace
+
+
+def _namespace(array: Array) -> Any:
+    """The array API namespace of ``array`` (``array_api_compat.numpy`` for a NumPy array)."""
+    xp = _NAMESPACES.get(type(array))
+    if xp is None:
+        try:
+            xp = array_api_compat.array_namespace(array)
+        except TypeError:
+            raise TypeError(
+                f"a Tensor holds an array of a library that follows the array API standard "
+                f"(NumPy, PyTorch, array-api-strict, CuPy...), not {type(array).__name__}"
+            ) from None
+        _NAMESPACES[type(array)] = xp
+    return xp
+
+
+def _is_array(x: object) -> bool:
+    return type(x) in _NAMESPACES or array_api_compat.is_array_api_obj(x)
+
+
+def _is_float(dtype: Any, xp: Any) -> bool:
+    return xp.isdtype(dtype, "real floating")
+
+
+# ---------------------------------------------------------------------------------------------
+# Functions of an array or a Tensor, used by the backward rules (and handy in user code). On a
+# Tensor each one is a Tensor operation, recorded in the graph; on an array, the backend's own.
+# ---------------------------------------------------------------------------------------------
+
+
+def sum_to(x: Operand, shape: tuple[int, ...]) -> Operand:
+    """x summed back to ``shape``: the gradient of broadcasting an array of ``shape`` to x's.
+
+    Broadcasting copies an input along the axes it lacks (in front) and along its axes of length
+    1; each copy's gradient must be added back to the one number it came from. So: sum over the
+    leading axes x has in addition, and over the axes where ``shape`` has 1 and x more.
+
+    >>> import numpy as np
+    >>> sum_to(np.ones((128, 4)), (4,))  # b.grad of x @ W + b, for a batch of 128
+    array([128., 128., 128., 128.])
+    """
+    if tuple(x.shape) == tuple(shape):
+        return x
+    extra = len(x.shape) - len(shape)
+    axes = tuple(range(extra)) + tuple(
+        extra + i for i, n in enumerate(shape) if n == 1 and x.shape[extra + i] != 1
+    )
+    summed = _sum(x, axes, keepdims=True) if axes else x
+    return reshape(summed, tuple(shape))
+
+
+def _sum(x: Operand, axis: Axis = None, keepdims: bool = False) -> Operand:
+    if isinstance(x, Tensor):
+        return x.sum(axis, keepdims)
+    return _as_array(_namespace(x).sum(x, axis=axis, keepdims=keepdims), x)
+
+
+def reshape(x: Operand, shape: tuple[int, ...]) -> Operand:
+    """x with the same numbers in another shape."""
+    if isinstance(x, Tensor):
+        return x.reshape(shape)
+    return _namespace(x).reshape(x, shape)
+
+
+def broadcast_to(x: Operand, shape: tuple[int, ...]) -> Operand:
+    """x copied along new leading axes and along its axes of length 1, to ``shape``."""
+    if isinstance(x, Tensor):
+        return _apply(BROADCAST_TO, (x,), {"shape": tuple(shape)})
+    return _namespace(x).broadcast_to(x, tuple(shape))
+
+
+def permute_dims(x: Operand, axes: tuple[int, ...]) -> Operand:
+    """x with its axes in the order ``axes``."""
+    if isinstance(x, Tensor):
+        return x.transpose(*axes)
+    return _namespace(x).permute_dims(x, axes)
+
+
+def exp(x: Operand) -> Operand:
+    """eˣ, elementwise."""
+    return x.exp() if isinstance(x, Tensor) else _namespace(x).exp(x)
+
+
+def log(x: Operand) -> Operand:
+    """ln x, elementwise."""
+    return x.log() if isinstance(x, Tensor) else _namespace(x).log(x)
+
+
+def where(condition: Operand, a: Operand, b: Operand) -> Operand:
+    """a where ``condition`` is true, else b (broadcast together); the condition gets no gradient.
+
+    ∂/∂a = 1 where the condition holds, ∂/∂b = 1 elsewhere (each summed back to its shape).
+    """
+    condition = condition.data if isinstance(condition, Tensor) else condition
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        like = a if isinstance(a, Tensor) else b
+        a, b = _operand(a, like, "where"), _operand(b, like, "where")
+        if not _is_array(condition) or not _namespace(condition).isdtype(condition.dtype, "bool"):
+            raise TypeError("where takes a boolean condition (an array or Tensor of bools)")
+        return _apply(WHERE, (a, b), {"condition": condition})
+    like = a if _is_array(a) else b
+    xp = _namespace(like)
+    a = a if _is_array(a) else xp.asarray(a, dtype=like.dtype)
+    b = b if _is_array(b) else xp.asarray(b, dtype=like.dtype)
+    return xp.where(condition, a, b)
+
+
+def _data(x: Operand) -> Array:
+    """The array itself: a Tensor's data, or x when it is an array already."""
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _as_array(result: object, like: Array) -> Array:
+    """A backend's result as an array: NumPy returns a reduction to a single number as a NumPy
+    scalar, not a 0-d array, and a Tensor always holds an array."""
+    if type(result) in _NAMESPACES:
+        return result
+    return _namespace(like).asarray(result)
+
+
+# ---------------------------------------------------------------------------------------------
+# Operations: each one's forward rule and backward rules, side by side.
+#
+# forward(*arrays, **params) computes the output's array from the inputs' arrays (params are
+# the operation's settings, such as ``axis``). Each backward rule, one per input, in order, is
+#     rule(g, out, *inputs, **params) -> g · ∂out/∂input,
+# the input's share of the output's gradient g, of the input's shape. It is called with arrays
+# in an ordinary backward pass, and with Tensors when the gradient must itself be differentiated.
+# ---------------------------------------------------------------------------------------------
+
+Rule = Callable[..., Operand]
+
+
+@dataclass(frozen=True)
+class Operation:
+    """A primitive operation on Tensors: its forward rule and one backward rule per input.
+
+    An operation taking any number of inputs (``concatenate``) has a single backward rule, which
+    receives the input's position as ``position=i``.
+    """
+
+    name: str
+    forward: Callable[..., Array]
+    backward: tuple[Rule, ...]
+    variadic: bool = False
+
+
+OPERATIONS: dict[str, Operation] = {}
+
+
+def operation(
+    name: str, forward: Callable[..., Array], *backward: Rule, variadic: bool = False
+) -> Operation:
+    """Define a Tensor operation and register it, so backward finds its rules by a node's _op."""
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"an operation's name is a non-empty str, not {name!r:.60}")
+    if not callable(forward) or not backward or not all(callable(rule) for rule in backward):
+        raise TypeError("an operation needs a callable forward rule and callable backward rules")
+    if variadic and len(backward) != 1:
+        raise TypeError("an operation on any number of inputs has one backward rule")
+    OPERATIONS[name] = op = Operation(name, forward, tuple(backward), variadic)
+    return op
+
+
+def _mask(condition: Array, like: Array) -> Array:
+    """A boolean array as 1.0 and 0.0, of ``like``'s dtype (masks carry no gradient)."""
+    return _namespace(condition).astype(condition, like.dtype)
+
+
+# Elementwise arithmetic. Every binary rule ends in sum_to: the input may have been broadcast.
+
+
+def _div_b(g: Operand, out: Operand, a: Operand, b: Operand) -> Operand:
+    """∂(a/b)/∂b = -a/b² = -out/b."""
+    return sum_to(-g * out / b, b.shape)
+
+
+def _pow_x(g: Operand, out: Operand, x: Operand, y: Operand) -> Operand:
+    """∂(xʸ)/∂x = y·x^(y-1); exactly 0 where y = 0, as in PyTorch."""
+    return sum_to(where(_data(y) == 0, 0.0, g * y * x ** (y - 1.0)), x.shape)
+
+
+def _pow_y(g: Operand, out: Operand, x: Operand, y: Operand) -> Operand:
+    """∂(xʸ)/∂y = xʸ·ln x; exactly 0 where x = 0 ≤ y, as in PyTorch."""
+    x_is_zero = _data(x) == 0
+    safe_x = where(x_is_zero, 1.0, x)  # ln 0 is never computed, so NumPy gives no warning
+    zero = x_is_zero & (_data(y) >= 0)
+    return sum_to(where(zero, 0.0, g * out * log(safe_x)), y.shape)
+
+
+def _matmul_operands(g: Operand, a: Operand, b: Operand) -> tuple[Operand, Operand, Operand]:
+    """a, b and g as (stacks of) matrices: a vector a is a row (1, k), a vector b a column (k, 1),
+    and g gets back the axis of length 1 that the product dropped."""
+    if a.ndim >= 2 and b.ndim >= 2:
+        return g, a, b
+    shape = tuple(g.shape)
+    if b.ndim == 1:
+        shape, b = shape + (1,), reshape(b, (b.shape[0], 1))
+    if a.ndim == 1:
+        shape, a = shape[:-1] + (1,) + shape[-1:], reshape(a, (1, a.shape[0]))
+    return reshape(g, shape), a, b
+
+
+def _matmul_a(g: Operand, out: Operand, a: Operand, b: Operand) -> Operand:
+    """∂(a@b)/∂a: g @ bᵀ (summed over broadcast batch axes)."""
+    g2, a2, b2 = _matmul_operands(g, a, b)
+    return reshape(sum_to(g2 @ b2.mT, a2.shape), a.shape)
+
+
+def _matmul_b(g: Operand, out: Operand, a: Operand, b: Operand) -> Operand:
+    """∂(a@b)/∂b: aᵀ @ g (summed over broadcast batch axes)."""
+    g2, a2, b2 = _matmul_operands(g, a, b)
+    return reshape(sum_to(a2.mT @ g2, b2.shape), b.shape)
+
+
+# Reductions. ``_kept`` puts back the reduced axes (as length 1), so g broadcasts against x.
+
+
+def _kept(y: Operand, x_shape: tuple[int, ...], axis: tuple[int, ...] | None) -> Operand:
+    """A reduction's result reshaped as if it had been computed with keepdims=True."""
+    shape = tuple(1 if axis is None or i in axis else n for i, n in enumerate(x_shape))
+    return reshape(y, shape) if tuple(y.shape) != shape else y
+
+
+def _sum_forward(x: Array, *, axis: tuple[int, ...] | None, keepdims: bool) -> Array:
+    return _as_array(_namespace(x).sum(x, axis=axis, keepdims=keepdims), x)
+
+
+def _sum_x(g: Operand, out: Operand, x: Operand, *, axis: Axis, keepdims: bool) -> Operand:
+    """∂(Σ x)/∂xᵢ = 1: every x gets g (copied back along the summed axes)."""
+    return broadcast_to(_kept(g, x.shape, axis), x.shape)
+
+
+def _mean_forward(x: Array, *, axis: tuple[int, ...] | None, keepdims: bool) -> Array:
+    return _as_array(_namespace(x).mean(x, axis=axis, keepdims=keepdims), x)
+
+
+def _mean_x(g: Operand, out: Operand, x: Operand, *, axis: Axis, keepdims: bool) -> Operand:
+    """∂(mean x)/∂xᵢ = 1/n, n the number of values averaged."""
+    n = _count(x.shape, axis)
+    return broadcast_to(_kept(g, x.shape, axis), x.shape) / n
+
+
+def _count(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> int:
+    count = 1
+    for i, n in enumerate(shape):
+        if axis is None or i in axis:
+            count *= n
+    return count
+
+
+def _extreme_forward(name: str) -> Callable[..., Array]:
+    def forward(x: Array, *, axis: tuple[int, ...] | None, keepdims: bool) -> Array:
+        return _as_array(getattr(_namespace(x), name)(x, axis=axis, keepdims=keepdims), x)
+
+    return forward
+
+
+def _extreme_x(g: Operand, out: Operand, x: Operand, *, axis: Axis, keepdims: bool) -> Operand:
+    """∂(max x)/∂xᵢ = 1 at the maximum, 0 elsewhere; ties share g equally (as torch.amax)."""
+    at_extreme = _mask(_data(x) == _kept(_data(out), x.shape, axis), _data(x))
+    ties = _kept(_sum(at_extreme, axis, keepdims=True), x.shape, axis)
+    return broadcast_to(_kept(g, x.shape, axis), x.shape) * (at_extreme / ties)
+
+
+def _logsumexp_forward(x: Array, *, axis: tuple[int, ...] | None, keepdims: bool) -> Array:
+    """ln Σ eˣ = m + ln Σ e^(x - m), m the largest x, so that no e^x overflows."""
+    xp = _namespace(x)
+    m = xp.max(x, axis=axis, keepdims=True)
+    m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))  # all -inf gives -inf; any +inf gives +inf
+    out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True)) + m
+    return out if keepdims else _as_array(xp.reshape(out, _reduced_shape(x.shape, axis)), x)
+
+
+def _logsumexp_x(g: Operand, out: Operand, x: Operand, *, axis: Axis, keepdims: bool) -> Operand:
+    """∂(ln Σ eˣ)/∂xᵢ = e^(xᵢ - logsumexp) = softmax(x)ᵢ."""
+    return _kept(g, x.shape, axis) * exp(x - _kept(out, x.shape, axis))
+
+
+def _reduced_shape(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> tuple[int, ...]:
+    return () if axis is None else tuple(n for i, n in enumerate(shape) if i not in axis)
+
+
+def _softmax_forward(x: Array, *, axis: int) -> Array:
+    return _namespace(x).exp(x - _logsumexp_forward(x, axis=(axis,), keepdims=True))
+
+
+def _softmax_x(g: Operand, out: Operand, x: Operand, *, axis: int) -> Operand:
+    """∂softmaxᵢ/∂xⱼ = sᵢ(δᵢⱼ - sⱼ), so x receives s·(g - Σ g·s)."""
+    return out * (g - _sum(g * out, (axis,), keepdims=True))
+
+
+def _log_softmax_forward(x: Array, *, axis: int) -> Array:
+    return x - _logsumexp_forward(x, axis=(axis,), keepdims=True)
+
+
+def _log_softmax_x(g: Operand, out: Operand, x: Operand, *, axis: int) -> Operand:
+    """∂(log softmax)ᵢ/∂xⱼ = δᵢⱼ - softmaxⱼ, so x receives g - softmax·Σ g."""
+    return g - exp(out) * _sum(g, (axis,), keepdims=True)
+
+
+# Shapes and indexing: each moves numbers without changing them, so backward moves them back.
+
+
+def _inverse(axes: tuple[int, ...]) -> tuple[int, ...]:
+    inverse = [0] * len(axes)
+    for i, axis in enumerate(axes):
+        inverse[axis] = i
+    return tuple(inverse)
+
+
+def _index_forward(x: Array, *, index: Any) -> Array:
+    return _as_array(x[index], x)
+
+
+def _index_x(g: Operand, out: Operand, x: Operand, *, index: Any) -> Operand:
+    """x[index] passes g back to the places it read (added up where it read one twice)."""
+    return _apply_or_array(INDEX_ADD, g, {"index": index, "shape": tuple(x.shape)})
+
+
+def _index_add_forward(g: Array, *, index: Any, shape: tuple[int, ...]) -> Array:
+    """zeros(shape) with g added at ``index``: what x[index] sends back to x."""
+    xp = _namespace(g)
+    if not _has_arrays(index):  # ints and slices read each place once: an assignment will do
+        out = xp.zeros(shape, dtype=g.dtype, device=array_api_compat.device(g))
+        out[index] = g
+        return out
+    # Integer arrays may read a place twice. Each selected place's position in the flat array,
+    # found by the same index on an array of positions, says where each number of g goes.
+    size = _count(shape, None)
+    positions = xp.reshape(xp.reshape(xp.arange(size), shape)[index], (-1,))
+    flat_g = xp.reshape(g, (-1,))
+    if array_api_compat.is_numpy_namespace(xp):  # (NumPy and PyTorch add in place, and quicker)
+        import numpy
+
+        out = xp.zeros(size, dtype=g.dtype)
+        numpy.add.at(out, positions, flat_g)
+    elif array_api_compat.is_torch_namespace(xp):
+        out = xp.zeros(size, dtype=g.dtype, device=g.device).index_add_(0, positions, flat_g)
+    else:  # any other library of the standard: a one-hot matrix (positions × size) times g
+        one_hot = xp.astype(positions[:, None] == xp.arange(size)[None, :], g.dtype)
+        out = flat_g @ one_hot
+    return xp.reshape(out, shape)
+
+
+def _index_add_g(g: Operand, out: Operand, x: Operand, *, index: Any, shape: Any) -> Operand:
+    """The gradient of adding at ``index`` is reading at ``index``."""
+    return g[index]
+
+
+def _has_arrays(index: Any) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(_is_array(part) for part in parts)
+
+
+def _concatenate_forward(*arrays: Array, axis: int) -> Array:
+    return _namespace(arrays[0]).concat(arrays, axis=axis)
+
+
+def _concatenate_x(g: Operand, out: Operand, *xs: Operand, axis: int, position: int) -> Operand:
+    """Each input receives its own stretch of g along ``axis``."""
+    start = sum(x.shape[axis] for x in xs[:position])
+    index = (slice(None),) * axis + (slice(start, start + xs[position].shape[axis]),)
+    return g[index]
+
+
+def _clip_x(g: Operand, out: Operand, x: Operand, *, low: float, high: float) -> Operand:
+    """∂clip(x)/∂x = 1 for low ≤ x ≤ high, else 0 (as torch.clamp)."""
+    inside = _mask((_data(x) >= low) & (_data(x) <= high), _data(x))
+    return g * inside
+
+
+def _maximum_share(a: Operand, b: Operand) -> Array:
+    """1 where a > b, ½ where a = b (a tie shares g, as torch.maximum), 0 where a < b."""
+    a, b = _data(a), _data(b)
+    return _mask(a > b, a) + 0.5 * _mask(a == b, a)
+
+
+# fmt: off
+#                        name            forward
+#                        backward: one rule per input, g · ∂out/∂input
+ADD         = operation("+",             lambda a, b: a + b,
+                        lambda g, out, a, b: sum_to(g, a.shape),
+                        lambda g, out, a, b: sum_to(g, b.shape))
+SUB         = operation("-",             lambda a, b: a - b,
+                        lambda g, out, a, b: sum_to(g, a.shape),
+                        lambda g, out, a, b: sum_to(-g, b.shape))
+MUL         = operation("*",             lambda a, b: a * b,
+                        lambda g, out, a, b: sum_to(g * b, a.shape),
+                        lambda g, out, a, b: sum_to(g * a, b.shape))
+DIV         = operation("/",             lambda a, b: a / b,
+                        lambda g, out, a, b: sum_to(g / b, a.shape),
+                        _div_b)
+POW         = operation("**",            lambda x, y: x ** y,           _pow_x, _pow_y)
+NEG         = operation("neg",           lambda x: -x,                  lambda g, out, x: -g)
+MATMUL      = operation("@",             lambda a, b: a @ b,            _matmul_a, _matmul_b)
+MAXIMUM     = operation("maximum",       lambda a, b: _namespace(a).maximum(a, b),
+                        lambda g, out, a, b: sum_to(g * _maximum_share(a, b), a.shape),
+                        lambda g, out, a, b: sum_to(g * _maximum_share(b, a), b.shape))
+WHERE       = operation("where",         lambda a, b, *, condition: _namespace(a).where(condition, a, b),  # noqa: E501
+                        lambda g, out, a, b, *, condition: sum_to(g * _mask(condition, _data(g)), a.shape),  # noqa: E501
+                        lambda g, out, a, b, *, condition: sum_to(g * _mask(~condition, _data(g)), b.shape))  # noqa: E501
+EXP         = operation("exp",           lambda x: _namespace(x).exp(x), lambda g, out, x: g * out)
+LOG         = operation("log",           lambda x: _namespace(x).log(x), lambda g, out, x: g / x)
+SQRT        = operation("sqrt",          lambda x: _namespace(x).sqrt(x),
+                        lambda g, out, x: g / (2.0 * out))
+ABS         = operation("abs",           lambda x: _namespace(x).abs(x),
+                        lambda g, out, x: g * _namespace(_data(x)).sign(_data(x)))
+TANH        = operation("tanh",          lambda x: _namespace(x).tanh(x),
+                        lambda g, out, x: g * (1.0 - out * out))
+SIGMOID     = operation("sigmoid",       lambda x: 1.0 / (1.0 + _namespace(x).exp(-x)),
+                        lambda g, out, x: g * out * (1.0 - out))
+RELU        = operation("relu",          lambda x: x * _mask(x > 0, x),
+                        lambda g, out, x: g * _mask(_data(x) > 0, _data(x)))
+CLIP        = operation("clip",          lambda x, *, low, high: _namespace(x).clip(x, low, high),
+                        _clip_x)
+SUM         = operation("sum",           _sum_forward,                  _sum_x)
+MEAN        = operation("mean",          _mean_forward,                 _mean_x)
+MAX         = operation("max",           _extreme_forward("max"),       _extreme_x)
+MIN         = operation("min",           _extreme_forward("min"),       _extreme_x)
+LOGSUMEXP   = operation("logsumexp",     _logsumexp_forward,            _logsumexp_x)
+SOFTMAX     = operation("softmax",       _softmax_forward,              _softmax_x)
+LOG_SOFTMAX = operation("log_softmax",   _log_softmax_forward,          _log_softmax_x)
+RESHAPE     = operation("reshape",       lambda x, *, shape: _namespace(x).reshape(x, shape),
+                        lambda g, out, x, *, shape: reshape(g, tuple(x.shape)))
+TRANSPOSE   = operation("transpose",     lambda x, *, axes: _namespace(x).permute_dims(x, axes),
+                        lambda g, out, x, *, axes: permute_dims(g, _inverse(axes)))
+BROADCAST_TO = operation("broadcast_to", lambda x, *, shape: _namespace(x).broadcast_to(x, shape),  # noqa: E501
+                        lambda g, out, x, *, shape: sum_to(g, tuple(x.shape)))
+INDEX       = operation("[]",            _index_forward,                _index_x)
+INDEX_ADD   = operation("index_add",     _index_add_forward,            _index_add_g)
+CONCATENATE = operation("concatenate",   _concatenate_forward,          _concatenate_x,
+                        variadic=True)
+# fmt: on
+_FIXED_OPERATIONS = frozenset(OPERATIONS)
+
+
+# ---------------------------------------------------------------------------------------------
+# Recording: a node is made from its inputs, linked to them when one of them needs a gradient
+# ---------------------------------------------------------------------------------------------
+
+
+def _apply(op: Operation, inputs: tuple[Tensor, ...], params: dict[str, Any]) -> Tensor:
+    """``op`` on ``inputs``: the forward rule on their arrays, recorded in the graph if needed.
+
+    A backend's error (shapes that do not broadcast, an index out of range) comes back as one
+    naming the operation and the shapes; nothing has changed by then.
+    """
+    try:
+        data = op.forward(*[x.data for x in inputs], **params)
+    except (ValueError, TypeError, IndexError, RuntimeError) as error:
+        raise _operation_error(op, inputs, params, error) from None
+    out = _new_object(Tensor)
+    out.data = data if type(data) in _NAMESPACES else _as_array(data, inputs[0].data)
+    out.grad = None
+    out.label = ""
+    if _grad_mode.enabled and any([x.requires_grad for x in inputs]):
+        out.requires_grad = True
+        out._prev = inputs
+        out._op = op.name
+        out._params = params
+    else:  # a constant: nothing to differentiate, so nothing to remember
+        out.requires_grad = False
+        out._prev = ()
+        out._op = ""
+        out._params = _NO_PARAMS
+    return out
+
+
+_NO_PARAMS: dict[str, Any] = {}
+_new_object = object.__new__
+
+
+def _apply_or_array(op: Operation, x: Operand, params: dict[str, Any]) -> Operand:
+    """``op`` on a Tensor (recorded), or its forward rule on an array."""
+    if isinstance(x, Tensor):
+        return _apply(op, (x,), params)
+    return op.forward(x, **params)
+
+
+def _operation_error(
+    op: Operation, inputs: tuple[Tensor, ...], params: dict[str, Any], error: Exception
+) -> Exception:
+    shapes = " and ".join(str(tuple(x.shape)) for x in inputs)
+    if op is MATMUL:
+        a, b = inputs
+        return ValueError(
+            f"@: shapes {tuple(a.shape)} and {tuple(b.shape)} do not fit: the last axis of the "
+            f"first must be as long as the {'only' if b.ndim == 1 else 'second-to-last'} axis "
+            "of the second"
+        )
+    if op is INDEX:
+        return IndexError(
+            f"index {params['index']!r:.80} does not fit a tensor of shape {shapes}: {error}"
+        )
+    if len(inputs) > 1:
+        return ValueError(
+            f"{op.name}: shapes {shapes} do not broadcast together "
+            "(each axis, counted from the right, must be equal or 1)"
+            if isinstance(error, ValueError)
+            else f"{op.name} of tensors of shapes {shapes} failed: {error}"
+        )
+    return type(error)(f"{op.name} of a tensor of shape {shapes}: {error}")
+
+
+def _operand(x: object, like: Tensor, op_name: str) -> Tensor:
+    """x as a Tensor, for an operation with ``like``: a number becomes a constant of like's dtype
+    (float32 stays float32), an array a constant Tensor."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, Value):
+        raise TypeError(
+            f"{op_name}: cannot mix a Tensor with a Value; use Tensors throughout "
+            "(Tensor(value.data) makes a Tensor of a Value's number)"
+        )
+    if isinstance(x, numbers.Real):
+        xp = _namespace(like.data)
+        dtype = like.data.dtype if _is_float(like.data.dtype, xp) else None
+        device = array_api_compat.device(like.data)
+        return _constant(xp.asarray(x, dtype=dtype, device=device))
+    if _is_array(x):
+        return _constant(x)
+    raise TypeError(f"{op_name} takes Tensors, arrays and numbers, not {type(x).__name__}")
+
+
+def _constant(array: Array) -> Tensor:
+    out = _new_object(Tensor)
+    out.data = _as_array(array, array) if type(array) not in _NAMESPACES else array
+    out.grad = None
+    out.label = ""
+    out.requires_grad = False
+    out._prev = ()
+    out._op = ""
+    out._params = _NO_PARAMS
+    return out
+
+
+def _binary(op: Operation, a: object, b: object) -> Tensor:
+    """op(a, b) for the operators, a number or an array on either side becoming a constant."""
+    like = a if isinstance(a, Tensor) else b
+    if type(a) is not Tensor:
+        a = _operand(a, like, op.name)
+    if type(b) is not Tensor:
+        b = _operand(b, like, op.name)
+    return _apply(op, (a, b), _NO_PARAMS)
+
+
+def _axes(axis: object, ndim: int, what: str) -> tuple[int, ...] | None:
+    """``axis`` (None, an int or a tuple of ints, negative counting from the end) as a sorted
+    tuple of axes, after checking each one is an axis of a tensor of ``ndim`` axes."""
+    if axis is None:
+        return None
+    given = axis if isinstance(axis, tuple) else (axis,)
+    axes = []
+    for a in given:
+        if isinstance(a, bool) or not isinstance(a, numbers.Integral):
+            raise TypeError(f"{what}: axis is an int or a tuple of ints, not {axis!r:.60}")
+        if not -ndim <= a < ndim:
+            raise ValueError(f"{what}: axis {a} is out of range for a tensor of {ndim} axes")
+        axes.append(int(a) % ndim)
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"{what}: axis {axis!r} names an axis twice")
+    return tuple(sorted(axes))
+
+
+# ---------------------------------------------------------------------------------------------
+# Tensor
+# ---------------------------------------------------------------------------------------------
+
+
+class Tensor:
+    """An n-dimensional array of a computation, with the gradient of an output with respect to it.
+
+    ``data`` is the array, ``grad`` ∂output/∂self after ``output.backward()`` (an array of the same
+    shape, None before), ``_prev`` the inputs it was computed from and ``_op`` the operation.
+
+    Numbers and lists become float32 arrays (``dtype='float64'`` for double precision); an array
+    keeps its library and dtype.
+
+    >>> x = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> y = (x * x).sum()
+    >>> y.backward()
+    >>> x.grad.tolist()
+    [[2.0, 4.0], [6.0, 8.0]]
+    """
+
+    __slots__ = ("data", "grad", "label", "requires_grad", "_prev", "_op", "_params", "__weakref__")
+    __array_ufunc__ = None  # NumPy arrays leave ``array * tensor`` to Tensor.__rmul__
+    __array_priority__ = 1000
+
+    def __init__(
+        self, data: object, requires_grad: bool = False, dtype: Any = None, label: str = ""
+    ) -> None:
+        array = _to_array(data, dtype)
+        if not isinstance(requires_grad, bool):
+            raise TypeError(f"requires_grad is True or False, not {requires_grad!r:.60}")
+        if not isinstance(label, str):
+            raise TypeError(f"a Tensor's label is a str, not {type(label).__name__}")
+        if requires_grad:
+            _check_differentiable(array)
+        self.data = array
+        self.grad: Array | None = None
+        self.label = label
+        self.requires_grad = requires_grad
+        self._prev: tuple[Tensor, ...] = ()
+        self._op = ""
+        self._params: dict[str, Any] = _NO_PARAMS
+
+    # What it holds
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.data.shape)
+
+    @property
+    def dtype(self) -> Any:
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return _count(self.shape, None)
+
+    def item(self) -> float:
+        """The one number of a one-element tensor, as a Python float."""
+        if self.size != 1:
+            raise ValueError(f"item() needs a tensor of one element, not of shape {self.shape}")
+        return float(_namespace(self.data).reshape(self.data, ()))
+
+    def numpy(self) -> Any:
+        """The data as a NumPy array (a copy when the backend is not NumPy)."""
+        import numpy
+
+        return numpy.asarray(self.data) if not isinstance(self.data, numpy.ndarray) else self.data
+
+    def tolist(self) -> Any:
+        return self.numpy().tolist()
+
+    def detach(self) -> Tensor:
+        """The same array as a new constant: no graph, no gradient."""
+        return _constant(self.data)
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        grad = ", requires_grad=True" if self.requires_grad else ""
+        if self.size <= 8:
+            return f"Tensor({self.tolist()}, dtype={_dtype_name(self.dtype)}{grad}{label})"
+        return f"Tensor(shape={self.shape}, dtype={_dtype_name(self.dtype)}{grad}{label})"
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __bool__(self) -> bool:
+        if self.size != 1:
+            raise ValueError(f"the truth of a tensor of shape {self.shape} is ambiguous")
+        return bool(self.item())
+
+    __hash__ = object.__hash__  # == stays by identity for sets and dicts, as for Value
+
+    # Arithmetic: NumPy broadcasting forward, sum_to backward
+
+    def __add__(self, other: Operand) -> Tensor:
+        """f(a, b) = a + b;  ∂f/∂a = 1, ∂f/∂b = 1"""
+        return _binary(ADD, self, other)
+
+    def __radd__(self, other: Operand) -> Tensor:
+        return _binary(ADD, other, self)
+
+    def __sub__(self, other: Operand) -> Tensor:
+        """f(a, b) = a - b;  ∂f/∂a = 1, ∂f/∂b = -1"""
+        return _binary(SUB, self, other)
+
+    def __rsub__(self, other: Operand) -> Tensor:
+        return _binary(SUB, other, self)
+
+    def __mul__(self, other: Operand) -> Tensor:
+        """f(a, b) = a·b;  ∂f/∂a = b, ∂f/∂b = a"""
+        return _binary(MUL, self, other)
+
+    def __rmul__(self, other: Operand) -> Tensor:
+        return _binary(MUL, other, self)
+
+    def __truediv__(self, other: Operand) -> Tensor:
+        """f(a, b) = a / b;  ∂f/∂a = 1/b, ∂f/∂b = -a/b²"""
+        return _binary(DIV, self, other)
+
+    def __rtruediv__(self, other: Operand) -> Tensor:
+        return _binary(DIV, other, self)
+
+    def __pow__(self, other: Operand) -> Tensor:
+        """f(x, y) = xʸ;  ∂f/∂x = y·x^(y-1), ∂f/∂y = xʸ·ln x"""
+        return _binary(POW, self, other)
+
+    def __rpow__(self, other: Operand) -> Tensor:
+        return _binary(POW, other, self)
+
+    def __neg__(self) -> Tensor:
+        """f(x) = -x;  f' = -1"""
+        return _apply(NEG, (self,), _NO_PARAMS)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __matmul__(self, other: Operand) -> Tensor:
+        """f(a, b) = a @ b (vectors, matrices, stacks of them);  ∂f/∂a = g @ bᵀ, ∂f/∂b = aᵀ @ g"""
+        return _binary(MATMUL, self, other)
+
+    def __rmatmul__(self, other: Operand) -> Tensor:
+        return _binary(MATMUL, other, self)
+
+    def __abs__(self) -> Tensor:
+        return self.abs()
+
+    # Comparisons give boolean constants (no gradient); == and hash stay by identity.
+
+    def __lt__(self, other: Operand) -> Tensor:
+        return _constant(self.data < _data(_operand(other, self, "<")))
+
+    def __le__(self, other: Operand) -> Tensor:
+        return _constant(self.data <= _data(_operand(other, self, "<=")))
+
+    def __gt__(self, other: Operand) -> Tensor:
+        return _constant(self.data > _data(_operand(other, self, ">")))
+
+    def __ge__(self, other: Operand) -> Tensor:
+        return _constant(self.data >= _data(_operand(other, self, ">=")))
+
+    # Elementwise functions
+
+    def exp(self) -> Tensor:
+        """f(x) = eˣ;  f' = eˣ"""
+        return _apply(EXP, (self,), _NO_PARAMS)
+
+    def log(self) -> Tensor:
+        """f(x) = ln x;  f' = 1/x"""
+        return _apply(LOG, (self,), _NO_PARAMS)
+
+    def sqrt(self) -> Tensor:
+        """f(x) = √x;  f' = 1/(2√x)"""
+        return _apply(SQRT, (self,), _NO_PARAMS)
+
+    def abs(self) -> Tensor:
+        """f(x) = |x|;  f' = sign(x), 0 at 0"""
+        return _apply(ABS, (self,), _NO_PARAMS)
+
+    def tanh(self) -> Tensor:
+        """f(x) = tanh x;  f' = 1 - tanh²x"""
+        return _apply(TANH, (self,), _NO_PARAMS)
+
+    def sigmoid(self) -> Tensor:
+        """f(x) = 1/(1 + e⁻ˣ);  f' = f·(1 - f)"""
+        return _apply(SIGMOID, (self,), _NO_PARAMS)
+
+    def relu(self) -> Tensor:
+        """f(x) = max(0, x);  f' = 1 if x > 0 else 0"""
+        return _apply(RELU, (self,), _NO_PARAMS)
+
+    def clip(self, low: float, high: float) -> Tensor:
+        """f(x) = min(max(x, low), high);  f' = 1 for low ≤ x ≤ high, else 0"""
+        for bound in (low, high):
+            if isinstance(bound, bool) or not isinstance(bound, numbers.Real):
+                raise TypeError(f"clip takes number bounds, not {bound!r:.60}")
+        if low > high:
+            raise ValueError(f"clip: low ({low}) is above high ({high})")
+        return _apply(CLIP, (self,), {"low": float(low), "high": float(high)})
+
+    # Reductions: over every axis (axis=None), one axis or a tuple of axes
+
+    def _reduce(self, op: Operation, axis: Axis, keepdims: bool) -> Tensor:
+        axes = _axes(axis, self.ndim, op.name)
+        if self.size == 0 and op in (MAX, MIN, LOGSUMEXP):
+            raise ValueError(f"{op.name} of an empty tensor (shape {self.shape}) is undefined")
+        return _apply(op, (self,), {"axis": axes, "keepdims": bool(keepdims)})
+
+    def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """f(x) = Σ xᵢ;  ∂f/∂xᵢ = 1"""
+        return self._reduce(SUM, axis, keepdims)
+
+    def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """f(x) = Σ xᵢ / n;  ∂f/∂xᵢ = 1/n"""
+        return self._reduce(MEAN, axis, keepdims)
+
+    def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """f(x) = max xᵢ;  ∂f/∂xᵢ = 1 at the maximum (ties share it), else 0"""
+        return self._reduce(MAX, axis, keepdims)
+
+    def min(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """f(x) = min xᵢ;  ∂f/∂xᵢ = 1 at the minimum (ties share it), else 0"""
+        return self._reduce(MIN, axis, keepdims)
+
+    def logsumexp(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """f(x) = ln Σ e^xᵢ, computed without overflow;  ∂f/∂xᵢ = softmax(x)ᵢ"""
+        return self._reduce(LOGSUMEXP, axis, keepdims)
+
+    def softmax(self, axis: int = -1) -> Tensor:
+        """f(x)ᵢ = e^xᵢ / Σ e^xⱼ along ``axis``;  ∂fᵢ/∂xⱼ = fᵢ(δᵢⱼ - fⱼ)"""
+        (axis,) = _axes(axis, self.ndim, "softmax") or (0,)
+        return _apply(SOFTMAX, (self,), {"axis": axis})
+
+    def log_softmax(self, axis: int = -1) -> Tensor:
+        """f(x)ᵢ = xᵢ - ln Σ e^xⱼ along ``axis``;  ∂fᵢ/∂xⱼ = δᵢⱼ - softmax(x)ⱼ"""
+        (axis,) = _axes(axis, self.ndim, "log_softmax") or (0,)
+        return _apply(LOG_SOFTMAX, (self,), {"axis": axis})
+
+    # Shapes
+
+    def reshape(self, *shape: int | tuple[int, ...]) -> Tensor:
+        """The same numbers in another shape (one axis may be -1: as long as it takes)."""
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        if not all(isinstance(n, int) and not isinstance(n, bool) for n in shape):
+            raise TypeError(f"reshape takes ints, not {shape!r:.60}")
+        known = _count(tuple(n for n in shape if n != -1), None)
+        if shape.count(-1) > 1 or any(n < -1 for n in shape) or (
+            known != self.size if -1 not in shape else known == 0 or self.size % known
+        ):
+            raise ValueError(f"reshape: a tensor of shape {self.shape} cannot become {shape}")
+        if tuple(shape) == self.shape:
+            return self if not self.requires_grad else _apply(RESHAPE, (self,), {"shape": shape})
+        return _apply(RESHAPE, (self,), {"shape": tuple(shape)})
+
+    def flatten(self) -> Tensor:
+        """The numbers in one axis, row by row."""
+        return self.reshape(-1)
+
+    def transpose(self, *axes: int) -> Tensor:
+        """The axes in the order given (reversed when none is given, as ``.T``)."""
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        if not axes:
+            axes = tuple(reversed(range(self.ndim)))
+        if sorted(_axes(axes, self.ndim, "transpose") or ()) != list(range(self.ndim)) or len(
+            axes
+        ) != self.ndim:
+            raise ValueError(f"transpose: {axes} is not an order of the axes of {self.shape}")
+        return _apply(TRANSPOSE, (self,), {"axes": tuple(a % self.ndim for a in axes)})
+
+    @property
+    def T(self) -> Tensor:
+        """The axes reversed (a matrix transposed)."""
+        return self.transpose()
+
+    @property
+    def mT(self) -> Tensor:
+        """The last two axes swapped (each matrix of a stack transposed)."""
+        if self.ndim < 2:
+            raise ValueError(f"mT needs at least two axes, not shape {self.shape}")
+        axes = (*range(self.ndim - 2), self.ndim - 1, self.ndim - 2)
+        return _apply(TRANSPOSE, (self,), {"axes": axes})
+
+    def __getitem__(self, index: Any) -> Tensor:
+        """Reading x[index] (ints, slices, None, ..., integer arrays such as the rows and the
+        class of each sample); backward adds g back at the places read."""
+        index = _checked_index(index, self)
+        return _apply(INDEX, (self,), {"index": index})
+
+    # Backpropagation
+
+    def backward(self, gradient: Operand | None = None) -> None:
+        """Add ∂self/∂leaf to the grad of every leaf that requires one; every inner node shows
+        this pass's gradient.
+
+        On a one-element tensor (a loss) the gradient starts at 1; on any other, pass
+        ``gradient``, of self's shape: backward then computes gradient · ∂self/∂leaf. Leaves
+        accumulate across calls, as in PyTorch: reset them (``p.grad = None``) between steps.
+        """
+        seed = self._seed(gradient, "backward()")
+        order, inner = _walk(self)
+        for node in inner:
+            node.grad = None
+        self.grad = seed if self.grad is None else self.grad + seed
+        _backpropagate(inner, create_graph=False)
+
+    def _backward(self) -> None:
+        """One node's chain-rule step: add self.grad · ∂self/∂input to each input's grad.
+
+        ``backward()`` calls this for every node, output first; called by hand, node by node in
+        that order, it does what backward does (the micrograd lecture's way).
+        """
+        if not self._prev:
+            return  # a leaf: nothing to pass back
+        if self.grad is None:
+            raise ValueError(
+                f"{self!r} has no gradient yet: set its grad (an array of its shape) or run "
+                "backward() from an output that depends on it"
+            )
+        _backpropagate([self], create_graph=False)
+
+    def _seed(self, gradient: Operand | None, what: str) -> Array:
+        """The output's starting gradient, after checking it fits."""
+        if not self.requires_grad:
+            raise ValueError(
+                f"{what}: {self!r} does not require a gradient: no input of it was made with "
+                "requires_grad=True (or it was computed under no_grad())"
+            )
+        xp = _namespace(self.data)
+        if gradient is None:
+            if self.size != 1:
+                raise ValueError(
+                    f"{what} on a tensor of shape {self.shape} needs a gradient of that shape "
+                    "(∂something/∂self); with none, it starts only from a one-element tensor"
+                )
+            return xp.ones_like(self.data)
+        if isinstance(gradient, Tensor):
+            gradient = gradient.data
+        if not _is_array(gradient):
+            gradient = _to_array(gradient, self.dtype)
+        if tuple(gradient.shape) != self.shape:
+            raise ValueError(
+                f"{what}: the gradient has shape {tuple(gradient.shape)}, but the tensor "
+                f"has shape {self.shape}"
+            )
+        _check_differentiable(gradient)
+        return gradient
+
+
+def _dtype_name(dtype: Any) -> str:
+    return str(dtype).rsplit(".", 1)[-1]
+
+
+def _to_array(data: object, dtype: Any) -> Array:
+    """``data`` as an array: an array keeps its library (cast to ``dtype`` if given); numbers
+    and lists become a NumPy array of ``dtype``, float32 when none is given."""
+    if isinstance(data, Tensor):
+        raise TypeError("Tensor(tensor): the data is a Tensor already (use tensor.detach())")
+    if isinstance(data, Value) or _contains_value(data):
+        raise TypeError("cannot mix a Tensor with a Value: make a Tensor from numbers (.data)")
+    if _is_array(data):
+        xp = _namespace(data)
+        if not _is_supported_dtype(data.dtype, xp):
+            raise TypeError(f"a Tensor holds numbers, not an array of dtype {data.dtype}")
+        return data if dtype is None else xp.astype(data, _dtype(dtype, xp))
+    if isinstance(data, (str, bytes)) or not _is_numbers(data):
+        raise TypeError(
+            f"a Tensor is made from a number, a (nested) list of numbers or an array, "
+            f"not {type(data).__name__}: {data!r:.60}"
+        )
+    xp = np_xp
+    try:
+        array = xp.asarray(data, dtype=_dtype(dtype, xp) if dtype is not None else xp.float32)
+    except ValueError as error:  # a ragged list
+        raise ValueError(f"a Tensor's lists must all have the same length: {error}") from None
+    return array
+
+
+def _is_numbers(data: object) -> bool:
+    if isinstance(data, numbers.Real):
+        return True
+    if isinstance(data, (list, tuple)):
+        return all(_is_numbers(item) for item in data)
+    return False
+
+
+def _contains_value(data: object) -> bool:
+    if isinstance(data, (list, tuple)):
+        return any(isinstance(item, Value) or _contains_value(item) for item in data)
+    return False
+
+
+def _is_supported_dtype(dtype: Any, xp: Any) -> bool:
+    return xp.isdtype(dtype, ("real floating", "integral", "bool"))
+
+
+def _dtype(dtype: Any, xp: Any) -> Any:
+    if isinstance(dtype, str):
+        if dtype not in ("float32", "float64"):
+            raise ValueError(f"dtype is 'float32' or 'float64', not {dtype!r}")
+        return getattr(xp, dtype)
+    return dtype
+
+
+def _check_differentiable(array: Array) -> None:
+    xp = _namespace(array)
+    if not _is_float(array.dtype, xp):
+        raise TypeError(
+            f"only floating-point tensors can have gradients, not dtype {_dtype_name(array.dtype)}"
+            " (make it with dtype='float32' or 'float64')"
+        )
+
+
+def _checked_index(index: Any, x: Tensor) -> Any:
+    """The index, after checking its parts: ints, slices, None, ..., and integer arrays (or
+    Tensors or lists of ints, made arrays of x's library); out-of-range ints are named here."""
+    parts = index if isinstance(index, tuple) else (index,)
+    checked = []
+    for part in parts:
+        if isinstance(part, Tensor):
+            part = part.data
+        elif isinstance(part, list):
+            part = _namespace(x.data).asarray(part)
+        if isinstance(part, bool) or not (
+            part is None
+            or part is Ellipsis
+            or isinstance(part, (slice, numbers.Integral))
+            or (_is_array(part) and _namespace(part).isdtype(part.dtype, "integral"))
+        ):
+            raise TypeError(
+                "a Tensor is indexed by ints, slices, None, ... and integer arrays, "
+                f"not {type(part).__name__}: {part!r:.60}"
+            )
+        checked.append(int(part) if isinstance(part, numbers.Integral) else part)
+    axis = 0
+    for part in checked:
+        if part is Ellipsis:
+            break
+        if isinstance(part, int):
+            if axis >= x.ndim or not -x.shape[axis] <= part < x.shape[axis]:
+                length = "no axis" if axis >= x.ndim else f"length {x.shape[axis]}"
+                raise IndexError(
+                    f"index {part} is out of range for axis {axis} of a tensor of shape "
+                    f"{x.shape} ({length})"
+                )
+        elif _is_array(part) and axis < x.ndim and part.size:
+            xp = _namespace(part)
+            low, high = int(xp.min(part)), int(xp.max(part))
+            if not -x.shape[axis] <= low <= high < x.shape[axis]:
+                raise IndexError(
+                    f"an index array reaches {low if low < -x.shape[axis] else high}, out of "
+                    f"range for axis {axis} of a tensor of shape {x.shape}"
+                )
+        if part is not None:
+            axis += 1
+    return tuple(checked) if isinstance(index, tuple) else checked[0]
+
+
+# Functions of several tensors
+
+
+def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+    """Tensors joined along an existing ``axis``; each gets back its own stretch of the gradient."""
+    tensors = _tensor_list(tensors, "concatenate")
+    (axis,) = _axes(axis, tensors[0].ndim, "concatenate") or (0,)
+    for t in tensors[1:]:
+        if t.ndim != tensors[0].ndim or any(
+            n != m for i, (n, m) in enumerate(zip(t.shape, tensors[0].shape)) if i != axis
+        ):
+            raise ValueError(
+                f"concatenate along axis {axis}: shapes {tensors[0].shape} and {t.shape} differ "
+                "in another axis"
+            )
+    return _apply(CONCATENATE, tuple(tensors), {"axis": axis})
+
+
+def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+    """Tensors of one shape stacked along a new ``axis``: each gains that axis, then they join."""
+    tensors = _tensor_list(tensors, "stack")
+    shape = tensors[0].shape
+    for t in tensors[1:]:
+        if t.shape != shape:
+            raise ValueError(f"stack: shapes {shape} and {t.shape} differ; they must be equal")
+    (axis,) = _axes(axis, len(shape) + 1, "stack") or (0,)
+    new_shape = shape[:axis] + (1,) + shape[axis:]
+    return concatenate([t.reshape(new_shape) for t in tensors], axis)
+
+
+def _tensor_list(tensors: object, what: str) -> list[Tensor]:
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)) or not tensors:
+        raise TypeError(f"{what} takes a non-empty list of Tensors")
+    if not all(isinstance(t, Tensor) for t in tensors):
+        raise TypeError(f"{what} takes Tensors only (make arrays Tensors first)")
+    return list(tensors)
+
+
+def maximum(a: Operand, b: Operand) -> Tensor:
+    """f(a, b) = max(a, b) elementwise;  ∂f/∂a = 1 where a > b, ½ where a = b, else 0"""
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        raise TypeError("maximum takes at least one Tensor")
+    return _binary(MAXIMUM, a, b)
+
+
+# ---------------------------------------------------------------------------------------------
+# The backward walk, as in engine.py
+# ---------------------------------------------------------------------------------------------
+
+
+def topological_order(root: Tensor) -> list[Tensor]:
+    """Every Tensor that ``root`` depends on, root last, each after all of its inputs."""
+    return _walk(root)[0]
+
+
+def _walk(root: Tensor) -> tuple[list[Tensor], list[Tensor]]:
+    """``topological_order(root)``, and the nodes in it that have inputs, in the same order.
+
+    An iterative depth-first search: the stack holds the nodes whose inputs are being placed,
+    each with an iterator over those inputs; a node is placed once all its inputs are.
+    """
+    order: list[Tensor] = []
+    inner: list[Tensor] = []
+    visited = {root}
+    stack = [(root, iter(root._prev))]
+    while stack:
+        node, inputs = stack[-1]
+        for x in inputs:
+            if x not in visited:
+                visited.add(x)
+                if x._prev:
+                    stack.append((x, iter(x._prev)))
+                    break  # place x's inputs first; node's iterator resumes after x
+                order.append(x)  # a leaf
+        else:  # all of node's inputs are placed
+            stack.pop()
+            order.append(node)
+            if node._prev:
+                inner.append(node)
+    return order, inner
+
+
+def _backpropagate(inner: list[Tensor], create_graph: bool) -> None:
+    """Visit the nodes with inputs, output first, and push each one's gradient to those of its
+    inputs that require one (the chain rule)."""
+    for node in reversed(inner):
+        g = node.grad
+        if g is None:
+            continue  # no gradient reached it (it was reset and is not on a path to the output)
+        op = OPERATIONS[node._op]
+        rules, params, inputs = op.backward, node._params, node._prev
+        if create_graph:
+            out, args = node, inputs
+        else:
+            out, args = node.data, [x.data for x in inputs]
+        for i, x in enumerate(inputs):
+            if not x.requires_grad:
+                continue
+            if op.variadic:
+                dx = rules[0](g, out, *args, position=i, **params)
+            else:
+                dx = rules[i](g, out, *args, **params)
+            if tuple(dx.shape) != tuple(x.data.shape):
+                raise ValueError(
+                    f"the backward rule of operation {op.name!r} gave input {i} a gradient of "
+                    f"shape {tuple(dx.shape)}, but the input has shape {tuple(x.data.shape)}"
+                )
+            x.grad = dx if x.grad is None else x.grad + dx
+
+
+def grad(
+    output: Tensor, inputs: Tensor | Sequence[Tensor], create_graph: bool = False
+) -> tuple[Operand, ...]:
+    """∂output/∂x for each x in inputs (zeros where output does not depend on x); no .grad changes.
+
+    ``output`` has one element. With ``create_graph=True`` each gradient is a Tensor in a new
+    graph, so it can be differentiated again.
+    """
+    if isinstance(inputs, Tensor):
+        inputs = (inputs,)
+    if not isinstance(output, Tensor):
+        raise TypeError(f"grad() differentiates a Tensor, not {type(output).__name__}")
+    for x in inputs:
+        if not isinstance(x, Tensor):
+            raise TypeError(f"grad() differentiates with respect to Tensors, not {type(x).__name__}")
+    if output.size != 1:
+        raise ValueError(f"grad() differentiates a one-element tensor, not shape {output.shape}")
+    order, inner = _walk(output)
+    saved = [node.grad for node in order]
+    try:
+        for node in order:
+            node.grad = None
+        if output.requires_grad:
+            seed = _namespace(output.data).ones_like(output.data)
+            if create_graph:
+                output.grad = _constant(seed)
+                with _grad_mode_set(True):
+                    _backpropagate(inner, create_graph=True)
+            else:
+                output.grad = seed
+                _backpropagate(inner, create_graph=False)
+        grads = []
+        for x in inputs:
+            g = x.grad
+            if g is None:
+                g = _namespace(x.data).zeros_like(x.data)
+            if create_graph and not isinstance(g, Tensor):
+                g = _constant(g)
+            grads.append(g)
+    finally:
+        for node, saved_grad in zip(order, saved):
+            node.grad = saved_grad
+    return tuple(grads)
