@@ -41,6 +41,7 @@ __all__ = [
     "operation",
     "save",
     "topological_order",
+    "Tensor",
     "draw_dot",
     "trace",
     "explain_backward",
@@ -51,6 +52,7 @@ __all__ = [
 
 # Drawing and the explainers, imported on first use (drawing needs the optional graphviz package).
 _LAZY = {
+    "Tensor": "minigrad.tensor",  # the Tensor engine needs NumPy: imported on first use
     "draw_dot": "minigrad.viz",
     "trace": "minigrad.viz",
     "explain_backward": "minigrad.explain",

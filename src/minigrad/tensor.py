@@ -41,6 +41,7 @@ from typing import Any, Union
 
 import array_api_compat
 import array_api_compat.numpy as np_xp
+import numpy
 
 from minigrad.engine import Value, _grad_mode, _grad_mode_set, no_grad
 
@@ -69,7 +70,8 @@ def _namespace(array: Array) -> Any:
                 f"a Tensor holds an array of a library that follows the array API standard "
                 f"(NumPy, PyTorch, array-api-strict, CuPy...), not {type(array).__name__}"
             ) from None
-        _NAMESPACES[type(array)] = xp
+        if not isinstance(array, numpy.generic):  # a NumPy scalar is no array of a Tensor
+            _NAMESPACES[type(array)] = xp
     return xp
 
 
@@ -369,7 +371,15 @@ def _inverse(axes: tuple[int, ...]) -> tuple[int, ...]:
 
 
 def _index_forward(x: Array, *, index: Any) -> Array:
-    return _as_array(x[index], x)
+    return _as_array(_read(x, index), x)
+
+
+def _read(x: Array, index: tuple[Any, ...]) -> Array:
+    """x[index]; one integer array picking rows is ``take`` (the standard allows integer arrays
+    in an index only when every axis is indexed)."""
+    if len(index) == 2 and index[1] is Ellipsis and _is_array(index[0]) and index[0].ndim == 1:
+        return _namespace(x).take(x, index[0], axis=0)
+    return x[index]
 
 
 def _index_x(g: Operand, out: Operand, x: Operand, *, index: Any) -> Operand:
@@ -387,11 +397,9 @@ def _index_add_forward(g: Array, *, index: Any, shape: tuple[int, ...]) -> Array
     # Integer arrays may read a place twice. Each selected place's position in the flat array,
     # found by the same index on an array of positions, says where each number of g goes.
     size = _count(shape, None)
-    positions = xp.reshape(xp.reshape(xp.arange(size), shape)[index], (-1,))
+    positions = xp.reshape(_read(xp.reshape(xp.arange(size), shape), index), (-1,))
     flat_g = xp.reshape(g, (-1,))
     if array_api_compat.is_numpy_namespace(xp):  # (NumPy and PyTorch add in place, and quicker)
-        import numpy
-
         out = xp.zeros(size, dtype=g.dtype)
         numpy.add.at(out, positions, flat_g)
     elif array_api_compat.is_torch_namespace(xp):
@@ -691,8 +699,6 @@ class Tensor:
 
     def numpy(self) -> Any:
         """The data as a NumPy array (a copy when the backend is not NumPy)."""
-        import numpy
-
         return numpy.asarray(self.data) if not isinstance(self.data, numpy.ndarray) else self.data
 
     def tolist(self) -> Any:
@@ -989,6 +995,8 @@ def _to_array(data: object, dtype: Any) -> Array:
         raise TypeError("Tensor(tensor): the data is a Tensor already (use tensor.detach())")
     if isinstance(data, Value) or _contains_value(data):
         raise TypeError("cannot mix a Tensor with a Value: make a Tensor from numbers (.data)")
+    if isinstance(data, numpy.generic):  # a NumPy scalar, such as a sum: a 0-d array
+        data = numpy.asarray(data)
     if _is_array(data):
         xp = _namespace(data)
         if not _is_supported_dtype(data.dtype, xp):
@@ -1084,7 +1092,10 @@ def _checked_index(index: Any, x: Tensor) -> Any:
                 )
         if part is not None:
             axis += 1
-    return tuple(checked) if isinstance(index, tuple) else checked[0]
+    indexed = sum(part is not None for part in checked)
+    if indexed < x.ndim and not any(part is Ellipsis for part in checked):
+        checked.append(Ellipsis)  # the axes not indexed are taken whole (the standard says so)
+    return tuple(checked)
 
 
 # Functions of several tensors
@@ -1194,7 +1205,10 @@ def _backpropagate(inner: list[Tensor], create_graph: bool) -> None:
                     f"the backward rule of operation {op.name!r} gave input {i} a gradient of "
                     f"shape {tuple(dx.shape)}, but the input has shape {tuple(x.data.shape)}"
                 )
-            x.grad = dx if x.grad is None else x.grad + dx
+            dx = dx if x.grad is None else x.grad + dx
+            if not create_graph and type(dx) not in _NAMESPACES:
+                dx = _as_array(dx, x.data)  # NumPy makes a 0-d array's arithmetic a scalar
+            x.grad = dx
 
 
 def grad(
@@ -1211,7 +1225,9 @@ def grad(
         raise TypeError(f"grad() differentiates a Tensor, not {type(output).__name__}")
     for x in inputs:
         if not isinstance(x, Tensor):
-            raise TypeError(f"grad() differentiates with respect to Tensors, not {type(x).__name__}")
+            raise TypeError(
+                f"grad() differentiates with respect to Tensors, not {type(x).__name__}"
+            )
     if output.size != 1:
         raise ValueError(f"grad() differentiates a one-element tensor, not shape {output.shape}")
     order, inner = _walk(output)

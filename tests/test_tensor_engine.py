@@ -1,0 +1,219 @@
+"""The Tensor engine's design: leaves, accumulation, the walk, _backward(), no_grad, grad(), and a
+clear error for every bad input, raised before anything changes."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+
+import numpy as np
+import pytest
+import torch
+
+from minigrad import Value, no_grad
+from minigrad import tensor as mt
+from minigrad.tensor import Tensor
+
+
+def test_numbers_and_lists_become_float32_and_float64_on_request():
+    assert Tensor([1, 2]).dtype == np.float32
+    assert Tensor(1.5, dtype="float64").dtype == np.float64
+    assert Tensor(np.zeros(2, dtype=np.float64)).dtype == np.float64  # an array keeps its dtype
+    t = Tensor([[1.0, 2.0]])
+    assert (t.shape, t.ndim, t.size, Tensor(3.0).item()) == ((1, 2), 2, 2, 3.0)
+
+
+def test_a_number_keeps_the_tensors_dtype():
+    assert (Tensor([1.0]) * 2).dtype == np.float32
+    assert (0.5 - Tensor([1.0], dtype="float64")).dtype == np.float64
+
+
+def test_leaves_accumulate_and_inner_nodes_show_this_pass():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3.0
+    z = y.sum()
+    z.backward()
+    z.backward()
+    assert x.grad.tolist() == [6.0, 6.0]
+    assert y.grad.tolist() == [1.0, 1.0]
+
+
+def test_reused_node_accumulates_gradient():
+    x = Tensor([3.0], requires_grad=True)
+    (x * x + x).sum().backward()
+    assert x.grad.tolist() == [7.0]
+
+
+def test_constants_get_no_gradient_and_record_no_graph():
+    x = Tensor([1.0, 2.0])
+    w = Tensor([0.5, 0.5], requires_grad=True)
+    y = (x * 2.0).exp()
+    assert not y.requires_grad and y._prev == ()
+    (x * w).sum().backward()
+    assert x.grad is None and w.grad.tolist() == [1.0, 2.0]
+
+
+def test_broadcast_input_receives_the_gradient_summed_to_its_shape():
+    x = Tensor(np.ones((128, 4)), requires_grad=True)
+    b = Tensor(np.zeros(4), requires_grad=True)
+    (x + b).sum().backward()
+    assert b.grad.shape == (4,) and b.grad.tolist() == [128.0] * 4
+    assert mt.sum_to(np.ones((2, 3, 4)), (3, 1)).tolist() == [[8.0]] * 3
+
+
+def test_deep_graph_backward_needs_no_recursion():
+    x = Tensor([1.0], requires_grad=True)
+    y = x
+    for _ in range(5000):
+        y = y * 1.0
+    y.sum().backward()
+    assert x.grad.tolist() == [1.0]
+
+
+def test_graph_is_freed_without_the_cycle_collector():
+    gc.disable()
+    try:
+        x = Tensor([1.0, 2.0], requires_grad=True)
+        y = (x.tanh() * x).sum()
+        y.backward()
+        ref = weakref.ref(y)
+        del y
+        assert ref() is None
+    finally:
+        gc.enable()
+
+
+def test_backward_by_hand_node_by_node_matches_backward():
+    x = Tensor([0.5, -1.0], requires_grad=True)
+    w = Tensor([2.0, 3.0], requires_grad=True)
+    h = x * w
+    out = h.tanh().sum()
+    out.grad = np.ones(())
+    for node in reversed(mt.topological_order(out)):
+        node._backward()
+    by_hand = x.grad.copy(), w.grad.copy()
+    x.grad = w.grad = None
+    out.backward()
+    assert np.array_equal(by_hand[0], x.grad) and np.array_equal(by_hand[1], w.grad)
+
+
+def test_backward_step_of_a_node_without_gradient_is_refused():
+    x = Tensor([1.0], requires_grad=True)
+    with pytest.raises(ValueError, match="no gradient yet"):
+        (x * 2.0)._backward()
+
+
+def test_no_grad_records_nothing():
+    w = Tensor([1.0], requires_grad=True)
+    with no_grad():
+        y = w * 2.0
+    assert not y.requires_grad and y._prev == ()
+
+
+def test_grad_leaves_grads_untouched_and_gives_zeros_for_unused_inputs():
+    x, unused = Tensor([2.0], requires_grad=True), Tensor([5.0, 1.0], requires_grad=True)
+    gx, gu = mt.grad((x**3).sum(), [x, unused])
+    assert gx.tolist() == [12.0] and gu.tolist() == [0.0, 0.0]
+    assert x.grad is None
+
+
+def test_grad_dispatches_from_minigrad_grad():
+    import minigrad
+
+    x = Tensor([2.0], requires_grad=True)
+    (g,) = minigrad.grad((x * x).sum(), x, create_graph=True)
+    assert isinstance(g, Tensor) and g.tolist() == [4.0]
+    assert minigrad.grad(g.sum(), x)[0].tolist() == [2.0]
+
+
+def test_matches_pytorch_on_a_small_network_step():
+    rng = np.random.default_rng(0)
+    x, w, b = rng.normal(size=(5, 3)), rng.normal(size=(3, 4)), rng.normal(size=4)
+    labels = np.array([0, 3, 1, 1, 2])
+    mine = [Tensor(a, requires_grad=True) for a in (w, b)]
+    logits = (Tensor(x) @ mine[0] + mine[1]).tanh()
+    loss = -logits.log_softmax(-1)[np.arange(5), labels].mean()
+    loss.backward()
+    theirs = [torch.tensor(a, requires_grad=True) for a in (w, b)]
+    expected = torch.nn.functional.cross_entropy(
+        (torch.tensor(x) @ theirs[0] + theirs[1]).tanh(), torch.tensor(labels)
+    )
+    expected.backward()
+    assert abs(loss.item() - expected.item()) < 1e-12
+    for m, t in zip(mine, theirs):
+        np.testing.assert_allclose(m.grad, t.grad.numpy(), rtol=1e-12, atol=1e-14)
+
+
+# Bad input: a clear error, before anything changes
+
+
+def test_shape_mismatch_names_both_shapes_and_the_operation():
+    with pytest.raises(ValueError, match=r"\+: shapes \(3,\) and \(4,\) do not broadcast"):
+        Tensor([1.0, 2.0, 3.0]) + Tensor([1.0, 2.0, 3.0, 4.0])
+    with pytest.raises(ValueError, match=r"@: shapes \(2, 3\) and \(2, 3\) do not fit"):
+        Tensor(np.ones((2, 3))) @ Tensor(np.ones((2, 3)))
+
+
+def test_integer_tensor_cannot_require_gradient():
+    with pytest.raises(TypeError, match="only floating-point tensors can have gradients"):
+        Tensor(np.arange(3), requires_grad=True)
+
+
+def test_backward_on_a_non_scalar_needs_a_gradient():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2.0
+    with pytest.raises(ValueError, match=r"shape \(2,\) needs a gradient of that shape"):
+        y.backward()
+    with pytest.raises(ValueError, match=r"the gradient has shape \(3,\)"):
+        y.backward(np.ones(3))
+    with pytest.raises(TypeError, match="floating-point"):
+        y.backward(np.ones(2, dtype=np.int64))
+    assert x.grad is None and y.grad is None  # nothing changed
+
+
+def test_backward_on_a_constant_is_refused():
+    with pytest.raises(ValueError, match="does not require a gradient"):
+        Tensor([1.0]).sum().backward()
+
+
+def test_index_out_of_range_is_named():
+    x = Tensor(np.ones((3, 2)), requires_grad=True)
+    with pytest.raises(IndexError, match=r"index 3 is out of range for axis 0 .* \(3, 2\)"):
+        x[3]
+    with pytest.raises(IndexError, match=r"index array reaches 5"):
+        x[np.array([0, 5])]
+    with pytest.raises(TypeError, match="indexed by ints, slices"):
+        x[1.5]
+
+
+def test_mixing_a_tensor_with_a_value_is_refused():
+    with pytest.raises(TypeError, match="cannot mix a Tensor with a Value"):
+        Tensor([1.0]) + Value(2.0)
+    with pytest.raises(TypeError):
+        Value(2.0) * Tensor([1.0])
+    with pytest.raises(TypeError, match="cannot mix a Tensor with a Value"):
+        Tensor([Value(1.0)])
+
+
+def test_unsupported_data_is_refused():
+    for bad in ["abc", {"a": 1}, [1.0, "x"], object()]:
+        with pytest.raises(TypeError, match="a Tensor is made from"):
+            Tensor(bad)
+    with pytest.raises(ValueError, match="same length"):
+        Tensor([[1.0], [1.0, 2.0]])
+    with pytest.raises(ValueError, match="dtype is 'float32' or 'float64'"):
+        Tensor([1.0], dtype="float16")
+
+
+def test_bad_axes_and_shapes_are_named():
+    x = Tensor(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="axis 2 is out of range"):
+        x.sum(axis=2)
+    with pytest.raises(ValueError, match=r"\(2, 3\) cannot become \(4, 2\)"):
+        x.reshape(4, 2)
+    with pytest.raises(ValueError, match="names an axis twice"):
+        x.transpose(0, 0)
+    with pytest.raises(ValueError, match="is not an order of the axes"):
+        x.transpose(1)
+    with pytest.raises(ValueError, match="differ in another axis"):
+        mt.concatenate([x, Tensor(np.ones((3, 3)))], axis=1)
