@@ -89,6 +89,7 @@ ROWS = [
     Row("abs",        mt.Tensor.abs,               torch.abs,                    _one(), distinct=True),
     Row("tanh",       mt.Tensor.tanh,              torch.tanh,                   _one()),
     Row("sigmoid",    mt.Tensor.sigmoid,           torch.sigmoid,                _one()),
+    Row("softplus",   mt.Tensor.softplus,          torch.nn.functional.softplus, _one(), -15.0, 15.0),
     Row("relu",       mt.Tensor.relu,              torch.relu,                   _one(), distinct=True),
     Row("clip",       lambda a: a.clip(-1.0, 0.5), lambda a: a.clamp(-1.0, 0.5), _one(), distinct=True),
     Row("maximum",    mt.maximum,                  torch.maximum,                _broadcasting(),

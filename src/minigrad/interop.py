@@ -6,12 +6,18 @@ numbers: row j of a Linear's weight is neuron j's ``w``, entry j of its bias is 
 ``from_torch(sequential)`` reads such a network back into an ``MLP``. Both give the same outputs
 (to about 1e-12: PyTorch sums the products in another order).
 
+The tensor modules (``minigrad.tensor_nn``: an ``MLP``, or a ``Sequential`` of ``Linear`` layers
+and activations) convert the same way, keeping their dtype: ``to_torch(model)`` accepts one, and
+``from_torch(sequential, engine="tensor")`` gives one back (a Linear's ``weight`` is (nin, nout)
+here, PyTorch's (nout, nin), so each is transposed on the way).
+
 This is the only module that imports torch, and only when one of these functions is called.
 """
 
 from __future__ import annotations
 
 import random
+import sys
 from typing import Any
 
 from minigrad.nn import MLP
@@ -25,6 +31,9 @@ def to_torch(mlp: MLP) -> Any:
     """A float64 ``torch.nn.Sequential`` computing the same function as ``mlp``."""
     import torch
 
+    tensor_nn = sys.modules.get("minigrad.tensor_nn")  # a tensor model exists once it is loaded
+    if tensor_nn is not None and isinstance(mlp, tensor_nn.Module):
+        return _tensor_model_to_torch(mlp, tensor_nn)
     if not isinstance(mlp, MLP):
         raise TypeError(f"to_torch converts an MLP, not {type(mlp).__name__}")
     modules = []
@@ -41,14 +50,20 @@ def to_torch(mlp: MLP) -> Any:
     return torch.nn.Sequential(*modules)
 
 
-def from_torch(sequential: Any) -> MLP:
+def from_torch(sequential: Any, engine: str = "scalar") -> Any:
     """The ``MLP`` equal to a ``Sequential`` of ``Linear`` layers and activation modules.
 
     Each ``Linear`` may be followed by one of ``Tanh``, ``ReLU``, ``Sigmoid`` or ``Identity``
     (none means linear). Every hidden layer must use the same activation, as an MLP does. A
     ``Linear`` without bias becomes neurons with bias 0. Weights are read as float64.
+
+    With ``engine="tensor"`` the result is a tensor ``MLP`` of the torch weights' dtype
+    (float32 or float64).
     """
     import torch
+
+    if engine not in ("scalar", "tensor"):
+        raise ValueError(f"engine is 'scalar' or 'tensor', not {engine!r:.60}")
 
     if isinstance(sequential, torch.nn.Linear):
         sequential = torch.nn.Sequential(sequential)
@@ -88,16 +103,35 @@ def from_torch(sequential: Any) -> MLP:
             "uses one activation for every hidden layer"
         )
     activation = hidden.pop() if hidden else "tanh"
+    if engine == "tensor":
+        from minigrad import tensor_nn
+
+        mlp_class: Any = tensor_nn.MLP
+        dtype = "float32" if layers[0][0].weight.dtype == torch.float32 else "float64"
+        options = {"dtype": dtype}
+    else:
+        mlp_class, options = MLP, {}
     seeded = random.getstate()  # the initial weights are overwritten: use no random numbers
     try:
-        mlp = MLP(
+        mlp = mlp_class(
             layers[0][0].in_features,
             [linear.out_features for linear, _ in layers],
             activation=activation,
             output_activation=layers[-1][1],
+            **options,
         )
     finally:
         random.setstate(seeded)
+    if engine == "tensor":
+        for linear, (module, _) in zip(mlp.layers, layers):
+            weight = module.weight.detach().to(torch.float64).numpy()
+            bias = (
+                module.bias.detach().to(torch.float64).numpy()
+                if module.bias is not None
+                else [0.0] * module.out_features
+            )
+            linear._set_neuron_rows(_numpy_rows(weight, bias))
+        return mlp
     for layer, (linear, _) in zip(mlp.layers, layers):
         weights = linear.weight.detach().to(torch.float64).tolist()
         biases = (
@@ -110,3 +144,33 @@ def from_torch(sequential: Any) -> MLP:
                 w.data = number
             neuron.b.data = bias
     return mlp
+
+
+def _numpy_rows(weight: Any, bias: Any) -> Any:
+    """One row per neuron, its weights then its bias, from a torch Linear's weight and bias."""
+    import numpy
+
+    return numpy.concatenate([numpy.asarray(weight), numpy.asarray(bias)[:, None]], axis=1)
+
+
+def _tensor_model_to_torch(model: Any, tensor_nn: Any) -> Any:
+    """A ``torch.nn.Sequential`` of the tensor model's Linear layers and activations, in its
+    dtype: torch's weight is the transpose of the tensor Linear's (nin, nout) weight."""
+    import torch
+
+    modules = model.modules if isinstance(model, tensor_nn.Sequential) else [model]
+    converted = []
+    for module in modules:
+        if isinstance(module, tensor_nn.Linear):
+            dtype = getattr(torch, str(module.weight.dtype))
+            linear = torch.nn.Linear(module.nin, module.nout, dtype=dtype)
+            with torch.no_grad():
+                linear.weight.copy_(torch.from_numpy(module.weight.numpy().T.copy()))
+                linear.bias.copy_(torch.from_numpy(module.bias.numpy().copy()))
+            converted.append(linear)
+        else:
+            name = type(module).__name__
+            if name not in _FROM_TORCH or not isinstance(module, getattr(tensor_nn, name)):
+                raise TypeError(f"to_torch converts Linear, Tanh, ReLU and Sigmoid, not {name}")
+            converted.append(getattr(torch.nn, name)())
+    return torch.nn.Sequential(*converted)

@@ -1,16 +1,19 @@
-"""Optimizers: SGD, Adam and AdamW, with exactly ``torch.optim``'s update rules.
+"""Optimizers: SGD, Adam and AdamW, with exactly ``torch.optim``'s update rules, for both engines.
 
-An optimizer holds a list of parameters (Values) and, for each, whatever state its rule keeps (a
-momentum buffer, Adam's two running averages). ``step()`` reads every ``p.grad`` and changes
-``p.data``; ``zero_grad()`` sets every ``p.grad`` back to 0.0. A training step is
+An optimizer holds a list of parameters (Values or Tensors) and, for each, whatever state its rule
+keeps (a momentum buffer, Adam's two running averages). ``step()`` reads every ``p.grad`` and
+changes ``p.data``; ``zero_grad()`` clears every ``p.grad`` (0.0 for a Value, None for a Tensor,
+as PyTorch). A training step is
 
     loss = ...; opt.zero_grad(); loss.backward(); opt.step()
 
-The updates are plain float arithmetic on ``.data``, done under ``no_grad()``: they build no graph.
+The updates are arithmetic on ``.data``, done under ``no_grad()``: they build no graph. They are
+written once, with operators and the few functions below that take a float or an array alike, so
+the same lines update a Value's float and a Tensor's array (elementwise).
 Each rule is written in the same order of operations as PyTorch's single-tensor implementation,
 so a model trained by both stays equal to rounding. One difference: PyTorch skips a parameter
-whose ``.grad`` is ``None``; here every gradient is a number, so a parameter the loss did not use
-still gets its weight decay and momentum (with gradient 0).
+whose ``.grad`` is ``None``; here a parameter the loss did not use still gets its weight decay
+and momentum (with gradient 0), a Value's or a Tensor's alike.
 
 >>> from minigrad import Value
 >>> from minigrad.optim import SGD
@@ -25,7 +28,9 @@ still gets its weight decay and momentum (with gradient 0).
 from __future__ import annotations
 
 import numbers
+import sys
 from collections.abc import Iterable
+from typing import Any
 
 from minigrad import floats
 from minigrad.engine import Value, no_grad
@@ -40,7 +45,7 @@ class Optimizer:
     def zero_grad(self) -> None:
         """Set every parameter's grad to 0.0 (leaves accumulate gradients across backward calls)."""
         for p in self.params:
-            p.grad = 0.0
+            p.grad = 0.0 if type(p) is Value else None
 
     def step(self) -> None:
         """Update every parameter from its ``.grad``, building no graph."""
@@ -166,14 +171,14 @@ class Adam(Optimizer):
         self.exp_avgs[i] = exp_avg = _lerp(self.exp_avgs[i], grad, 1.0 - beta1)
         self.exp_avg_sqs[i] = exp_avg_sq = self.exp_avg_sqs[i] * beta2 + (1.0 - beta2) * grad * grad
         if self.amsgrad:
-            exp_avg_sq = max(self.max_exp_avg_sqs[i], exp_avg_sq)
+            exp_avg_sq = _maximum(self.max_exp_avg_sqs[i], exp_avg_sq)
             self.max_exp_avg_sqs[i] = exp_avg_sq
         bias_correction1 = 1.0 - floats.power(beta1, step)
         bias_correction2 = 1.0 - floats.power(beta2, step)
         step_size = floats.divide(lr, bias_correction1)
         bias_correction2_sqrt = floats.power(bias_correction2, 0.5)
-        denom = floats.divide(floats.sqrt(exp_avg_sq), bias_correction2_sqrt) + self.eps
-        return param + floats.divide(-step_size * exp_avg, denom)
+        denom = _divide(_sqrt(exp_avg_sq), bias_correction2_sqrt) + self.eps
+        return param + _divide(-step_size * exp_avg, denom)
 
 
 class AdamW(Adam):
@@ -213,6 +218,37 @@ def _lerp(start: float, end: float, weight: float) -> float:
     return end - (end - start) * (1.0 - weight)
 
 
+# The functions the rules use beyond operators, for a float (a Value's) or an array (a Tensor's).
+
+
+def _divide(a: Any, b: Any) -> Any:
+    """a / b; inf or nan for floats rather than ZeroDivisionError, as arrays give."""
+    return floats.divide(a, b) if type(a) is float and type(b) is float else a / b
+
+
+def _sqrt(x: Any) -> Any:
+    return floats.sqrt(x) if type(x) is float else _namespace(x).sqrt(x)
+
+
+def _maximum(a: Any, b: Any) -> Any:
+    if type(a) is float and type(b) is float:
+        return max(a, b)
+    array = b if type(a) is float else a
+    return _namespace(array).maximum(a, b)
+
+
+def _namespace(array: Any) -> Any:
+    from minigrad.tensor import _namespace
+
+    return _namespace(array)
+
+
+def _tensor_type() -> type | None:
+    """The Tensor class, if the Tensor engine is loaded (no Tensor exists before it is)."""
+    tensor_engine = sys.modules.get("minigrad.tensor")
+    return None if tensor_engine is None else tensor_engine.Tensor
+
+
 def _parameter_list(params: Iterable[Value]) -> list[Value]:
     if hasattr(params, "parameters") and not isinstance(params, (list, tuple)):
         raise TypeError(
@@ -229,18 +265,33 @@ def _parameter_list(params: Iterable[Value]) -> list[Value]:
     if not params:
         raise ValueError("optimizer got an empty parameter list")
     seen = set()
+    tensor = _tensor_type()
     for i, p in enumerate(params):
-        if not isinstance(p, Value):
-            raise TypeError(f"optimizer parameters are Values, but parameter {i} is {p!r:.60}")
+        if tensor is not None and isinstance(p, tensor):
+            if not p.requires_grad:
+                raise ValueError(f"parameter {i} ({p!r:.60}) does not require a gradient")
+        elif not isinstance(p, Value):
+            raise TypeError(
+                f"optimizer parameters are Values or Tensors, but parameter {i} is {p!r:.60}"
+            )
         if p in seen:
             raise ValueError(f"parameter {i} ({p!r}) appears more than once in the list")
         seen.add(p)
     return params
 
 
-def _gradient(p: Value, i: int) -> float:
+def _gradient(p: Value, i: int) -> Any:
     g = p.grad
     if type(g) is float:
+        return g
+    if type(p) is not Value:  # a Tensor: its grad is an array of its shape, or None (zeros)
+        if g is None:
+            return _namespace(p.data).zeros_like(p.data)
+        if tuple(getattr(g, "shape", ())) != p.shape:
+            raise ValueError(
+                f"parameter {i} ({p!r:.60}) has a grad of shape {getattr(g, 'shape', None)}, "
+                f"not its own shape {p.shape}"
+            )
         return g
     if isinstance(g, numbers.Real) and not isinstance(g, bool):
         return float(g)

@@ -147,6 +147,11 @@ def log(x: Operand) -> Operand:
     return x.log() if isinstance(x, Tensor) else _namespace(x).log(x)
 
 
+def sigmoid(x: Operand) -> Operand:
+    """σ(x) = 1/(1 + e⁻ˣ), elementwise."""
+    return x.sigmoid() if isinstance(x, Tensor) else 1.0 / (1.0 + _namespace(x).exp(-x))
+
+
 def where(condition: Operand, a: Operand, b: Operand) -> Operand:
     """a where ``condition`` is true, else b (broadcast together); the condition gets no gradient.
 
@@ -475,8 +480,10 @@ ABS         = operation("abs",           lambda x: _namespace(x).abs(x),
                         lambda g, out, x: g * _namespace(_data(x)).sign(_data(x)))
 TANH        = operation("tanh",          lambda x: _namespace(x).tanh(x),
                         lambda g, out, x: g * (1.0 - out * out))
-SIGMOID     = operation("sigmoid",       lambda x: 1.0 / (1.0 + _namespace(x).exp(-x)),
+SIGMOID     = operation("sigmoid",       sigmoid,
                         lambda g, out, x: g * out * (1.0 - out))
+SOFTPLUS    = operation("softplus",      lambda x: _namespace(x).logaddexp(x, _namespace(x).zeros_like(x)),  # noqa: E501
+                        lambda g, out, x: g * sigmoid(x))
 RELU        = operation("relu",          lambda x: x * _mask(x > 0, x),
                         lambda g, out, x: g * _mask(_data(x) > 0, _data(x)))
 CLIP        = operation("clip",          lambda x, *, low, high: _namespace(x).clip(x, low, high),
@@ -820,6 +827,10 @@ class Tensor:
     def sigmoid(self) -> Tensor:
         """f(x) = 1/(1 + e⁻ˣ);  f' = f·(1 - f)"""
         return _apply(SIGMOID, (self,), _NO_PARAMS)
+
+    def softplus(self) -> Tensor:
+        """f(x) = ln(1 + eˣ), without overflow;  f' = σ(x)"""
+        return _apply(SOFTPLUS, (self,), _NO_PARAMS)
 
     def relu(self) -> Tensor:
         """f(x) = max(0, x);  f' = 1 if x > 0 else 0"""

@@ -1,0 +1,103 @@
+"""Losses on Tensors, equal to ``torch.nn.functional``'s: one number from a whole batch.
+
+``minigrad.losses`` calls these when given Tensors, so ``mse_loss``, ``cross_entropy`` and
+``binary_cross_entropy_with_logits`` are the same three names for both engines. Each is a few
+Tensor operations, so its gradient comes from their backward rules.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from minigrad.tensor import Tensor, _is_array, _namespace, _operand
+
+_REDUCTIONS = ("mean", "sum")
+
+def _reduce(loss: str, terms: Tensor, reduction: str) -> Tensor:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{loss}: reduction must be 'mean' or 'sum', not {reduction!r}")
+    return terms.mean() if reduction == "mean" else terms.sum()
+
+
+def _target(targets: Any, like: Tensor, loss: str) -> Tensor:
+    """The targets as a Tensor: a list becomes one of like's dtype; a number is broadcast."""
+    if isinstance(targets, (list, tuple)):
+        return Tensor(list(targets), dtype=like.dtype)
+    return _operand(targets, like, loss)
+
+
+def _same_shape(loss: str, a_name: str, a: Tensor, b_name: str, b: Tensor) -> None:
+    if a.shape != b.shape:
+        raise ValueError(
+            f"{loss}: {a_name} and {b_name} differ in shape: {a.shape} and {b.shape}"
+        )
+    if a.size == 0:
+        raise ValueError(f"{loss}: no {a_name} (an empty tensor)")
+
+
+def mse_loss(preds: Tensor, targets: Any, reduction: str = "mean") -> Tensor:
+    """mean of (predᵢ - targetᵢ)², as ``F.mse_loss``; ∂/∂predᵢ = 2(predᵢ - targetᵢ)/n."""
+    targets = _target(targets, preds, "mse_loss")
+    _same_shape("mse_loss", "predictions", preds, "targets", targets)
+    difference = preds - targets
+    return _reduce("mse_loss", difference * difference, reduction)
+
+
+def binary_cross_entropy_with_logits(
+    logits: Tensor, targets: Any, reduction: str = "mean"
+) -> Tensor:
+    """-[y·ln σ(x) + (1 - y)·ln(1 - σ(x))] averaged, written softplus(x) - x·y (finite for every
+    finite x), as ``F.binary_cross_entropy_with_logits``; ∂/∂xᵢ = (σ(xᵢ) - yᵢ)/n."""
+    targets = _target(targets, logits, "binary_cross_entropy_with_logits")
+    _same_shape("binary_cross_entropy_with_logits", "logits", logits, "targets", targets)
+    terms = logits.softplus() - logits * targets
+    return _reduce("binary_cross_entropy_with_logits", terms, reduction)
+
+
+def cross_entropy(logits: Tensor, classes: Any, reduction: str = "mean") -> Tensor:
+    """-ln softmax(zᵢ)[cᵢ] = logsumexp(zᵢ) - zᵢ[cᵢ] averaged over the samples, as
+    ``F.cross_entropy`` with class indices; ∂/∂zᵢⱼ = (softmax(zᵢ)ⱼ - [j = cᵢ])/n.
+
+    ``logits`` has shape (batch, classes) and ``classes`` one integer per sample (an array, a
+    list or a Tensor of ints); or (classes,) and a single int.
+    """
+    if not isinstance(logits, Tensor) or logits.ndim not in (1, 2):
+        raise ValueError(
+            "cross_entropy takes logits of shape (batch, classes) or (classes,), "
+            f"not {getattr(logits, 'shape', type(logits).__name__)}"
+        )
+    single = logits.ndim == 1
+    if single:
+        logits = logits.reshape(1, -1)
+    labels = _class_indices(classes, logits, single)
+    batch = logits.shape[0]
+    picked = logits[_namespace(labels).arange(batch), labels]  # each sample's score of its class
+    return _reduce("cross_entropy", logits.logsumexp(axis=1) - picked, reduction)
+
+
+def _class_indices(classes: Any, logits: Tensor, single: bool) -> Any:
+    """The class labels as an integer array of logits' library, after checking each one."""
+    xp = _namespace(logits.data)
+    if isinstance(classes, Tensor):
+        classes = classes.data
+    if single:
+        classes = [classes]
+    if isinstance(classes, (list, tuple)):
+        if any(isinstance(c, bool) or not isinstance(c, int) for c in classes):
+            raise TypeError(f"cross_entropy: classes are class indices (ints), not {classes!r:.60}")
+        classes = xp.asarray(classes)
+    elif not _is_array(classes) or not _namespace(classes).isdtype(classes.dtype, "integral"):
+        raise TypeError(f"cross_entropy: classes are class indices (ints), not {classes.dtype}")
+    batch, width = logits.shape
+    if tuple(classes.shape) != (batch,):
+        raise ValueError(
+            f"cross_entropy got logits for {batch} samples but classes of shape "
+            f"{tuple(classes.shape)}; give one class index per sample"
+        )
+    low, high = int(xp.min(classes)), int(xp.max(classes))
+    if low < 0 or high >= width:
+        raise ValueError(
+            f"cross_entropy: class {low if low < 0 else high} is not a class; with {width} "
+            f"class scores the classes are 0..{width - 1}"
+        )
+    return classes

@@ -1,0 +1,160 @@
+"""Tensor modules, losses, optimizers, checkpoints and the PyTorch bridge for tensor models."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F  # noqa: N812
+
+from minigrad import MLP as ScalarMLP  # noqa: N811
+from minigrad import load, manual_seed, save
+from minigrad import losses as L  # noqa: N812
+from minigrad import tensor_nn as tn
+from minigrad.interop import from_torch, to_torch
+from minigrad.nn import StateDictMismatchError
+from minigrad.optim import SGD, Adam, AdamW
+from minigrad.tensor import Tensor
+
+
+def test_tensor_mlp_has_the_scalar_mlps_initial_weights_and_state_dict_keys():
+    manual_seed(3)
+    scalar = ScalarMLP(2, [3, 1], activation="relu", output_activation="linear")
+    manual_seed(3)
+    tensor = tn.MLP(2, [3, 1], activation="relu", output_activation="linear", dtype="float64")
+    assert list(tensor.state_dict()) == list(scalar.state_dict())
+    assert tensor.state_dict() == scalar.state_dict()
+    assert all(type(v) is float for v in tensor.state_dict().values())
+
+
+def test_weights_load_from_one_engine_into_the_other():
+    manual_seed(0)
+    scalar = ScalarMLP(3, [4, 2])
+    tensor = tn.Sequential(tn.Linear(3, 4, "float64"), tn.Tanh(), tn.Linear(4, 2, "float64"),
+                           tn.Tanh())  # fmt: skip
+    tensor.load_state_dict(scalar.state_dict())
+    x = [0.5, -1.0, 2.0]
+    expected = [v.data for v in scalar(x)]
+    np.testing.assert_allclose(tensor(np.array(x)).numpy(), expected, rtol=1e-12)
+    manual_seed(9)
+    scalar_again = ScalarMLP(3, [4, 2])
+    scalar_again.load_state_dict(tensor.state_dict())
+    assert scalar_again.state_dict() == scalar.state_dict()
+
+
+def test_json_checkpoint_round_trips_a_tensor_model(tmp_path):
+    manual_seed(1)
+    model = tn.MLP(3, [5, 2], dtype="float64")
+    save(model.state_dict(), tmp_path / "model.json")
+    manual_seed(2)
+    other = tn.MLP(3, [5, 2], dtype="float64")
+    other.load_state_dict(load(tmp_path / "model.json"))
+    assert other.state_dict() == model.state_dict()
+
+
+def test_bad_state_dict_changes_nothing():
+    model = tn.MLP(2, [2])
+    before = model.state_dict()
+    with pytest.raises(StateDictMismatchError, match="missing 1"):
+        model.load_state_dict({k: v for k, v in list(before.items())[1:]})
+    with pytest.raises(TypeError, match="must be a number"):
+        model.load_state_dict(dict(before, **{"layers.0.neurons.1.b": "x"}))
+    assert model.state_dict() == before
+
+
+def test_wrong_input_width_is_named():
+    with pytest.raises(ValueError, match=r"last axis has 3 numbers .* not shape \(2, 4\)"):
+        tn.Linear(3, 2)(np.ones((2, 4)))
+
+
+def test_to_torch_and_from_torch_round_trip_a_tensor_model():
+    manual_seed(4)
+    model = tn.MLP(3, [4, 2], activation="relu", output_activation="sigmoid", dtype="float64")
+    module = to_torch(model)
+    x = np.random.default_rng(0).normal(size=(6, 3))
+    np.testing.assert_allclose(
+        module(torch.from_numpy(x)).detach().numpy(), model(x).numpy(), rtol=1e-12
+    )
+    back = from_torch(module, engine="tensor")
+    assert back.state_dict() == model.state_dict() and back.layers[0].weight.dtype == np.float64
+
+
+# Losses: equal to torch.nn.functional's, value and gradient
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_tensor_losses_equal_torch_functional(reduction):
+    rng = np.random.default_rng(5)
+    logits, targets = rng.normal(size=(7, 4)) * 3, rng.uniform(size=(7, 4))
+    classes = rng.integers(0, 4, size=7)
+    cases = [
+        (L.mse_loss, F.mse_loss, targets),
+        (L.binary_cross_entropy_with_logits, F.binary_cross_entropy_with_logits, targets),
+        (L.cross_entropy, F.cross_entropy, classes),
+    ]
+    for mine_loss, torch_loss, second in cases:
+        z = Tensor(logits, requires_grad=True)
+        t = torch.tensor(logits, requires_grad=True)
+        mine = mine_loss(z, second, reduction=reduction)
+        theirs = torch_loss(t, torch.tensor(second), reduction=reduction)
+        mine.backward()
+        theirs.backward()
+        assert abs(mine.item() - theirs.item()) <= 1e-12 * max(1.0, abs(theirs.item()))
+        np.testing.assert_allclose(z.grad, t.grad.numpy(), rtol=1e-11, atol=1e-14)
+
+
+def test_binary_cross_entropy_gradient_at_a_zero_logit_is_sigmoid_minus_target():
+    z = Tensor([0.0], requires_grad=True, dtype="float64")
+    L.binary_cross_entropy_with_logits(z, [1.0]).backward()
+    assert z.grad.tolist() == [-0.5]
+
+
+def test_tensor_loss_errors_name_the_problem():
+    z = Tensor(np.zeros((3, 4)))
+    with pytest.raises(ValueError, match=r"differ in shape: \(3, 4\) and \(2,\)"):
+        L.mse_loss(z, [1.0, 2.0])
+    with pytest.raises(ValueError, match="class 4 is not a class"):
+        L.cross_entropy(z, np.array([0, 1, 4]))
+    with pytest.raises(ValueError, match="one class index per sample"):
+        L.cross_entropy(z, np.array([0, 1]))
+    with pytest.raises(TypeError, match="class indices"):
+        L.cross_entropy(z, np.array([0.0, 1.0, 2.0]))
+    with pytest.raises(ValueError, match="reduction must be"):
+        L.cross_entropy(z, [0, 1, 2], reduction="max")
+
+
+# Optimizers: one implementation for both engines, equal to torch.optim
+
+
+@pytest.mark.parametrize(
+    "make, options",
+    [
+        (SGD, {"lr": 0.1, "momentum": 0.9, "weight_decay": 0.01, "nesterov": True}),
+        (Adam, {"lr": 0.01, "weight_decay": 0.1, "amsgrad": True}),
+        (AdamW, {"lr": 0.01}),
+    ],
+    ids=["SGD", "Adam", "AdamW"],
+)
+def test_optimizers_train_tensor_parameters_as_torch_optim(make, options):
+    rng = np.random.default_rng(6)
+    w0, x = rng.normal(size=(3, 2)), rng.normal(size=(5, 3))
+    w = Tensor(w0, requires_grad=True)
+    t = torch.tensor(w0, requires_grad=True)
+    opt = make([w], **options)
+    torch_opt = getattr(torch.optim, make.__name__)([t], **options)
+    for _ in range(5):
+        opt.zero_grad()
+        ((Tensor(x) @ w).tanh() ** 2).sum().backward()
+        opt.step()
+        torch_opt.zero_grad()
+        ((torch.tensor(x) @ t).tanh() ** 2).sum().backward()
+        torch_opt.step()
+    np.testing.assert_allclose(w.data, t.detach().numpy(), rtol=1e-12, atol=1e-14)
+    assert w.grad is not None
+    opt.zero_grad()
+    assert w.grad is None
+
+
+def test_optimizer_refuses_a_constant_tensor():
+    with pytest.raises(ValueError, match="does not require a gradient"):
+        SGD([Tensor([1.0])], lr=0.1)
