@@ -348,7 +348,10 @@ def _reduced_shape(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> tupl
 
 
 def _softmax_forward(x: Array, *, axis: int) -> Array:
-    return _namespace(x).exp(x - _logsumexp_forward(x, axis=(axis,), keepdims=True))
+    """e^(x - m) / Σ e^(x - m), m the largest x: the same ratio, without overflow."""
+    xp = _namespace(x)
+    shifted = xp.exp(x - xp.max(x, axis=axis, keepdims=True))
+    return shifted / xp.sum(shifted, axis=axis, keepdims=True)
 
 
 def _softmax_x(g: Operand, out: Operand, x: Operand, *, axis: int) -> Operand:
@@ -1211,7 +1214,7 @@ def _backpropagate(inner: list[Tensor], create_graph: bool) -> None:
                 dx = rules[0](g, out, *args, position=i, **params)
             else:
                 dx = rules[i](g, out, *args, **params)
-            if tuple(dx.shape) != tuple(x.data.shape):
+            if dx.shape != x.data.shape:
                 raise ValueError(
                     f"the backward rule of operation {op.name!r} gave input {i} a gradient of "
                     f"shape {tuple(dx.shape)}, but the input has shape {tuple(x.data.shape)}"

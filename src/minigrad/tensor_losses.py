@@ -9,7 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from minigrad.tensor import Tensor, _is_array, _namespace, _operand
+from minigrad.tensor import (
+    OPERATIONS,
+    Tensor,
+    _apply,
+    _data,
+    _is_array,
+    _logsumexp_forward,
+    _mask,
+    _namespace,
+    _operand,
+    _softmax_forward,
+    operation,
+)
 
 _REDUCTIONS = ("mean", "sum")
 
@@ -70,9 +82,48 @@ def cross_entropy(logits: Tensor, classes: Any, reduction: str = "mean") -> Tens
     if single:
         logits = logits.reshape(1, -1)
     labels = _class_indices(classes, logits, single)
-    batch = logits.shape[0]
-    picked = logits[_namespace(labels).arange(batch), labels]  # each sample's score of its class
-    return _reduce("cross_entropy", logits.logsumexp(axis=1) - picked, reduction)
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"cross_entropy: reduction must be 'mean' or 'sum', not {reduction!r}")
+    return _apply(CROSS_ENTROPY, (logits,), {"classes": labels, "mean": reduction == "mean"})
+
+
+# Cross-entropy is one operation, as in PyTorch: written as logsumexp, indexing, a difference and
+# a mean it would be five nodes, and its gradient, softmax minus one-hot, would be assembled from
+# five backward rules every training step.
+
+
+def _cross_entropy_forward(z: Any, *, classes: Any, mean: bool) -> Any:
+    """Σᵢ (ln Σⱼ e^zᵢⱼ - zᵢ[cᵢ]), divided by the number of samples for the mean."""
+    xp = _namespace(z)
+    terms = _logsumexp_forward(z, axis=(1,), keepdims=False) - z[xp.arange(z.shape[0]), classes]
+    return xp.mean(terms) if mean else xp.sum(terms)
+
+
+def _cross_entropy_z(g: Any, out: Any, z: Any, *, classes: Any, mean: bool) -> Any:
+    """∂/∂zᵢⱼ = softmax(zᵢ)ⱼ - [j = cᵢ] (divided by the number of samples for the mean)."""
+    xp = _namespace(_data(z))
+    one_hot = _mask(classes[:, None] == xp.arange(z.shape[1])[None, :], _data(z))
+    scale = g / z.shape[0] if mean else g
+    return (_softmax_rows(z) - one_hot) * scale
+
+
+def _softmax_rows(z: Any) -> Any:
+    return z.softmax(1) if isinstance(z, Tensor) else _softmax_forward(z, axis=1)
+
+
+CROSS_ENTROPY = OPERATIONS.get("cross_entropy") or operation(
+    "cross_entropy", _cross_entropy_forward, _cross_entropy_z
+)
+
+
+_INTEGRAL: dict[Any, bool] = {}  # dtype -> whether it is an integer dtype (asked once each)
+
+
+def _is_integral(classes: Any) -> bool:
+    integral = _INTEGRAL.get(classes.dtype)
+    if integral is None:
+        integral = _INTEGRAL[classes.dtype] = _namespace(classes).isdtype(classes.dtype, "integral")
+    return integral
 
 
 def _class_indices(classes: Any, logits: Tensor, single: bool) -> Any:
@@ -86,7 +137,7 @@ def _class_indices(classes: Any, logits: Tensor, single: bool) -> Any:
         if any(isinstance(c, bool) or not isinstance(c, int) for c in classes):
             raise TypeError(f"cross_entropy: classes are class indices (ints), not {classes!r:.60}")
         classes = xp.asarray(classes)
-    elif not _is_array(classes) or not _namespace(classes).isdtype(classes.dtype, "integral"):
+    elif not _is_array(classes) or not _is_integral(classes):
         raise TypeError(f"cross_entropy: classes are class indices (ints), not {classes.dtype}")
     batch, width = logits.shape
     if tuple(classes.shape) != (batch,):
