@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import argparse
 import gc
+import statistics
 import sys
 from pathlib import Path
 from typing import Any
 
-from benchmarks import w1_training_step, w2_chain, w3_memory, w4_seed_example
+from benchmarks import w1_training_step, w2_chain, w3_memory, w4_seed_example, w5_w6_tensor_step
 from benchmarks.harness import (
     machine_info,
     paired_ratio,
@@ -33,6 +34,9 @@ FULL: dict[str, Any] = {
     "w3_resident_memory": True,
     "w4_steps": 100,
     "w4_repeats": 5,
+    "w5_w6_repeats": 21,
+    "w5_w6_block": 20,
+    "w5_scalar_repeats": 3,
 }
 QUICK: dict[str, Any] = {
     "w1_points": 5,
@@ -46,6 +50,9 @@ QUICK: dict[str, Any] = {
     "w3_resident_memory": False,  # a fresh process per engine: seconds just to import torch
     "w4_steps": 3,
     "w4_repeats": 1,
+    "w5_w6_repeats": 1,
+    "w5_w6_block": 1,
+    "w5_scalar_repeats": 1,
 }
 DEFAULT_OUTPUT = Path(__file__).parent / "results" / "latest.json"
 
@@ -56,6 +63,8 @@ MAX_BYTES_PER_NODE = 150.0
 # Linear time: the time per step at the longest chain ÷ at the next longest (10⁶ and 10⁵ steps).
 # The shortest chain is left out: its graph fits in the CPU's caches, so each step is cheaper.
 W2_MAX_PER_STEP_GROWTH = 1.5
+# The Tensor engine's step, at most this many times the hand-written NumPy step's time.
+W5_W6_MAX_TIMES_FLOOR = 1.3
 
 
 def run_all(config: dict[str, Any]) -> dict[str, Any]:
@@ -74,6 +83,18 @@ def run_all(config: dict[str, Any]) -> dict[str, Any]:
             ),
             "W3": w3_memory.run(config["w3_pairs"], config["w3_resident_memory"]),
             "W4": w4_seed_example.run(config["w4_steps"], config["w4_repeats"]),
+            "W5": w5_w6_tensor_step.run(
+                w5_w6_tensor_step.Problem("W5", (64, 64, 10), 128, "tanh"),
+                config["w5_w6_repeats"],
+                config["w5_w6_block"],
+                config["w5_scalar_repeats"],
+            ),
+            "W6": w5_w6_tensor_step.run(
+                w5_w6_tensor_step.Problem("W6", (784, 128, 10), 256, "relu"),
+                config["w5_w6_repeats"],
+                config["w5_w6_block"],
+                None,
+            ),
         }
     finally:
         gc.unfreeze()
@@ -115,6 +136,11 @@ def check_targets(workloads: dict[str, Any]) -> dict[str, dict[str, Any]]:
     targets[f"W2 minigrad: time per step at n = {longest} ÷ at n = {shorter}"] = _target(
         growth, f"<= {W2_MAX_PER_STEP_GROWTH:g} (linear)", growth <= W2_MAX_PER_STEP_GROWTH
     )
+    for key in ("W5", "W6"):
+        times_floor = workloads[key]["minigrad_times_floor"]
+        targets[f"{key} minigrad Tensor: × the floor's time"] = _target(
+            times_floor, f"<= {W5_W6_MAX_TIMES_FLOOR:g}", times_floor <= W5_W6_MAX_TIMES_FLOOR
+        )
     return targets
 
 
@@ -142,6 +168,8 @@ def format_report(results: dict[str, Any]) -> str:
     lines += _chain_table(w["W2"])
     lines += _memory_table(w["W3"])
     lines += _timing_table("W4", w["W4"])
+    lines += _tensor_table(w["W5"])
+    lines += _tensor_table(w["W6"])
     lines += ["Targets:", ""]
     for name, target in results["targets"].items():
         verdict = "met" if target["met"] else "MISSED"
@@ -169,6 +197,37 @@ def _timing_table(key: str, workload: dict[str, Any]) -> list[str]:
         speedup = f"{paired_ratio(micrograd, times):.1f}" if micrograd else "n/a"
         times_floor = paired_ratio(times, floor)
         lines.append(f"| {name} | {_seconds(result['median_s'])} | {speedup} | {times_floor:.2f} |")
+    return [*lines, ""]
+
+
+def _tensor_table(workload: dict[str, Any]) -> list[str]:
+    """Per-step medians and ratios to the floor and to PyTorch, round by round."""
+    engines = workload["engines"]
+    floor = engines["floor (NumPy by hand)"]["times_s"]
+    torch_times = engines.get("torch (1 thread)", {}).get("times_s")
+    lines = [
+        f"{workload['description']} (per step, median of {len(floor)} blocks)",
+        "",
+        "| engine | per step | × the floor's time | × faster than torch |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, result in engines.items():
+        times = result["times_s"]
+        paired = len(times) == len(floor)
+        times_floor = (
+            f"{paired_ratio(times, floor):.2f}"
+            if paired
+            else f"{result['median_s'] / statistics.median(floor):.0f}"
+        )
+        faster = f"{paired_ratio(torch_times, times):.2f}" if torch_times and paired else "n/a"
+        lines.append(f"| {name} | {_seconds(result['median_s'])} | {times_floor} | {faster} |")
+    ops = workload["minigrad_operations_per_step"]
+    lines.append("")
+    lines.append(
+        f"- MiniGrad's step runs {ops['forward']} forward operations, {ops['backward']} backward "
+        f"rules and {ops['updates']} updates; beyond the floor's time it spends "
+        f"{_seconds(workload['minigrad_overhead_per_operation_s'])} per operation"
+    )
     return [*lines, ""]
 
 

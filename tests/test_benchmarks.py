@@ -306,3 +306,34 @@ def test_counting_instructions_without_valgrind_says_what_to_install(monkeypatch
     monkeypatch.setattr(instructions.shutil, "which", lambda name: None)
     assert instructions.main([]) == 1
     assert "apt-get install valgrind" in capsys.readouterr().err
+
+
+def test_quick_run_times_the_tensor_step_against_the_floor_and_torch(quick_results):
+    for key in ("W5", "W6"):
+        workload = quick_results["workloads"][key]
+        engines = workload["engines"]
+        expected = ["floor (NumPy by hand)", "minigrad Tensor", "torch (1 thread)"]
+        if key == "W5":
+            expected.append("minigrad scalar MLP")  # the scalar engine on W5 only
+        assert sorted(engines) == sorted(expected)
+        assert all(result["median_s"] > 0 for result in engines.values())
+        assert workload["minigrad_operations_per_step"]["total"] == 19
+        assert f"{key} minigrad Tensor: × the floor's time" in quick_results["targets"]
+
+
+def test_a_wrong_tensor_update_is_caught_before_timing(monkeypatch):
+    from benchmarks import w5_w6_tensor_step as w
+
+    monkeypatch.setattr(w, "LEARNING_RATE", 0.01)
+    original = w.minigrad_step
+
+    def with_a_wrong_learning_rate(problem):
+        w.LEARNING_RATE = 0.02  # the second step's loss then differs from the floor's
+        try:
+            return original(problem)
+        finally:
+            w.LEARNING_RATE = 0.01
+
+    monkeypatch.setattr(w, "minigrad_step", with_a_wrong_learning_rate)
+    with pytest.raises(DisagreementError, match="minigrad Tensor: the loss at step 2 of W5"):
+        w.run(w.Problem("W5", (64, 64, 10), 128, "tanh"), 1, 1, None)
