@@ -100,7 +100,7 @@ def sum_to(x: Operand, shape: tuple[int, ...]) -> Operand:
     >>> sum_to(np.ones((128, 4)), (4,))  # b.grad of x @ W + b, for a batch of 128
     array([128., 128., 128., 128.])
     """
-    if tuple(x.shape) == tuple(shape):
+    if x.shape == shape:  # (a shape is a tuple, or torch's tuple subclass)
         return x
     extra = len(x.shape) - len(shape)
     axes = tuple(range(extra)) + tuple(
@@ -269,12 +269,16 @@ def _matmul_operands(g: Operand, a: Operand, b: Operand) -> tuple[Operand, Opera
 
 def _matmul_a(g: Operand, out: Operand, a: Operand, b: Operand) -> Operand:
     """∂(a@b)/∂a: g @ bᵀ (summed over broadcast batch axes)."""
+    if a.ndim == 2 and b.ndim == 2:  # the common case: two matrices, nothing to undo
+        return g @ b.mT
     g2, a2, b2 = _matmul_operands(g, a, b)
     return reshape(sum_to(g2 @ b2.mT, a2.shape), a.shape)
 
 
 def _matmul_b(g: Operand, out: Operand, a: Operand, b: Operand) -> Operand:
     """∂(a@b)/∂b: aᵀ @ g (summed over broadcast batch axes)."""
+    if a.ndim == 2 and b.ndim == 2:
+        return a.mT @ g
     g2, a2, b2 = _matmul_operands(g, a, b)
     return reshape(sum_to(a2.mT @ g2, b2.shape), b.shape)
 
