@@ -34,6 +34,7 @@ import keyword
 import math
 import os
 import re
+import sys
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -173,6 +174,11 @@ def explain_backward(root: Value) -> list[BackwardStep]:
     backward pass (every gradient 0, root's 1): the contributions received by a Value add up to
     ∂root/∂value, the ``.grad`` that ``root.backward()`` gives it from zero.
     """
+    tensor_engine = sys.modules.get("minigrad.tensor")  # a Tensor exists only once it is loaded
+    if tensor_engine is not None and isinstance(root, tensor_engine.Tensor):
+        from minigrad import tensor_viz
+
+        return tensor_viz.explain_backward(root)  # type: ignore[return-value]
     order = _order(root)
     return _steps(root, order, _names(order))
 

@@ -53,6 +53,7 @@ from __future__ import annotations
 import functools
 import os
 import subprocess
+import sys
 from collections import Counter, deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -211,6 +212,11 @@ def draw_dot(
         timeout: seconds ``.pipe()`` and ``.render()`` wait for Graphviz before
             GraphvizTimeoutError (None: no limit).
     """
+    tensor_engine = sys.modules.get("minigrad.tensor")  # a Tensor exists only once it is loaded
+    if tensor_engine is not None and isinstance(root, tensor_engine.Tensor):
+        from minigrad import tensor_viz
+
+        return tensor_viz.draw_dot(root, format, rankdir)
     graphviz = _import_graphviz()
     if rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, not {rankdir!r}")

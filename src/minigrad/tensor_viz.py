@@ -1,0 +1,299 @@
+"""Drawing and explaining a Tensor graph, and checking its gradients.
+
+``minigrad.draw_dot``, ``minigrad.explain_backward`` and ``minigrad.gradcheck`` come here when
+given Tensors. What they show differs from Values' in one way: a node is an array, so each box
+gives its name, shape and dtype and a short summary of its data and gradient (the numbers when
+there are at most four, else their norm), and each backward step says which shapes meet,
+including where broadcasting made backward sum (``b.grad (4,) += sum over axis 0 of (128, 4)``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy
+
+from minigrad.tensor import OPERATIONS, Tensor, _walk, grad, no_grad
+
+# ---------------------------------------------------------------------------------------------
+# Names and summaries
+# ---------------------------------------------------------------------------------------------
+
+
+def tensor_names(root: Tensor) -> dict[Tensor, str]:
+    """A name per node: its label, else the operation that made it and a number (``tanh1``), or
+    ``t3`` for an unlabelled leaf."""
+    names: dict[Tensor, str] = {}
+    taken: set[str] = set()
+    for i, node in enumerate(_walk(root)[0]):
+        name = node.label or (f"{_word(node._op)}{i}" if node._prev else f"t{i}")
+        while name in taken:
+            name += "'"
+        names[node] = name
+        taken.add(name)
+    return names
+
+
+def _word(op_name: str) -> str:
+    return {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "@": "matmul",
+            "[]": "index"}.get(op_name, op_name)  # fmt: skip
+
+
+def summary(array: Any) -> str:
+    """The numbers when there are at most four, else the norm ‖·‖ of them all."""
+    if array is None:
+        return "none"
+    values = numpy.asarray(array, dtype=numpy.float64)
+    if values.size <= 4:
+        return "[" + ", ".join(f"{v:.4g}" for v in values.ravel()) + "]"
+    return f"‖·‖ {numpy.linalg.norm(values.ravel()):.4g}"
+
+
+def _shape(shape: Sequence[int]) -> str:
+    return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
+
+
+# ---------------------------------------------------------------------------------------------
+# draw_dot
+# ---------------------------------------------------------------------------------------------
+
+
+def draw_dot(root: Tensor, format: str = "svg", rankdir: str = "LR") -> Any:  # noqa: A002
+    """The graph behind ``root``: a box per Tensor (name, shape, dtype, data, grad), an oval per
+    operation, as ``graphviz.Digraph``."""
+    from minigrad.viz import RANKDIRS, _digraph_class, _import_graphviz, _record_text
+
+    graphviz = _import_graphviz()
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, not {rankdir!r}")
+    if format not in graphviz.FORMATS:
+        raise ValueError(f"unknown output format {format!r}; Graphviz knows e.g. svg, png, pdf")
+    names = tensor_names(root)
+    dot = _digraph_class()(format=format, graph_attr={"rankdir": rankdir})
+    ids = {node: f"t{i}" for i, node in enumerate(names)}
+    for node, name in names.items():
+        dtype = str(node.dtype).rsplit(".", 1)[-1]
+        fields = [
+            _record_text(name),
+            _record_text(f"{_shape(node.shape)} {dtype}"),
+            _record_text(f"data {summary(node.data)}"),
+            _record_text(f"grad {summary(node.grad)}" if node.requires_grad else "constant"),
+        ]
+        # a record's fields stack across the direction of the graph: one above another in LR
+        record = " | ".join(fields)
+        label = record if rankdir in ("LR", "RL") else "{ " + record + " }"
+        dot.node(ids[node], label=label, shape="record")
+        if node._prev:
+            op_id = ids[node] + "_op"
+            dot.node(op_id, label=_record_text(node._op), shape="oval", fontsize="11")
+            for child in node._prev:
+                dot.edge(ids[child], op_id)
+            dot.edge(op_id, ids[node])
+    return dot
+
+
+# ---------------------------------------------------------------------------------------------
+# explain_backward
+# ---------------------------------------------------------------------------------------------
+
+# What input i of an operation receives, in words (g is the output's gradient).
+_FORMULAS = {
+    ("+", 0): "g", ("+", 1): "g", ("-", 0): "g", ("-", 1): "-g",
+    ("*", 0): "g·b", ("*", 1): "g·a", ("/", 0): "g/b", ("/", 1): "-g·out/b",
+    ("@", 0): "g @ bᵀ", ("@", 1): "aᵀ @ g", ("tanh", 0): "g·(1 - out²)",
+    ("relu", 0): "g·[x > 0]", ("sigmoid", 0): "g·out·(1 - out)", ("exp", 0): "g·out",
+    ("log", 0): "g/x", ("sum", 0): "g copied along the summed axes",
+    ("mean", 0): "g/n copied along the averaged axes",
+    ("cross_entropy", 0): "(softmax - one-hot)·g/n",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class TensorBackwardStep:
+    """One input's share of one node's gradient, in the order backward computes them."""
+
+    node_name: str
+    child_name: str
+    op: str
+    child_shape: tuple[int, ...]
+    upstream_shape: tuple[int, ...]
+    summed_axes: tuple[int, ...]
+    formula: str
+    contribution: Any
+
+    def __str__(self) -> str:
+        target = f"{self.child_name}.grad {_shape(self.child_shape)} += "
+        source = f"[{self.op} → {self.node_name} {_shape(self.upstream_shape)}"
+        if self.summed_axes:
+            axes = ", ".join(map(str, self.summed_axes))
+            word = "axis" if len(self.summed_axes) == 1 else "axes"
+            return (
+                f"{target}sum over {word} {axes} of {_shape(self.upstream_shape)}   "
+                f"{source}: {self.formula}, broadcast in forward]"
+            )
+        return f"{target}{self.formula}   {source}]"
+
+
+def explain_backward(root: Tensor) -> list[TensorBackwardStep]:
+    """The steps of ``root.backward()``, one per input that needs a gradient, in order; no
+    ``.grad`` changes (the gradients are those of a fresh pass from a root gradient of ones)."""
+    if not isinstance(root, Tensor):
+        raise TypeError(f"explain_backward explains a Tensor here, not {type(root).__name__}")
+    names = tensor_names(root)
+    order, inner = _walk(root)
+    grads: dict[Tensor, Any] = {root: numpy.ones(root.shape)}
+    steps = []
+    for node in reversed(inner):
+        g = grads.get(node)
+        if g is None:
+            continue
+        op = OPERATIONS[node._op]
+        args = [x.data for x in node._prev]
+        for i, child in enumerate(node._prev):
+            if not child.requires_grad:
+                continue
+            rule = op.backward[0] if op.variadic else op.backward[i]
+            extra = {"position": i} if op.variadic else {}
+            dx = rule(g, node.data, *args, **extra, **node._params)
+            grads[child] = dx if child not in grads else grads[child] + dx
+            steps.append(
+                TensorBackwardStep(
+                    node_name=names[node],
+                    child_name=names[child],
+                    op=node._op,
+                    child_shape=child.shape,
+                    upstream_shape=node.shape,
+                    summed_axes=_broadcast_axes(node, child),
+                    formula=_FORMULAS.get((node._op, i), "g·∂out/∂input"),
+                    contribution=dx,
+                )
+            )
+    return steps
+
+
+_ELEMENTWISE = {"+", "-", "*", "/", "**", "maximum", "where"}
+
+
+def _broadcast_axes(node: Tensor, child: Tensor) -> tuple[int, ...]:
+    """The axes of node's shape along which the child was copied by broadcasting (for the
+    elementwise operations, whose backward sums over them)."""
+    if node._op not in _ELEMENTWISE or node.shape == child.shape:
+        return ()
+    extra = len(node.shape) - len(child.shape)
+    return tuple(range(extra)) + tuple(
+        extra + i for i, n in enumerate(child.shape) if n == 1 and node.shape[extra + i] != 1
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# gradcheck
+# ---------------------------------------------------------------------------------------------
+
+
+def gradcheck(
+    fn: Callable[..., Tensor],
+    inputs: Sequence[Any],
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+) -> bool:
+    """True when the gradient of Σ fn(inputs) from backward agrees with central differences,
+    element by element (in float64). On disagreement, raise GradcheckError naming each wrong
+    input element and the node whose backward rule disagrees with its forward rule."""
+    from minigrad.gradcheck import GradcheckError
+
+    point = [numpy.array(_data(x), dtype=numpy.float64) for x in inputs]
+    if not point:
+        raise ValueError("gradcheck needs at least one input")
+    leaves = [Tensor(p, requires_grad=True, label=f"input {i}") for i, p in enumerate(point)]
+    output = _total(fn(*leaves))
+    analytic = grad(output, leaves)
+
+    def f(arrays: list[numpy.ndarray]) -> float:
+        with no_grad():
+            return _total(fn(*[Tensor(a) for a in arrays])).item()
+
+    wrong = []
+    for i, (array, engine_grad) in enumerate(zip(point, analytic)):
+        for position in numpy.ndindex(array.shape):
+            numerical = _central(f, point, i, position, eps)
+            mine = float(numpy.asarray(engine_grad)[position])
+            if not abs(mine - numerical) <= atol + rtol * abs(numerical):
+                wrong.append(
+                    f"  ∂Σoutput/∂(input {i}){list(position)}: engine says {mine:.6g}, "
+                    f"finite differences say {numerical:.6g}"
+                )
+    if not wrong:
+        return True
+    if not raise_exception:
+        return False
+    lines = ["gradient check failed:", *wrong[:10]]
+    if len(wrong) > 10:
+        lines.append(f"  ... and {len(wrong) - 10} more")
+    nodes = _wrong_rules(output, eps, atol, rtol)
+    if nodes:
+        lines.append("nodes whose backward rule disagrees with the finite difference:")
+        lines += nodes
+    else:
+        lines.append("every node's backward rule agrees with its finite difference")
+    raise GradcheckError("\n".join(lines))
+
+
+def _data(x: Any) -> Any:
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _total(out: Any) -> Tensor:
+    if not isinstance(out, Tensor):
+        raise TypeError(f"gradcheck's fn must return a Tensor, not {type(out).__name__}")
+    return out.sum() if out.size != 1 else out.reshape(())
+
+
+def _central(
+    f: Callable[[list[numpy.ndarray]], float],
+    point: list[numpy.ndarray],
+    i: int,
+    position: tuple[int, ...],
+    eps: float,
+) -> float:
+    above = [a.copy() for a in point]
+    below = [a.copy() for a in point]
+    above[i][position] += eps
+    below[i][position] -= eps
+    return (f(above) - f(below)) / (2.0 * eps)
+
+
+def _wrong_rules(output: Tensor, eps: float, atol: float, rtol: float) -> list[str]:
+    """Each (node, input) whose backward rule, given a fixed upstream gradient g, disagrees with
+    the central difference of Σ g·forward."""
+    names = tensor_names(output)
+    found = []
+    rng = numpy.random.default_rng(0)
+    for node in _walk(output)[1]:
+        op = OPERATIONS[node._op]
+        args = [numpy.array(x.data, dtype=numpy.float64) for x in node._prev]
+        g = rng.uniform(-1.0, 1.0, size=node.shape)
+        out = op.forward(*args, **node._params)
+
+        def f(arrays: list[numpy.ndarray], op: Any = op, g: Any = g, node: Tensor = node) -> float:
+            return float(numpy.sum(g * op.forward(*arrays, **node._params)))
+
+        for i, child in enumerate(node._prev):
+            if not child.requires_grad:
+                continue
+            rule = op.backward[0] if op.variadic else op.backward[i]
+            extra = {"position": i} if op.variadic else {}
+            local = numpy.asarray(rule(g, out, *args, **extra, **node._params))
+            for position in numpy.ndindex(args[i].shape):
+                numerical = _central(f, args, i, position, eps)
+                if not abs(local[position] - numerical) <= atol + rtol * abs(numerical):
+                    found.append(
+                        f"  node {names[node]} ({node._op}, shape {_shape(node.shape)}), "
+                        f"∂/∂(its input {i}, {names[child]}){list(position)}: rule says "
+                        f"{local[position]:.6g}, finite differences say {numerical:.6g}"
+                    )
+                    break
+    return found
