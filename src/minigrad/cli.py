@@ -47,10 +47,10 @@ class _Parser(argparse.ArgumentParser):
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line ``argv`` (default: sys.argv[1:]); return the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:2] == ["demo", "digits"]:  # the Tensor engine's demo, with options of its own
+    if argv[:2] in (["demo", "digits"], ["demo", "mnist"]):  # the Tensor engine's demos
         from minigrad import digits
 
-        return digits.main(argv[2:])
+        return digits.main(argv[2:], argv[1])
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -94,8 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
         "dataset",
         metavar="DATASET",
         choices=list(data.DATASETS),
-        help=f"one of: {', '.join(data.DATASETS)}; or digits, real handwritten digits "
-        "learned with Tensors (see 'minigrad demo digits --help')",
+        help=f"one of: {', '.join(data.DATASETS)}; or digits or mnist, real handwritten "
+        "digits learned with Tensors (see 'minigrad demo digits --help')",
     )
     demo_parser.add_argument("--epochs", type=_positive_int, help="training steps over all points")
     demo_parser.add_argument("--lr", type=_positive_float, help="learning rate")
