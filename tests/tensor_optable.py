@@ -17,6 +17,7 @@ import torch
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
 
+from minigrad import losses
 from minigrad import tensor as mt
 
 Shapes = st.SearchStrategy[tuple[tuple[int, ...], ...]]
@@ -68,6 +69,7 @@ def _matmul_shapes() -> Shapes:
 
 
 INTS = [0, 2, 1, 0]  # an integer-array index that reads row 0 twice
+LABELS = [0, 2, 1, 2]  # a class per sample, for cross-entropy
 
 
 # fmt: off
@@ -114,6 +116,12 @@ ROWS = [
         -30.0, 30.0),
     Row("softmax",    lambda a: a.softmax(-1),     lambda a: a.softmax(-1),      _one(1), -5.0, 5.0),
     Row("log_softmax", lambda a: a.log_softmax(0), lambda a: a.log_softmax(0),   _one(1), -5.0, 5.0),
+    Row("cross_entropy", lambda a: losses.cross_entropy(a, LABELS),
+                      lambda a: torch.nn.functional.cross_entropy(a, torch.tensor(LABELS)), _fixed((4, 3)),
+        -5.0, 5.0),
+    Row("cross_entropy sum", lambda a: losses.cross_entropy(a, LABELS, reduction="sum"),
+                      lambda a: torch.nn.functional.cross_entropy(a, torch.tensor(LABELS), reduction="sum"),
+                      _fixed((4, 3)), -5.0, 5.0),
     Row("reshape",    lambda a: a.reshape(-1, 1),  lambda a: a.reshape(-1, 1),   _one()),
     Row("flatten",    mt.Tensor.flatten,           lambda a: a.flatten(),        _one()),
     Row("transpose",  lambda a: a.T,               lambda a: a.permute(tuple(reversed(range(a.ndim)))),

@@ -108,7 +108,7 @@ ONE, TWO = ((2, 3),), ((2, 3), (3,))
 SECOND_ORDER = {"mul": TWO, "div": TWO, "pow": TWO, "where": TWO, "tanh": ONE, "sigmoid": ONE,
                 "sqrt": ONE, "mean": ONE, "max": ONE, "logsumexp": ONE, "softmax": ONE,
                 "log_softmax": ONE, "matmul": ((2, 3), (3, 2)), "int arrays": ((3, 4),),
-                "concatenate": ((2, 3), (2, 1))}  # fmt: skip
+                "concatenate": ((2, 3), (2, 1)), "cross_entropy": ((4, 3),)}  # fmt: skip
 
 
 @pytest.mark.parametrize("name", SECOND_ORDER)
