@@ -35,7 +35,6 @@ from typing import Any
 
 import numpy
 
-from minigrad import nn
 from minigrad.nn import StateDictMismatchError, _activation, _check_size, _some
 from minigrad.tensor import Tensor, _namespace
 
