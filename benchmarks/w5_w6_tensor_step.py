@@ -134,7 +134,9 @@ def scalar_step(problem: Problem) -> Callable[[], float]:
     from minigrad.nn import MLP
 
     nin, hidden, classes = problem.sizes
-    model = MLP(nin, [hidden, classes], activation=problem.act, output_activation="linear")
+    model = MLP(
+        nin, [hidden, classes], activation=problem.act, output_activation="linear", fused=True
+    )
     for layer, (w, b) in zip(model.layers, _pairs(problem.weights)):
         for j, neuron in enumerate(layer.neurons):
             for k, wk in enumerate(neuron.w):

@@ -158,3 +158,13 @@ def test_optimizers_train_tensor_parameters_as_torch_optim(make, options):
 def test_optimizer_refuses_a_constant_tensor():
     with pytest.raises(ValueError, match="does not require a gradient"):
         SGD([Tensor([1.0])], lr=0.1)
+
+
+def test_tensor_modules_import_from_nn():
+    from minigrad.nn import Linear, ReLU, Sequential, Sigmoid, Tanh
+
+    assert (Linear, Sequential, Tanh, ReLU, Sigmoid) == (
+        tn.Linear, tn.Sequential, tn.Tanh, tn.ReLU, tn.Sigmoid
+    )  # fmt: skip
+    with pytest.raises(ImportError):
+        from minigrad.nn import Conv2d  # noqa: F401

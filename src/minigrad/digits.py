@@ -147,7 +147,9 @@ def compare_engines(settings: Settings, split: Split, subset: int, epochs: int) 
 
     x, y = split.train_x[:subset], split.train_y[:subset]
     tensor_model = make_model(settings)
-    scalar_model = scalar_nn.MLP(PIXELS, [settings.hidden, CLASSES], output_activation="linear")
+    scalar_model = scalar_nn.MLP(
+        PIXELS, [settings.hidden, CLASSES], output_activation="linear", fused=True
+    )
     scalar_model.load_state_dict(tensor_model.state_dict())
     results: dict[str, Any] = {}
     with threadpool_limits(limits=1, user_api="blas"):

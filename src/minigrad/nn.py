@@ -610,3 +610,16 @@ class MLP(Module):
             f"MLP({self.nin}, {self.nouts}, activation={self.activation!r}, "
             f"output_activation={self.output_activation!r}{fused})"
         )
+
+
+_TENSOR_MODULES = ("Linear", "Sequential", "Tanh", "ReLU", "Sigmoid")
+
+
+def __getattr__(name: str) -> object:
+    """The tensor modules (``from minigrad.nn import Linear``), from minigrad.tensor_nn on first
+    use: they need NumPy, which the scalar modules above do not."""
+    if name in _TENSOR_MODULES:
+        from minigrad import tensor_nn
+
+        return getattr(tensor_nn, name)
+    raise AttributeError(f"module 'minigrad.nn' has no attribute {name!r}")
