@@ -35,6 +35,7 @@ import numpy
 from minigrad import losses, optim
 from minigrad import nn as scalar_nn
 from minigrad import tensor_nn as tn
+from minigrad.cli import _positive_int
 from minigrad.engine import no_grad
 from minigrad.files import write_atomically
 from minigrad.tensor import Tensor
@@ -414,12 +415,3 @@ class _progress:  # noqa: N801 (a context manager used like a function)
         if self.bar is not None:
             self.bar.close()
 
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
-    return value

@@ -28,14 +28,14 @@ True
 from __future__ import annotations
 
 import math
-import numbers
 import random
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy
 
-from minigrad.nn import StateDictMismatchError, _activation, _check_size, _some
+from minigrad import nn
+from minigrad.nn import _activation, _check_size
 from minigrad.tensor import Tensor, _namespace
 
 __all__ = ["MLP", "Linear", "Module", "ReLU", "Sequential", "Sigmoid", "Tanh"]
@@ -75,34 +75,40 @@ class Module:
         return state
 
     def load_state_dict(self, state_dict: Mapping[str, float]) -> None:
-        """Set every parameter from ``state_dict``; on any mismatch raise and change nothing."""
-        if not isinstance(state_dict, Mapping):
-            raise TypeError(
-                f"load_state_dict takes a dict of name -> number, not {type(state_dict).__name__}"
-            )
+        """Set every parameter from ``state_dict``; on any mismatch raise and change nothing.
+
+        The names and numbers are checked by the scalar ``nn.Module.load_state_dict`` itself
+        (the same errors), which puts each number into a slot; the slots then become arrays.
+        """
         layers = self.linears()
-        names = [name for prefix, linear in layers for name in linear._names(prefix)]
-        expected = set(names)
-        missing = [name for name in names if name not in state_dict]
-        unexpected = [name for name in state_dict if name not in expected]
-        if missing or unexpected:
-            problems = [f"missing {len(missing)}: {_some(missing)}"] if missing else []
-            if unexpected:
-                problems.append(f"unexpected {len(unexpected)}: {_some(unexpected)}")
-            raise StateDictMismatchError(
-                f"state dict does not fit {self!r}: the model has {len(names)} numbers, the "
-                f"state dict {len(state_dict)}; {'; '.join(problems)}"
-            )
-        for name in names:
-            number = state_dict[name]
-            if isinstance(number, bool) or not isinstance(number, numbers.Real):
-                raise TypeError(
-                    f"state dict entry {name!r} must be a number, "
-                    f"not {type(number).__name__}: {number!r:.60}"
-                )
-        for prefix, linear in layers:
-            rows = numpy.array([float(state_dict[n]) for n in linear._names(prefix)])
+        slots = [
+            (name, _Slot()) for prefix, linear in layers for name in linear._names(prefix)
+        ]
+        nn.Module.load_state_dict(_Slots(self, slots), state_dict)
+        numbers_in_order = iter([slot.data for _, slot in slots])
+        for _, linear in layers:
+            count = linear.nout * (linear.nin + 1)
+            rows = numpy.array([next(numbers_in_order) for _ in range(count)])
             linear._set_neuron_rows(rows.reshape(linear.nout, linear.nin + 1))
+
+
+class _Slot:
+    """A place for one number of a state dict, which nn's check fills through ``.data``."""
+
+    __slots__ = ("data",)
+
+
+class _Slots(nn.Module):
+    """A tensor model's numbers seen as the scalar nn sees a model: named places with ``.data``."""
+
+    def __init__(self, model: Module, slots: list[tuple[str, _Slot]]) -> None:
+        self.model, self.slots = model, slots
+
+    def named_parameters(self) -> list[tuple[str, Any]]:
+        return self.slots
+
+    def __repr__(self) -> str:
+        return repr(self.model)
 
 
 class Linear(Module):
