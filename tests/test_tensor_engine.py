@@ -217,3 +217,13 @@ def test_bad_axes_and_shapes_are_named():
         x.transpose(1)
     with pytest.raises(ValueError, match="differ in another axis"):
         mt.concatenate([x, Tensor(np.ones((3, 3)))], axis=1)
+
+
+def test_minigrads_own_operations_cannot_be_redefined():
+    import minigrad.tensor_losses  # noqa: F401 (defines cross_entropy)
+
+    with pytest.raises(ValueError, match="one of MiniGrad's own operations"):
+        mt.operation("tanh", lambda x: x, lambda g, out, x: g)
+    with pytest.raises(ValueError, match="one of MiniGrad's own operations"):
+        mt.operation("cross_entropy", lambda x: x, lambda g, out, x: g)
+    assert mt.OPERATIONS["tanh"] is mt.TANH

@@ -212,19 +212,32 @@ class Operation:
 
 
 OPERATIONS: dict[str, Operation] = {}
+_FIXED_OPERATIONS: set[str] = set()  # MiniGrad's own: the table below and tensor_losses' one
 
 
 def operation(
-    name: str, forward: Callable[..., Array], *backward: Rule, variadic: bool = False
+    name: str,
+    forward: Callable[..., Array],
+    *backward: Rule,
+    variadic: bool = False,
+    replaceable: bool = True,
 ) -> Operation:
-    """Define a Tensor operation and register it, so backward finds its rules by a node's _op."""
+    """Define a Tensor operation and register it, so backward finds its rules by a node's _op.
+
+    Defining a name again replaces its rules (re-running a notebook cell works), except for
+    MiniGrad's own operations, defined with ``replaceable=False``.
+    """
     if not isinstance(name, str) or not name:
         raise TypeError(f"an operation's name is a non-empty str, not {name!r:.60}")
+    if name in _FIXED_OPERATIONS:
+        raise ValueError(f"{name!r} is one of MiniGrad's own operations; choose another name")
     if not callable(forward) or not backward or not all(callable(rule) for rule in backward):
         raise TypeError("an operation needs a callable forward rule and callable backward rules")
     if variadic and len(backward) != 1:
         raise TypeError("an operation on any number of inputs has one backward rule")
     OPERATIONS[name] = op = Operation(name, forward, tuple(backward), variadic)
+    if not replaceable:
+        _FIXED_OPERATIONS.add(name)
     return op
 
 
@@ -513,7 +526,7 @@ INDEX_ADD   = operation("index_add",     _index_add_forward,            _index_a
 CONCATENATE = operation("concatenate",   _concatenate_forward,          _concatenate_x,
                         variadic=True)
 # fmt: on
-_FIXED_OPERATIONS = frozenset(OPERATIONS)
+_FIXED_OPERATIONS.update(OPERATIONS)
 
 
 # ---------------------------------------------------------------------------------------------
