@@ -1,45 +1,276 @@
-"""Writing a file whole or not at all, for checkpoints, pages and pictures.
+"""Writing files whole or not at all, for checkpoints, pages and pictures.
 
 The content goes into a new temporary file beside the target, is flushed to disk, and only then
 renamed over the target: a reader (or a crash) sees the old file or the new one, never half of
-one, and no temporary file is left behind, whatever fails.
+one. On top of that, a write never harms what was at the path before:
+
+* Only regular files are replaced. A folder, a device, a FIFO or a socket at the path is refused
+  (``NotARegularFileError``); a symbolic link to a regular file is written through (the file it
+  points to is replaced, the link stays); a link to nothing is refused.
+* A file that exists keeps its permissions (and, where allowed, its owner); a new file gets the
+  usual permissions from the umask.
+* The temporary file is ``.NAME.<process id>-<random>.minigrad-tmp``. One left behind by a save
+  that was killed (its process gone, older than this save, owned by this user) is removed by the
+  next save of the same target.
+* Every error names the user's path, never the temporary file.
+
+``write_all_atomically`` writes several files as a set: all their contents are on disk before
+the first is renamed into place, and the renames are not interrupted by Ctrl-C.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import hashlib
 import os
+import re
 import secrets
-from collections.abc import Callable
+import signal
+import stat
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import IO
 
+Writer = Callable[[IO[bytes]], object]
 
-def write_atomically(path: str | os.PathLike[str], write: Callable[[IO[bytes]], object]) -> None:
+TEMPORARY_SUFFIX = ".minigrad-tmp"
+_LONGEST_STEM = 200  # bytes of the target's name kept in a temporary name (a name is ≤ 255 bytes)
+
+
+class NotARegularFileError(OSError):
+    """The path holds something MiniGrad never replaces: a folder, a device, a FIFO, a socket."""
+
+    def __init__(self, path: str, what: str) -> None:
+        super().__init__(errno.EEXIST, f"{what}, not a regular file; MiniGrad will not replace it")
+        self.filename = path
+
+    def __str__(self) -> str:
+        return f"{self.filename}: {self.strerror}"
+
+
+class IncompleteWriteError(OSError):
+    """A set of files of which only some were put in place (``written``), the rest not."""
+
+    def __init__(
+        self, cause: BaseException, written: Sequence[str], unwritten: Sequence[str]
+    ) -> None:
+        super().__init__(
+            f"{cause}; only {', '.join(written)} of this set were written, "
+            f"not {', '.join(unwritten)}"
+        )
+        self.written = list(written)
+        self.unwritten = list(unwritten)
+
+
+def write_atomically(path: str | os.PathLike[str], write: Writer) -> None:
     """Call ``write(file)`` on a temporary file beside ``path``, sync it, rename it to ``path``."""
+    write_all_atomically({path: write})
+
+
+def write_all_atomically(files: Mapping[str | os.PathLike[str], Writer]) -> None:
+    """Write each ``path: write`` of ``files`` as ``write_atomically`` does, as one set.
+
+    Every target is checked, then every temporary file written and synced; only then are they
+    renamed into place, one after the other, with Ctrl-C (SIGINT, SIGTERM) held until the last.
+    A failure before the renames leaves every target as it was. A failure during them (rare: a
+    rename in a folder that worked a moment ago) raises IncompleteWriteError naming the files
+    that were and were not replaced.
+    """
+    paths = [os.fspath(path) for path in files]
+    targets = {path: check_target(path) for path in paths}
+    temporaries: dict[str, str] = {}
+    try:
+        for path, write in zip(paths, files.values()):
+            target, status = targets[path]
+            with _naming(path, target):
+                _remove_stale_temporaries(target)
+                temporaries[path] = _write_temporary(target, status, write)
+    except BaseException:
+        _remove(temporaries.values())
+        raise
+    written: list[str] = []
+    with _signals_held():
+        for path in paths:
+            try:
+                with _naming(path, targets[path][0]):
+                    os.replace(temporaries[path], targets[path][0])
+            except BaseException as error:
+                _remove(temporaries[p] for p in paths if p not in written)
+                if not written or not isinstance(error, OSError):
+                    raise
+                unwritten = [p for p in paths if p not in written]
+                raise IncompleteWriteError(error, written, unwritten) from error
+            written.append(path)
+    for directory in {os.path.dirname(target) for target, _ in targets.values()}:
+        _sync_directory(directory)
+
+
+def check_target(path: str | os.PathLike[str]) -> tuple[str, os.stat_result | None]:
+    """The file that writing ``path`` would replace (symbolic links followed), and its status.
+
+    The status is None for a file that does not exist yet. Raises NotARegularFileError when the
+    path holds a folder, device, FIFO or socket, or is a link to nothing; other OSErrors (a name
+    too long, a part of the path that is a file) name ``path``. Call it before work whose result
+    would be lost if the file could not be written.
+    """
     path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    temporary, fd = _create_temporary(directory, os.path.basename(path))
+    target = os.path.realpath(path)
+    with _naming(path, target):
+        try:
+            status = os.stat(target)
+        except FileNotFoundError:
+            if os.path.islink(path):
+                raise NotARegularFileError(path, "a symbolic link to nothing") from None
+            return target, None
+    kind = special_file_kind(status.st_mode)
+    if kind is not None:
+        raise NotARegularFileError(path, kind)
+    return target, status
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def special_file_kind(mode: int) -> str | None:
+    """What a file of this ``st_mode`` is when it is not a regular file ("a FIFO"); else None."""
+    if stat.S_ISREG(mode):
+        return None
+    kinds = [
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISSOCK, "a socket"),
+    ]
+    return next((name for test, name in kinds if test(mode)), "a special file")
+
+
+@contextlib.contextmanager
+def _naming(path: str, target: str | None = None) -> Iterator[None]:
+    """Re-raise an OSError about ``target``, a temporary file or no file as one about ``path``."""
+    try:
+        yield
+    except NotARegularFileError:
+        raise
+    except OSError as error:
+        about = error.filename
+        if about is not None and about != target and not str(about).endswith(TEMPORARY_SUFFIX):
+            raise  # about some other file: leave it as it is
+        if error.errno is None:
+            raise OSError(f"{path}: {error}") from error
+        raise OSError(error.errno, error.strerror, path) from None
+
+
+def _temporary_stem(name: str) -> str:
+    """``name``, or for a very long one its start and a hash, so the temporary name fits."""
+    raw = os.fsencode(name)
+    if len(raw) <= _LONGEST_STEM:
+        return name
+    digest = hashlib.sha256(raw).hexdigest()[:12]
+    return os.fsdecode(raw[: _LONGEST_STEM - 13]) + "~" + digest
+
+
+def _temporary_pattern(name: str) -> re.Pattern[str]:
+    stem = re.escape(_temporary_stem(name))
+    return re.compile(rf"\.{stem}\.(\d+)-[0-9a-f]{{12}}{re.escape(TEMPORARY_SUFFIX)}")
+
+
+def _write_temporary(target: str, status: os.stat_result | None, write: Writer) -> str:
+    """A synced temporary file beside ``target`` holding what ``write`` writes; its path."""
+    directory, name = os.path.split(target)
+    while True:
+        temporary = os.path.join(
+            directory,
+            f".{_temporary_stem(name)}.{os.getpid()}-{secrets.token_hex(6)}{TEMPORARY_SUFFIX}",
+        )
+        try:
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # umask applies
+            break
+        except FileExistsError:
+            continue
     try:
         with os.fdopen(fd, "wb") as file:
+            if status is not None:
+                _keep_owner_and_mode(file.fileno(), status)
             write(file)
             file.flush()
             os.fsync(file.fileno())  # on disk before the rename makes it the file
-        os.replace(temporary, path)
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
+        _remove([temporary])
         raise
-    _sync_directory(directory)
+    return temporary
 
 
-def _create_temporary(directory: str, name: str) -> tuple[str, int]:
-    """A new file ``.name.<random>.tmp`` in ``directory``, with the usual permissions (umask)."""
-    while True:
-        temporary = os.path.join(directory, f".{name}.{secrets.token_hex(6)}.tmp")
-        try:
-            return temporary, os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        except FileExistsError:
-            continue
+def _keep_owner_and_mode(fd: int, status: os.stat_result) -> None:
+    """Give the new file the old one's owner (where allowed) and permission bits."""
+    if hasattr(os, "fchown") and (status.st_uid, status.st_gid) != (os.geteuid(), os.getegid()):
+        with contextlib.suppress(OSError):  # only root may give a file away
+            os.fchown(fd, status.st_uid, status.st_gid)
+    if hasattr(os, "fchmod"):
+        os.fchmod(fd, stat.S_IMODE(status.st_mode) & 0o777)  # never set-user-id on a new file
+
+
+def _remove_stale_temporaries(target: str) -> None:
+    """Remove temporary files of ``target`` left by saves that were killed.
+
+    Only files named as this module names them, owned by this user, last changed before now,
+    whose process no longer runs (POSIX; elsewhere nothing is removed).
+    """
+    if os.name != "posix":
+        return
+    directory, name = os.path.split(target)
+    pattern = _temporary_pattern(name)
+    started = time.time()
+    with contextlib.suppress(OSError), os.scandir(directory or ".") as entries:
+        for entry in entries:
+            match = pattern.fullmatch(entry.name)
+            if match is None:
+                continue
+            with contextlib.suppress(OSError):
+                status = entry.stat(follow_symlinks=False)
+                if (
+                    stat.S_ISREG(status.st_mode)
+                    and status.st_uid == os.geteuid()
+                    and status.st_mtime < started
+                    and not _running(int(match[1]))
+                ):
+                    os.unlink(entry.path)
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM (delivered after the block) so a set of renames is not split."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not (
+        threading.main_thread()
+    ):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _remove(paths: object) -> None:
+    for path in list(paths):
+        with contextlib.suppress(OSError):
+            os.unlink(path)
 
 
 def _sync_directory(directory: str) -> None:

@@ -325,7 +325,10 @@ class Module:
                     f"state dict entry {name!r} must be a number, "
                     f"not {type(number).__name__}: {number!r:.60}"
                 )
-            numbers_in_order.append(float(number))
+            try:
+                numbers_in_order.append(float(number))
+            except OverflowError:  # an int like 10**400
+                raise ValueError(f"state dict entry {name!r} is too large for a float") from None
         for (_, p), number in zip(named, numbers_in_order):
             p.data = number
 
