@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import minigrad
-from minigrad import cli, data
+from minigrad import cli, data, demo
 from minigrad.nn import MLP
 
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -59,15 +59,15 @@ def one_line_error(result, status=2):
     return lines[0]
 
 
-def printed_accuracy(stdout):
-    match = re.search(r"^accuracy: (\d\.\d\d)$", stdout, re.MULTILINE)
+def printed_accuracy(stdout, which="training"):
+    match = re.search(rf"^{which} accuracy: (\d\.\d\d)", stdout, re.MULTILINE)
     assert match, stdout
     return float(match[1])
 
 
 def accuracy_of_checkpoint(path, hidden, dataset="moons", points=100, seed=0):
     """Load a saved demo model into a fresh MLP and measure it on the data it was trained on."""
-    inputs, labels = data.DATASETS[dataset](n=points, seed=seed)
+    inputs, labels, _, _ = demo.split(*data.DATASETS[dataset](n=points, seed=seed), dataset)
     model = MLP(2, [*hidden, 1], activation="relu", output_activation="linear")
     model.load_state_dict(minigrad.load(path))
     with minigrad.no_grad():
@@ -188,10 +188,12 @@ def test_demo_progress_is_plain_lines_when_output_is_not_a_terminal(tmp_path):
     result = run("demo", "moons", "--points", 20, "--epochs", 20, "--out", tmp_path)
     assert result.returncode == 0
     assert "\r" not in result.stderr
-    lines = result.stderr.strip().splitlines()
+    *lines, drawing = result.stderr.strip().splitlines()
     assert lines[0].startswith("epoch 1/20  loss ")
     assert lines[-1].startswith("epoch 20/20  loss ") and "accuracy" in lines[-1]
     assert len(lines) <= 12
+    assert drawing == "drawing decision-boundary.png, training-curve.png ..."
+    assert re.search(r"^trained in \d+\.\d s, drew the pictures in \d+\.\d s$", result.stdout, re.M)
 
 
 def test_demo_quiet_prints_no_progress(tmp_path):
@@ -249,7 +251,7 @@ def test_demo_shows_a_progress_bar_on_a_terminal(tmp_path):
         (["moons", "--hidden", ""], "not a list of layer sizes"),
         (["moons", "--activation", "gelu"], "invalid choice: 'gelu'"),
         (["moons", "--optimizer", "rmsprop"], "invalid choice: 'rmsprop'"),
-        (["moons", "--seed", "x"], "invalid int value"),
+        (["moons", "--seed", "x"], "'x' is not a whole number"),
         (["moons", "--points", "1"], "--points must be at least 2"),
         (["xor", "--points", "3"], "--points must be at least 4"),
         (["seed", "--points", "10"], "--points does not apply to 'seed'"),

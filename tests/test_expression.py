@@ -149,7 +149,8 @@ def test_assignments_become_floats():
         (["1x=2"], "'1x' is not a name"),
         (["lambda=2"], "'lambda' is not a name"),
         (["exp=2"], "'exp' is a function"),
-        (["x=1", "x=2"], "x is given a value twice"),
+        (["x=1", "x=2"], "'x' is given a value twice"),
+        (["x=1", "ｘ=2"], "'x' is given a value twice"),  # full-width x is x (NFKC)
         (["x=nan"], "finite"),
         (["x=inf"], "finite"),
     ],

@@ -51,10 +51,15 @@ MAX_LOAD_BYTES = 32 * 2**20
 
 def save(state_dict: Mapping[str, float], path: str | os.PathLike[str]) -> None:
     """Write ``state_dict`` (name -> number, as ``Module.state_dict()`` gives) to ``path``."""
+    content = encode(state_dict)
+    write_atomically(path, lambda file: file.write(content))
+
+
+def encode(state_dict: Mapping[str, float]) -> bytes:
+    """The bytes ``save`` writes for ``state_dict``: the checkpoint file's whole content."""
     parameters = {name: _encode(number) for name, number in _checked(state_dict)}
     document = {"format": FORMAT, "version": VERSION, "parameters": parameters}
-    text = json.dumps(document, indent=1, allow_nan=False) + "\n"
-    write_atomically(path, lambda file: file.write(text.encode("utf-8")))
+    return (json.dumps(document, indent=1, allow_nan=False) + "\n").encode("utf-8")
 
 
 def load(

@@ -2,31 +2,54 @@
 
 Every mistake a user can make on the command line (an unknown data set, a bad number, a folder
 that cannot be written, an expression that is not a formula) ends in one line on stderr that names
-it, and exit status 2, before any work is done. Files are written whole or not at all: each goes
-to a temporary file beside its destination and is renamed into place (``os.replace``).
+it, and exit status 2, before any work is done; input echoed in a message is cut to a readable
+length. Sizes are bounded (``MAX_POINTS``, ``MAX_EPOCHS``, ``MAX_LAYER_SIZE``, ``MAX_LAYERS``) so
+a typo cannot fill the memory. Files are written whole or not at all (see minigrad.files), and a
+demo's files as a set: all of them, or none and a message saying so. Output closed early (``|
+head -1``) ends the command quietly, as it ends other Unix tools.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import math
+import os
+import re
+import signal
 import sys
 import tempfile
 import textwrap
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, NoReturn
 
 import minigrad
 from minigrad import data, demo
-from minigrad.expression import ExpressionError, build, parse_assignments
-from minigrad.files import write_atomically
+from minigrad.expression import SHOWN_INPUT, ExpressionError, build, parse_assignments, quoted
+from minigrad.files import (
+    IncompleteWriteError,
+    check_target,
+    write_all_atomically,
+    write_atomically,
+)
 
 USAGE_ERROR = 2  # the exit status of a bad command line (argparse's own, too)
 FAILURE = 1  # the exit status when something outside the command line fails
 
 GRAPH_FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".html": "html"}
+
+# The largest sizes the demo accepts: far beyond what the scalar engine trains in minutes, far
+# below what would fill a laptop's memory before the first epoch ends.
+MAX_POINTS = 10_000
+MAX_EPOCHS = 100_000
+MAX_LAYER_SIZE = 1_000
+MAX_LAYERS = 10
+MAX_SEED_DIGITS = 30
+
+SHOWN_PATH = 200  # characters of a path (a message must name the user's file)
 
 
 class CommandError(Exception):
@@ -41,6 +64,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but an error is one line (``minigrad demo: error: ...``), not usage + error."""
 
     def error(self, message: str) -> NoReturn:
+        message = _shorten_long_words(message)
         self.exit(USAGE_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
@@ -52,12 +76,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return digits.main(argv[2:], argv[1])
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return USAGE_ERROR
     try:
-        return args.run(args)
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return USAGE_ERROR
+        return _run(args)
+    except BrokenPipeError:
+        return _closed_output()
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
+        status = args.run(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit as an ignored exception
+        return status
+    except BrokenPipeError:
+        raise
     except CommandError as error:
         print(f"minigrad {args.command}: error: {error}", file=sys.stderr)
         return error.status
@@ -68,6 +103,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"minigrad {args.command}: interrupted", file=sys.stderr)
         return 130
+
+
+def _closed_output() -> int:
+    """The reader of our output went away (``| head -1``): stop quietly, as Unix tools do."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # nothing left to flush at exit, so no complaint
+    return 128 + getattr(signal, "SIGPIPE", 13)  # the status of a tool killed by SIGPIPE
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -97,21 +140,30 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"one of: {', '.join(data.DATASETS)}; or digits or mnist, real handwritten "
         "digits learned with Tensors (see 'minigrad demo digits --help')",
     )
-    demo_parser.add_argument("--epochs", type=_positive_int, help="training steps over all points")
+    demo_parser.add_argument(
+        "--epochs",
+        type=_bounded_int(MAX_EPOCHS),
+        help=f"training steps over all points (at most {MAX_EPOCHS:,})",
+    )
     demo_parser.add_argument("--lr", type=_positive_float, help="learning rate")
     demo_parser.add_argument(
         "--hidden",
         type=_layer_sizes,
         metavar="SIZES",
-        help="hidden layer sizes, comma-separated, like 16,16",
+        help=f"hidden layer sizes, comma-separated, like 16,16 (at most {MAX_LAYERS} layers of "
+        f"{MAX_LAYER_SIZE:,})",
     )
     demo_parser.add_argument(
         "--activation", choices=demo.ACTIVATIONS, help="activation of the hidden layers"
     )
     demo_parser.add_argument("--optimizer", choices=list(demo.OPTIMIZERS), help="optimizer")
-    demo_parser.add_argument("--points", type=_positive_int, help="number of generated points")
     demo_parser.add_argument(
-        "--seed", type=int, default=0, help="random seed for data and weights (0)"
+        "--points",
+        type=_bounded_int(MAX_POINTS),
+        help=f"number of generated points, a fifth held out for testing (at most {MAX_POINTS:,})",
+    )
+    demo_parser.add_argument(
+        "--seed", type=_seed, default=0, help="random seed for data and weights (0)"
     )
     demo_parser.add_argument(
         "--out",
@@ -182,42 +234,114 @@ def run_demo(args: argparse.Namespace) -> int:
     created = not args.out.exists()
     out = _prepare_folder(args.out)
     try:
-        _train_and_write(settings, out, quiet=args.quiet)
+        _train_and_write(settings, out, quiet=args.quiet, created=created)
     except BaseException:
-        if created and not any(out.iterdir()):
-            out.rmdir()  # leave no trace of a run that wrote nothing
+        if created:
+            _remove_empty(out)  # leave no trace of a run that wrote nothing
         raise
     return 0
 
 
-def _train_and_write(settings: demo.Settings, out: Path, quiet: bool) -> None:
+def _train_and_write(settings: demo.Settings, out: Path, quiet: bool, created: bool) -> None:
     features = len(demo.load_data(settings)[0][0])
     two_dimensional = features == 2
     boundary_name = "decision-boundary.png" if two_dimensional else "predictions.png"
+    outputs = [out / boundary_name, out / "training-curve.png", out / "model.json"]
+    for path in outputs:  # a folder or a FIFO named model.json fails now, not after training
+        _check_target(path)
     if not two_dimensional:
         print(
             f"note: {settings.dataset} has {features} input features, so instead of a decision "
             f"boundary, {boundary_name} shows each prediction beside its target"
         )
 
+    started = time.perf_counter()
     with _Progress(settings, quiet=quiet) as on_epoch:
         try:
             result = demo.train(settings, on_epoch)
         except demo.TrainingDivergedError as error:
             raise CommandError(f"{error}; nothing was written", FAILURE) from None
+    trained = time.perf_counter() - started
 
-    accuracy = demo.final_accuracy(result)
+    if not quiet:
+        print(f"drawing {', '.join(p.name for p in outputs[:2])} ...", file=sys.stderr, flush=True)
+    started = time.perf_counter()
     boundary = (
         demo.draw_decision_boundary(result) if two_dimensional else demo.draw_predictions(result)
     )
-    curve = demo.draw_training_curve(result.history)
-    written = [
-        _write(out / boundary_name, lambda f: boundary.savefig(f, format="png", dpi=100)),
-        _write(out / "training-curve.png", lambda f: curve.savefig(f, format="png", dpi=100)),
-        _save_checkpoint(result.model, out / "model.json"),
-    ]
-    print(f"accuracy: {accuracy:.2f}")
-    print("wrote " + ", ".join(str(path) for path in written))
+    curve = demo.draw_training_curve(result.history, result.task.loss_name)
+    pictures = [_png(boundary), _png(curve)]
+    checkpoint = _checkpoint_bytes(result.model)
+    drew = time.perf_counter() - started
+    contents = dict(zip(outputs, [*pictures, checkpoint]))
+    try:
+        write_all_atomically({path: _writer(content) for path, content in contents.items()})
+    except IncompleteWriteError as error:
+        if created:  # a folder of this run's own: take the part back, leave nothing
+            for path in error.written:
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
+            raise CommandError(f"{error.args[0]}; nothing was kept", FAILURE) from None
+        _leave_a_note(out, error)
+        raise CommandError(
+            f"{error}; {out / INCOMPLETE_NOTE} says which files are from this run", FAILURE
+        ) from None
+    except OSError as error:
+        where = f"{error.filename}: " if error.filename else ""
+        raise CommandError(
+            f"{where}{error.strerror or error}; nothing was written", FAILURE
+        ) from None
+    with contextlib.suppress(OSError):
+        (out / INCOMPLETE_NOTE).unlink()  # a note from an earlier run is no longer true
+
+    print(f"training accuracy: {demo.final_accuracy(result):.2f}")
+    if result.test_inputs:
+        held_out = len(result.test_inputs)
+        print(f"test accuracy: {demo.held_out_accuracy(result):.2f} ({held_out} held-out points)")
+    else:
+        print(f"test accuracy: none ({settings.dataset} has too few points to hold some out)")
+    print(f"trained in {trained:.1f} s, drew the pictures in {drew:.1f} s")
+    print("wrote " + ", ".join(str(path) for path in outputs))
+
+
+INCOMPLETE_NOTE = "INCOMPLETE-RUN.txt"
+
+
+def _leave_a_note(out: Path, error: IncompleteWriteError) -> None:
+    """Say in the folder itself that its files are from two runs (best effort)."""
+    note = (
+        "A minigrad demo run stopped while putting its files in place.\n"
+        f"From that run: {', '.join(os.path.basename(p) for p in error.written)}.\n"
+        f"Older (or missing): {', '.join(os.path.basename(p) for p in error.unwritten)}.\n"
+        "Run the demo again to get a matching set.\n"
+    )
+    with contextlib.suppress(OSError):
+        write_atomically(out / INCOMPLETE_NOTE, _writer(note.encode("utf-8")))
+
+
+def _remove_empty(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        if not any(folder.iterdir()):
+            folder.rmdir()
+
+
+def _png(figure: object) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100)
+    return buffer.getvalue()
+
+
+def _checkpoint_bytes(model: object) -> bytes:
+    """The model's checkpoint, as minigrad.save writes it."""
+    from minigrad.checkpoint import encode
+
+    return encode(model.state_dict())
+
+
+def _writer(content: bytes) -> Callable[[IO[bytes]], object]:
+    return lambda file: file.write(content)
 
 
 def _defaults_table() -> str:
@@ -309,7 +433,7 @@ def run_graph(args: argparse.Namespace) -> int:
     suffix = args.output.suffix.lower()
     if suffix not in GRAPH_FORMATS:
         raise CommandError(
-            f"cannot tell the format of {str(args.output)!r} from its extension; "
+            f"cannot tell the format of {_path(args.output)} from its extension; "
             f"use one of {' '.join(GRAPH_FORMATS)}"
         )
     try:
@@ -362,11 +486,6 @@ def run_graph(args: argparse.Namespace) -> int:
     return 0
 
 
-def _save_checkpoint(model: object, path: Path) -> Path:
-    minigrad.save(model.state_dict(), path)  # written atomically
-    return path
-
-
 def _render(drawing: object, fmt: str) -> bytes:
     from minigrad.viz import GraphvizNotFoundError, GraphvizTimeoutError
 
@@ -392,35 +511,78 @@ def _dot_missing(fmt: str) -> CommandError:
 # ---------------------------------------------------------------------------------------------
 
 
-def _positive_int(text: str) -> int:
+def _path(path: str | Path) -> str:
+    """A path quoted for a message (cut only when absurdly long)."""
+    return quoted(str(path), SHOWN_PATH)
+
+
+def _shorten_long_words(message: str) -> str:
+    """A message with every run of more than SHOWN_PATH non-blank characters cut short."""
+    return re.sub(
+        rf"\S{{{SHOWN_PATH + 1},}}",
+        lambda match: f"{match[0][:SHOWN_INPUT]}... ({len(match[0]):,} characters)",
+        message,
+    )
+
+
+def _whole_number(text: str, digits: int = 20) -> int:
+    """``text`` as an int, refusing more than ``digits`` digits before Python converts it."""
+    stripped = text.strip().lstrip("+-").replace("_", "")
+    if len(stripped) > digits:
+        raise argparse.ArgumentTypeError(f"{quoted(text)} is too large a number")
     try:
-        value = int(text)
+        return int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
-    return value
+        raise argparse.ArgumentTypeError(f"{quoted(text)} is not a whole number") from None
+
+
+def _bounded_int(largest: int) -> Callable[[str], int]:
+    """The argument type of a whole number from 1 to ``largest``."""
+
+    def bounded(text: str) -> int:
+        value = _whole_number(text)
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"{quoted(text)} must be at least 1")
+        if value > largest:
+            raise argparse.ArgumentTypeError(f"{quoted(text)} is more than the limit, {largest:,}")
+        return value
+
+    return bounded
+
+
+def _seed(text: str) -> int:
+    return _whole_number(text, MAX_SEED_DIGITS)
 
 
 def _positive_float(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        raise argparse.ArgumentTypeError(f"{quoted(text)} is not a number") from None
     if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be a finite number above 0")
+        raise argparse.ArgumentTypeError(f"{quoted(text)} must be a finite number above 0")
     return value
 
 
 def _layer_sizes(text: str) -> tuple[int, ...]:
+    parts = text.split(",")
+    if len(parts) > MAX_LAYERS:
+        raise argparse.ArgumentTypeError(
+            f"{quoted(text)} has {len(parts):,} layers; the limit is {MAX_LAYERS}"
+        )
     try:
-        sizes = tuple(int(part) for part in text.split(","))
-    except ValueError:
+        sizes = tuple(_whole_number(part, 10) for part in parts)
+    except argparse.ArgumentTypeError:
         sizes = ()
     if not sizes or any(size < 1 for size in sizes):
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a list of layer sizes: give whole numbers ≥ 1 separated by commas, "
-            "like 16,16"
+            f"{quoted(text)} is not a list of layer sizes: give whole numbers ≥ 1 separated by "
+            "commas, like 16,16"
+        )
+    if max(sizes) > MAX_LAYER_SIZE:
+        raise argparse.ArgumentTypeError(
+            f"a layer of {quoted(str(max(sizes)))} neurons is more than the limit, "
+            f"{MAX_LAYER_SIZE:,}"
         )
     return sizes
 
@@ -428,24 +590,33 @@ def _layer_sizes(text: str) -> tuple[int, ...]:
 def _prepare_folder(folder: Path) -> Path:
     """Create ``folder`` if needed and prove that a file can be written in it, before training."""
     if folder.exists() and not folder.is_dir():
-        raise CommandError(f"the output folder {str(folder)!r} is a file, not a folder")
+        raise CommandError(f"the output folder {_path(folder)} is a file, not a folder")
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise CommandError(
-            f"cannot write into the output folder {str(folder)!r}: {error.strerror or error}"
+            f"cannot write into the output folder {_path(folder)}: {error.strerror or error}"
         ) from None
-    _check_writable(folder, f"the output folder {str(folder)!r}")
+    _check_writable(folder, f"the output folder {_path(folder)}")
     return folder
 
 
 def _check_folder_of(path: Path) -> None:
     folder = path.parent
     if path.is_dir():
-        raise CommandError(f"{str(path)!r} is a folder; give a file name, like graph.svg")
+        raise CommandError(f"{_path(path)} is a folder; give a file name, like graph.svg")
     if not folder.is_dir():
-        raise CommandError(f"the folder {str(folder)!r} of {str(path)!r} does not exist")
-    _check_writable(folder, repr(str(folder)))
+        raise CommandError(f"the folder {_path(folder)} of {_path(path.name)} does not exist")
+    _check_writable(folder, _path(folder))
+    _check_target(path)
+
+
+def _check_target(path: Path) -> None:
+    """Refuse, before any work, an output path that could not be written (see minigrad.files)."""
+    try:
+        check_target(path)
+    except OSError as error:
+        raise CommandError(f"cannot write {error.filename}: {error.strerror or error}") from None
 
 
 def _check_writable(folder: Path, description: str) -> None:

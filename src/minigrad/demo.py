@@ -9,6 +9,10 @@ set is learned depends on its labels:
 * targets of ±1 (seed, as in the README): a tanh output; mean squared error; right when the
   prediction has the target's sign.
 
+A fifth of the points (none of the seed's four) is held out as a test set: the model never
+trains on them, and the accuracy on them says how well it generalises. A run whose loss becomes
+NaN or infinite, or grows a thousandfold, stops with TrainingDivergedError.
+
 The drawings use matplotlib's object API (``Figure``, rendered by Agg): no window, no display.
 """
 
@@ -54,6 +58,16 @@ DEFAULTS: dict[str, Settings] = {
 }
 
 
+#: The share of the points held out as the test set (the seed data set's four samples are all
+#: training data).
+TEST_FRACTION = 0.2
+
+#: Training stops as diverged when the loss grows beyond this many times its first value.
+DIVERGENCE_FACTOR = 1000.0
+
+#: One colour per class, far apart for every kind of colour vision (matplotlib's tab10 start).
+CLASS_COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown")
+
 # Adam's steps are about lr long whatever the gradient's scale; plain gradient descent's are lr·g,
 # and g is small here, so SGD's default learning rate is this many times larger.
 SGD_LR_FACTOR = 10.0
@@ -61,15 +75,20 @@ SGD_LR_FACTOR = 10.0
 
 @dataclass
 class History:
-    """The loss and the training accuracy after each epoch."""
+    """The loss, the training accuracy and the test accuracy at each epoch."""
 
     loss: list[float] = field(default_factory=list)
     accuracy: list[float] = field(default_factory=list)
+    test_accuracy: list[float] = field(default_factory=list)
 
 
 @dataclass
 class Result:
-    """A trained model with its settings and data, what the task is, and how training went."""
+    """A trained model with its settings and data, what the task is, and how training went.
+
+    ``inputs`` and ``labels`` are the training points; ``test_inputs`` and ``test_labels`` the
+    held-out ones (empty for the seed data set).
+    """
 
     settings: Settings
     model: MLP
@@ -77,6 +96,8 @@ class Result:
     inputs: list[list[float]]
     labels: list
     history: History
+    test_inputs: list[list[float]] = field(default_factory=list)
+    test_labels: list = field(default_factory=list)
 
 
 class Task:
@@ -94,6 +115,14 @@ class Task:
     @property
     def outputs(self) -> int:
         return len(self.classes) if self.kind == "classes" else 1
+
+    @property
+    def loss_name(self) -> str:
+        return {
+            "binary": "binary cross-entropy",
+            "classes": "cross-entropy",
+            "targets": "mean squared error",
+        }[self.kind]
 
     @property
     def output_activation(self) -> str:
@@ -116,12 +145,14 @@ class Task:
         return 1.0 if output.data > 0 else -1.0
 
     def accuracy(self, outputs: list, labels: Sequence[float]) -> float:
+        if not labels:
+            return math.nan
         right = sum(self.predict(o) == y for o, y in zip(outputs, labels))
         return right / len(labels)
 
 
 class TrainingDivergedError(ArithmeticError):
-    """The loss became infinite or NaN: the learning rate is too large for this model."""
+    """The loss became infinite or NaN, or grew by orders of magnitude: the step is too large."""
 
 
 def load_data(settings: Settings) -> tuple[list[list[float]], list]:
@@ -131,12 +162,24 @@ def load_data(settings: Settings) -> tuple[list[list[float]], list]:
     return data.DATASETS[settings.dataset](n=settings.points, seed=settings.seed)
 
 
+def split(
+    inputs: list[list[float]], labels: list, dataset: str
+) -> tuple[list[list[float]], list, list[list[float]], list]:
+    """Training inputs and labels, then test ones: the last TEST_FRACTION of the shuffled points."""
+    held_out = 0 if dataset == "seed" else int(len(inputs) * TEST_FRACTION)
+    kept = len(inputs) - held_out
+    return inputs[:kept], labels[:kept], inputs[kept:], labels[kept:]
+
+
 def train(
     settings: Settings, on_epoch: Callable[[int, float, float], None] | None = None
 ) -> Result:
-    """Train an MLP as the settings say; ``on_epoch(epoch, loss, accuracy)`` after each epoch."""
-    inputs, labels = load_data(settings)
-    task = Task(labels)
+    """Train an MLP as the settings say; ``on_epoch(epoch, loss, accuracy)`` after each epoch.
+
+    The accuracies are measured on the model as it is before each epoch's step, with the loss.
+    """
+    inputs, labels, test_inputs, test_labels = split(*load_data(settings), settings.dataset)
+    task = Task(labels + test_labels)
     manual_seed(settings.seed)
     model = MLP(
         len(inputs[0]),
@@ -150,19 +193,29 @@ def train(
     for epoch in range(1, settings.epochs + 1):
         outputs = [model(x) for x in inputs]
         loss = task.loss(outputs, labels)
-        if not math.isfinite(loss.data):
-            raise TrainingDivergedError(
-                f"training diverged: the loss is {loss.data} at epoch {epoch} "
-                f"(lr {settings.lr}); try a smaller --lr"
-            )
+        _check_not_diverging(loss.data, history.loss, epoch, settings)
+        with no_grad():
+            test_outputs = [model(x) for x in test_inputs]
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
         history.loss.append(loss.data)
         history.accuracy.append(task.accuracy(outputs, labels))
+        history.test_accuracy.append(task.accuracy(test_outputs, test_labels))
         if on_epoch is not None:
             on_epoch(epoch, history.loss[-1], history.accuracy[-1])
-    return Result(settings, model, task, inputs, labels, history)
+    return Result(settings, model, task, inputs, labels, history, test_inputs, test_labels)
+
+
+def _check_not_diverging(loss: float, earlier: list[float], epoch: int, settings: Settings) -> None:
+    """Stop a run whose loss is NaN or infinite, or DIVERGENCE_FACTOR times its first value."""
+    if math.isfinite(loss) and not (earlier and loss > DIVERGENCE_FACTOR * earlier[0] > 0):
+        return
+    how = f"is {loss}" if not math.isfinite(loss) else f"grew from {earlier[0]:.3g} to {loss:.3g}"
+    raise TrainingDivergedError(
+        f"training diverged: the loss {how} at epoch {epoch} "
+        f"(--lr {settings.lr:g}, --optimizer {settings.optimizer}); try a smaller --lr"
+    )
 
 
 def final_accuracy(result: Result) -> float:
@@ -172,17 +225,39 @@ def final_accuracy(result: Result) -> float:
     return result.task.accuracy(outputs, result.labels)
 
 
+def held_out_accuracy(result: Result) -> float:
+    """The accuracy of the trained model on the held-out test points (NaN when there are none)."""
+    with no_grad():
+        outputs = [result.model(x) for x in result.test_inputs]
+    return result.task.accuracy(outputs, result.test_labels)
+
+
+def describe_accuracy(result: Result) -> str:
+    """``training accuracy 0.97, test 0.95``, for titles (no test part for the seed)."""
+    text = f"training accuracy {final_accuracy(result):.2f}"
+    if result.test_inputs:
+        text += f", test {held_out_accuracy(result):.2f}"
+    return text
+
+
 # ---------------------------------------------------------------------------------------------
 # Drawings
 # ---------------------------------------------------------------------------------------------
 
 
 def draw_decision_boundary(result: Result, resolution: int = 100) -> Figure:
-    """The points coloured by class over the regions where the model predicts each class."""
-    from matplotlib.figure import Figure
+    """The points coloured by class over the regions where the model predicts each class.
 
-    xs = [x[0] for x in result.inputs]
-    ys = [x[1] for x in result.inputs]
+    Training points are circles, held-out test points triangles; the legend names both and
+    every class.
+    """
+    from matplotlib.colors import ListedColormap
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
+    every_point = result.inputs + result.test_inputs
+    xs = [x[0] for x in every_point]
+    ys = [x[1] for x in every_point]
     margin = 0.5
     x_low, x_high = min(xs) - margin, max(xs) + margin
     y_low, y_high = min(ys) - margin, max(ys) + margin
@@ -191,29 +266,49 @@ def draw_decision_boundary(result: Result, resolution: int = 100) -> Figure:
     with no_grad():
         regions = [[result.task.predict(result.model([gx, gy])) for gx in grid_x] for gy in grid_y]
     classes = result.task.classes
-    figure = Figure(figsize=(6, 5))
+    colours = [CLASS_COLOURS[k % len(CLASS_COLOURS)] for k in range(len(classes))]
+    figure = Figure(figsize=(6.5, 5))
     axes = figure.add_subplot()
     levels = [k - 0.5 for k in range(len(classes) + 1)]
-    axes.contourf(grid_x, grid_y, regions, levels=levels, cmap="coolwarm", alpha=0.35)
-    axes.scatter(
-        xs,
-        ys,
-        c=result.labels,
-        cmap="coolwarm",
-        vmin=0,
-        vmax=len(classes) - 1,
-        edgecolors="black",
-        linewidths=0.5,
-        s=30,
-    )
-    accuracy = final_accuracy(result)
-    axes.set_title(
-        f"{result.settings.dataset}: decision boundary (training accuracy {accuracy:.2f})"
-    )
+    axes.contourf(grid_x, grid_y, regions, levels=levels, cmap=ListedColormap(colours), alpha=0.3)
+    for points, labels, marker, size in (
+        (result.inputs, result.labels, "o", 30),
+        (result.test_inputs, result.test_labels, "^", 55),
+    ):
+        for k, colour in zip(classes, colours):
+            mine = [x for x, y in zip(points, labels) if y == k]
+            axes.scatter(
+                [x[0] for x in mine],
+                [x[1] for x in mine],
+                color=colour,
+                marker=marker,
+                edgecolors="black",
+                linewidths=0.6,
+                s=size,
+            )
+    handles = [
+        Line2D([], [], marker="s", linestyle="", markersize=10, color=c, label=f"class {k}")
+        for k, c in zip(classes, colours)
+    ]
+    handles.append(_marker_handle("o", "training point"))
+    if result.test_inputs:
+        handles.append(_marker_handle("^", "test point (held out)"))
+    axes.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    axes.set_title(f"{result.settings.dataset}: decision boundary\n{describe_accuracy(result)}")
     axes.set_xlabel("x₁")
     axes.set_ylabel("x₂")
+    axes.set_xlim(x_low, x_high)
+    axes.set_ylim(y_low, y_high)
     figure.tight_layout()
     return figure
+
+
+def _marker_handle(marker: str, label: str) -> object:
+    from matplotlib.lines import Line2D
+
+    return Line2D(
+        [], [], marker=marker, linestyle="", color="white", markeredgecolor="black", label=label
+    )
 
 
 def draw_predictions(result: Result) -> Figure:
@@ -236,21 +331,34 @@ def draw_predictions(result: Result) -> Figure:
     return figure
 
 
-def draw_training_curve(history: History) -> Figure:
-    """Loss and accuracy, epoch by epoch."""
+def draw_training_curve(history: History, loss_name: str = "loss") -> Figure:
+    """The loss (named: ``loss_name``) and the training and test accuracy, epoch by epoch."""
     from matplotlib.figure import Figure
 
     epochs = range(1, len(history.loss) + 1)
-    figure = Figure(figsize=(8, 3.5))
+    figure = Figure(figsize=(9, 3.5))
     loss_axes, accuracy_axes = figure.subplots(1, 2)
     loss_axes.plot(epochs, history.loss)
-    loss_axes.set_title("loss")
+    loss_axes.set_title(f"training loss: {loss_name}")
     loss_axes.set_xlabel("epoch")
+    loss_axes.set_ylabel(loss_name)
     if all(loss > 0 for loss in history.loss) and max(history.loss) > 10 * min(history.loss):
         loss_axes.set_yscale("log")
-    accuracy_axes.plot(epochs, history.accuracy, color="tab:green")
-    accuracy_axes.set_title("training accuracy")
+    held_out = any(not math.isnan(a) for a in history.test_accuracy)
+    training = "training" if held_out else "training (no points held out)"
+    accuracy_axes.plot(epochs, history.accuracy, color="tab:green", label=training)
+    if held_out:
+        accuracy_axes.plot(
+            epochs,
+            history.test_accuracy,
+            color="tab:purple",
+            linestyle="--",
+            label="test (held out)",
+        )
+    accuracy_axes.set_title("accuracy")
     accuracy_axes.set_xlabel("epoch")
+    accuracy_axes.set_ylabel("share of points classified right")
     accuracy_axes.set_ylim(-0.02, 1.02)
+    accuracy_axes.legend(loc="lower right")
     figure.tight_layout()
     return figure

@@ -22,6 +22,9 @@ import ast
 import keyword
 import math
 import operator
+import re
+import sys
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from typing import NamedTuple
 
@@ -76,6 +79,12 @@ _REFUSED = {
     ast.Slice: "slices",
 }
 
+#: Characters of the user's input repeated in a message, at most.
+SHOWN_INPUT = 40
+
+# The most digits Python converts to an int (sys.get_int_max_str_digits; 0 means no limit).
+_PYTHON_DIGITS = getattr(sys, "get_int_max_str_digits", lambda: 0)() or 10**9
+
 _ALLOWED = "numbers, names, + - * / **, parentheses and " + " ".join(FUNCTIONS)
 
 
@@ -116,6 +125,11 @@ def build(expression: str, values: Mapping[str, float]) -> BuiltExpression:
     try:
         tree = ast.parse(expression, mode="eval")
     except SyntaxError as error:
+        huge = re.search(rf"\d{{{_PYTHON_DIGITS + 1},}}", expression)
+        if huge:  # Python refuses to convert it and would advise sys.set_int_max_str_digits
+            column = len(expression[: huge.start()]) + 1
+            problem = f"the number {quoted(huge[0])} is too large"
+            raise ExpressionError(f"at column {column}: {problem}", expression, column) from None
         if error.offset == 0:  # Python reports a missing operand at the end as offset 0
             message = f"syntax error: {error.msg} (incomplete at the end)"
             raise ExpressionError(message, expression) from None
@@ -142,27 +156,40 @@ def build(expression: str, values: Mapping[str, float]) -> BuiltExpression:
 
 
 def parse_assignments(assignments: Iterable[str]) -> dict[str, float]:
-    """``["x=2", "w=-3"]`` -> ``{"x": 2.0, "w": -3.0}``; anything else is an ExpressionError."""
+    """``["x=2", "w=-3"]`` -> ``{"x": 2.0, "w": -3.0}``; anything else is an ExpressionError.
+
+    Names are normalised as Python normalises the names of an expression (NFKC), so a full-width
+    ``ｘ=2`` gives the ``x`` of ``"x*x"`` its value.
+    """
     values: dict[str, float] = {}
     for text in assignments:
         name, equals, number = text.partition("=")
-        name, number = name.strip(), number.strip()
+        name, number = unicodedata.normalize("NFKC", name.strip()), number.strip()
         if not equals:
-            raise ExpressionError(f"values are given as NAME=VALUE, like x=2: got {text!r}")
+            raise ExpressionError(f"values are given as NAME=VALUE, like x=2: got {quoted(text)}")
         if not name.isidentifier() or keyword.iskeyword(name):
-            raise ExpressionError(f"{name!r} is not a name (in {text!r}); names look like x or w1")
+            raise ExpressionError(
+                f"{quoted(name)} is not a name (in {quoted(text)}); names look like x or w1"
+            )
         if name in FUNCTIONS:
             raise ExpressionError(f"{name!r} is a function, so it cannot be given a value")
         if name in values:
-            raise ExpressionError(f"{name} is given a value twice")
+            raise ExpressionError(f"{quoted(name)} is given a value twice")
         try:
             value = float(number)
         except ValueError:
-            raise ExpressionError(f"{number!r} is not a number (in {text!r})") from None
+            raise ExpressionError(f"{quoted(number)} is not a number (in {quoted(text)})") from None
         if not math.isfinite(value):
-            raise ExpressionError(f"{name} must be a finite number: got {number!r}")
+            raise ExpressionError(f"{quoted(name)} must be a finite number: got {quoted(number)}")
         values[name] = value
     return values
+
+
+def quoted(text: str, limit: int = SHOWN_INPUT) -> str:
+    """``text`` quoted for a message, cut to ``limit`` characters with its full length said."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[: limit - 5]!r}... ({len(text):,} characters)"
 
 
 class _Builder:
@@ -205,9 +232,9 @@ class _Builder:
         try:
             number = float(value)
         except OverflowError:
-            raise self._refuse(node, f"the number {text} is too large") from None
+            raise self._refuse(node, f"the number {quoted(text)} is too large") from None
         if not math.isfinite(number):
-            raise self._refuse(node, f"the number {text} is too large")
+            raise self._refuse(node, f"the number {quoted(text)} is too large")
         return Value(-number if negate else number, label=text)
 
     def _variable(self, node: ast.Name) -> Value:
@@ -218,7 +245,7 @@ class _Builder:
                 else:
                     given = ", ".join(sorted(self.values)) or "none"
                     problem = (
-                        f"unknown name {node.id!r}: give it a value, like {node.id}=1.0 "
+                        f"unknown name {quoted(node.id)}: give it a value, like {node.id[:40]}=1.0 "
                         f"(names with values: {given})"
                     )
                 raise self._refuse(node, problem)
@@ -253,7 +280,8 @@ def _error(problem: str, expression: str, column: int | None, excerpt: str = "")
     """One line: where, what, and the part of the expression at fault."""
     where = f"at column {column}: " if column else ""
     excerpt = excerpt.splitlines()[0] if excerpt else ""
-    at = f" in {excerpt!r}" if excerpt and excerpt != expression else ""
+    shown = quoted(excerpt)
+    at = f" in {shown}" if excerpt and excerpt != expression and shown not in problem else ""
     return ExpressionError(f"{where}{problem}{at}", expression, column)
 
 
