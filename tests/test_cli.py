@@ -471,3 +471,220 @@ def test_graph_without_dot_says_how_to_install_it_in_one_line(tmp_path, name):
     one_line_error(result, status=1)
     assert "apt-get install graphviz" in result.stderr
     assert not (tmp_path / name).exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# Hostile or careless input: output paths, sizes, messages, pipes
+# ---------------------------------------------------------------------------------------------
+
+
+def test_demo_checks_its_output_files_before_training(tmp_path):
+    (tmp_path / "model.json").mkdir()
+    result = run("demo", "moons", "--points", 20, "--epochs", 5, "--out", tmp_path)
+    line = one_line_error(result)  # exit status 2, one line: no progress lines were printed
+    assert f"cannot write {tmp_path / 'model.json'}: a folder, not a regular file" in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.json"]  # no pictures either
+
+
+def test_graph_refuses_a_fifo_as_its_output(tmp_path):
+    os.mkfifo(tmp_path / "g.dot")
+    line = one_line_error(run("graph", "x*2", "x=1", "-o", tmp_path / "g.dot"))
+    assert "a FIFO (named pipe), not a regular file" in line
+    assert os.listdir(tmp_path) == ["g.dot"]
+
+
+def _demo_in_process(monkeypatch, capsys, out, fail_on_fsync=None, fail_on_replace=None):
+    """Run ``minigrad demo`` in this process with the nth fsync or os.replace failing."""
+    calls = {"fsync": 0, "replace": 0}
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd):
+        calls["fsync"] += 1
+        if calls["fsync"] == fail_on_fsync:
+            raise OSError(28, "No space left on device")
+        return real_fsync(fd)
+
+    def replace(source, target):
+        calls["replace"] += 1
+        if calls["replace"] == fail_on_replace:
+            raise OSError(13, "Permission denied", target)
+        return real_replace(source, target)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    args = ["demo", "moons", "--points", "20", "--epochs", "2", "--quiet", "--out", str(out)]
+    status = cli.main(args)
+    monkeypatch.undo()
+    return status, capsys.readouterr()
+
+
+def test_a_demo_whose_disk_fills_writes_none_of_its_files_and_names_the_file(
+    tmp_path, monkeypatch, capsys
+):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "model.json").write_text("the old model")
+    status, printed = _demo_in_process(monkeypatch, capsys, out, fail_on_fsync=3)
+    assert status == 1
+    assert printed.err.strip() == (
+        f"minigrad demo: error: {out / 'model.json'}: No space left on device; nothing was written"
+    )
+    assert sorted(p.name for p in out.iterdir()) == ["model.json"]
+    assert (out / "model.json").read_text() == "the old model"
+
+
+def test_a_demo_stopped_halfway_through_its_files_leaves_a_note(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    status, printed = _demo_in_process(monkeypatch, capsys, out, fail_on_replace=2)
+    assert status == 1
+    assert "only " in printed.err and "INCOMPLETE-RUN.txt says which files" in printed.err
+    note = (out / "INCOMPLETE-RUN.txt").read_text()
+    assert "From that run: decision-boundary.png." in note
+    assert "Older (or missing): training-curve.png, model.json." in note
+    assert sorted(p.name for p in out.iterdir()) == ["INCOMPLETE-RUN.txt", "decision-boundary.png"]
+    assert cli.main(["demo", "moons", "--points", "20", "--epochs", "2", "--quiet",
+                     "--out", str(out)]) == 0  # fmt: skip
+    assert not (out / "INCOMPLETE-RUN.txt").exists()  # the next full run takes the note away
+
+
+def test_a_demo_stopped_halfway_in_a_folder_of_its_own_leaves_nothing(
+    tmp_path, monkeypatch, capsys
+):
+    out = tmp_path / "new"
+    status, printed = _demo_in_process(monkeypatch, capsys, out, fail_on_replace=2)
+    assert status == 1 and "nothing was kept" in printed.err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["--hidden", "99999999999999999999"], "is not a list of layer sizes"),
+        (["--hidden", "1001"], "a layer of '1001' neurons is more than the limit, 1,000"),
+        (["--hidden", ",".join(["2"] * 11)], "has 11 layers; the limit is 10"),
+        (["--points", "100000000"], "'100000000' is more than the limit, 10,000"),
+        (["--epochs", "100001"], "is more than the limit, 100,000"),
+    ],
+)
+def test_demo_sizes_are_bounded(tmp_path, args, fragment):
+    line = one_line_error(run("demo", "moons", *args, "--out", tmp_path / "out"))
+    assert fragment in line
+    assert not (tmp_path / "out").exists()
+
+
+def test_demo_help_gives_the_size_limits():
+    text = " ".join(run("demo", "--help").stdout.split())
+    assert "at most 10,000)" in text and "at most 100,000)" in text
+    assert "at most 10 layers of 1,000" in text
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["demo", "moons", "--epochs", "9" * 4000],
+        ["demo", "moons", "--seed", "9" * 4000],
+        ["demo", "moons", "--lr", "x" * 4000],
+        ["demo", "y" * 4000],
+        ["graph", "x*1" + "1" * 4000, "x=1", "-o", "g.dot"],
+        ["graph", "x", "x=" + "9" * 4000, "-o", "g.dot"],
+        ["graph", "x", "x=" + "z" * 4000, "-o", "g.dot"],
+    ],
+)
+def test_echoed_input_is_cut_to_a_readable_length(tmp_path, args):
+    line = one_line_error(run(*args, cwd=tmp_path))
+    assert len(line) < 300, line
+    assert "4,0" in line  # says how long the input was
+
+
+def test_a_literal_of_5000_digits_gets_minigrads_own_message(tmp_path):
+    line = one_line_error(run("graph", "x*1" + "1" * 5000, "x=1", "-o", tmp_path / "g.dot"))
+    assert "at column 3: the number '111" in line and "(5,001 characters) is too large" in line
+    assert "set_int_max_str_digits" not in line and "hexadecimal" not in line
+
+
+def test_a_full_width_name_is_the_name_of_the_expression(tmp_path):
+    result = run("graph", "x*x", "ｘ=3", "-o", tmp_path / "g.dot")
+    assert result.returncode == 0, result.stderr
+    assert "∂/∂x = 6" in result.stdout
+
+
+def test_explain_into_a_closed_pipe_exits_quietly(tmp_path):
+    (tmp_path / "expression").write_text(_balanced("*", 11))  # more steps than a pipe holds
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]),
+    }
+    pipeline = (
+        f'"{_installed_command()}" graph "$(cat expression)" x=1 --explain -o g.dot | head -1'
+    )
+    result = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", pipeline],
+        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600, check=False,
+    )  # fmt: skip
+    assert result.stderr == ""
+    assert result.stdout.count("\n") == 1
+    assert result.returncode == 141  # as a Unix tool stopped by SIGPIPE
+
+
+def _balanced(operator, depth):
+    """x combined with itself in a balanced tree: 2**depth - 1 operations, shallow to parse."""
+    if depth == 0:
+        return "x"
+    half = _balanced(operator, depth - 1)
+    return f"({half}{operator}{half})"
+
+
+def test_the_page_size_error_suggests_the_option_that_lifts_it(tmp_path):
+    line = one_line_error(run("graph", _balanced("+", 10), "x=1", "-o", tmp_path / "g.html"))
+    assert "the graph has 1,024 values, more than 1,000" in line
+    assert "--max-nodes 1024 writes it anyway" in line and "max_nodes=None" not in line
+    line = one_line_error(
+        run("graph", "x*x + x", "x=1", "--max-nodes", 2, "-o", tmp_path / "g.html")
+    )
+    assert "the graph has 3 values, more than 2" in line
+    result = run("graph", "x*x + x", "x=1", "--max-nodes", 3, "-o", tmp_path / "g.html")
+    assert result.returncode == 0, result.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# The demo's pictures and numbers
+# ---------------------------------------------------------------------------------------------
+
+
+def test_demo_prints_test_accuracy_on_held_out_points(tmp_path):
+    result = run("demo", "moons", "--points", 50, "--epochs", 30, "--quiet", "--out", tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"^test accuracy: \d\.\d\d \(10 held-out points\)$", result.stdout, re.M)
+    assert 0.0 <= printed_accuracy(result.stdout, "test") <= 1.0
+
+
+def test_a_diverging_demo_stops_with_a_clear_message_and_status_1(tmp_path):
+    result = run("demo", "moons", "--lr", 50, "--optimizer", "sgd", "--quiet",
+                 "--out", tmp_path / "out")  # fmt: skip
+    line = one_line_error(result, status=1)
+    assert re.search(r"training diverged: the loss grew from \S+ to \S+ at epoch \d+", line)
+    assert "try a smaller --lr" in line
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_decision_boundary_has_a_legend_naming_every_class_in_its_own_colour():
+    from matplotlib.colors import to_rgba
+
+    settings = demo.Settings("spiral", points=30, epochs=2, hidden=(4,))
+    result = demo.train(settings)
+    axes = demo.draw_decision_boundary(result, resolution=10).axes[0]
+    legend = axes.get_legend()
+    names = [text.get_text() for text in legend.get_texts()]
+    assert names == ["class 0", "class 1", "class 2", "training point", "test point (held out)"]
+    colours = {to_rgba(handle.get_color()) for handle in legend.legend_handles[:3]}
+    assert len(colours) == 3
+    assert "test" in axes.get_title()
+
+
+def test_the_training_curve_names_its_loss_and_plots_test_accuracy():
+    result = demo.train(demo.Settings("moons", points=20, epochs=2, hidden=(4,)))
+    loss_axes, accuracy_axes = demo.draw_training_curve(result.history, result.task.loss_name).axes
+    assert loss_axes.get_title() == "training loss: binary cross-entropy"
+    labels = [line.get_label() for line in accuracy_axes.get_lines()]
+    assert labels == ["training", "test (held out)"]
