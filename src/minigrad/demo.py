@@ -65,7 +65,8 @@ TEST_FRACTION = 0.2
 #: Training stops as diverged when the loss grows beyond this many times its first value.
 DIVERGENCE_FACTOR = 1000.0
 
-#: One colour per class, far apart for every kind of colour vision (matplotlib's tab10 start).
+#: One colour per class, clearly apart (the first of matplotlib's tab10 palette); blue and orange,
+#: the two-class pair, stay apart for the common kinds of colour blindness too.
 CLASS_COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown")
 
 # Adam's steps are about lr long whatever the gradient's scale; plain gradient descent's are lr·g,
