@@ -560,7 +560,8 @@ def test_a_demo_stopped_halfway_in_a_folder_of_its_own_leaves_nothing(
 @pytest.mark.parametrize(
     "args, fragment",
     [
-        (["--hidden", "99999999999999999999"], "is not a list of layer sizes"),
+        (["--hidden", "99999999999999999999"], "a layer of '99999999999999999999' neurons is"),
+        (["--hidden", "16," + "9" * 4000], "(4,000 characters) neurons is more than the limit"),
         (["--hidden", "1001"], "a layer of '1001' neurons is more than the limit, 1,000"),
         (["--hidden", ",".join(["2"] * 11)], "has 11 layers; the limit is 10"),
         (["--points", "100000000"], "'100000000' is more than the limit, 10,000"),

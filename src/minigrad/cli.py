@@ -570,19 +570,20 @@ def _layer_sizes(text: str) -> tuple[int, ...]:
         raise argparse.ArgumentTypeError(
             f"{quoted(text)} has {len(parts):,} layers; the limit is {MAX_LAYERS}"
         )
+    for part in parts:
+        if part.strip().isdecimal() and int(part[:20]) > MAX_LAYER_SIZE:  # 20 digits: no slow int
+            raise argparse.ArgumentTypeError(
+                f"a layer of {quoted(part.strip())} neurons is more than the limit, "
+                f"{MAX_LAYER_SIZE:,}"
+            )
     try:
-        sizes = tuple(_whole_number(part, 10) for part in parts)
-    except argparse.ArgumentTypeError:
+        sizes = tuple(int(part) for part in parts)
+    except ValueError:
         sizes = ()
     if not sizes or any(size < 1 for size in sizes):
         raise argparse.ArgumentTypeError(
             f"{quoted(text)} is not a list of layer sizes: give whole numbers ≥ 1 separated by "
             "commas, like 16,16"
-        )
-    if max(sizes) > MAX_LAYER_SIZE:
-        raise argparse.ArgumentTypeError(
-            f"a layer of {quoted(str(max(sizes)))} neurons is more than the limit, "
-            f"{MAX_LAYER_SIZE:,}"
         )
     return sizes
 
