@@ -536,6 +536,11 @@ def _whole_number(text: str, digits: int = 20) -> int:
         raise argparse.ArgumentTypeError(f"{quoted(text)} is not a whole number") from None
 
 
+def _positive_int(text: str) -> int:
+    """A whole number of at least 1 (of at most 20 digits)."""
+    return _bounded_int(10**20)(text)
+
+
 def _bounded_int(largest: int) -> Callable[[str], int]:
     """The argument type of a whole number from 1 to ``largest``."""
 
