@@ -41,3 +41,22 @@ def test_bad_option_is_one_clear_error(capsys):
     with pytest.raises(SystemExit):
         cli.main(["demo", "digits", "--epochs", "0"])
     assert "must be at least 1" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "limit"),
+    [("--epochs", "99999999", "10,000"), ("--hidden", "5000", "1,000"),
+     ("--batch", "10000000", "100,000"), ("--subset", "10000000", "10,000")],
+)  # fmt: skip
+def test_sizes_are_bounded_before_anything_runs(tmp_path, capsys, option, value, limit):
+    with pytest.raises(SystemExit):
+        cli.main(["demo", "digits", option, value, "--out", str(tmp_path / "out")])
+    assert f"more than the limit, {limit}" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_picture_that_cannot_be_written_leaves_none_of_them(tmp_path):
+    (tmp_path / "digits-test-predictions.png").mkdir()  # the last picture's path is a folder
+    with pytest.raises(OSError, match="digits-test-predictions.png"):
+        digits.main(["--epochs", "1", "--out", str(tmp_path), "--quiet"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["digits-test-predictions.png"]

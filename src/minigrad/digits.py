@@ -35,9 +35,9 @@ import numpy
 from minigrad import losses, optim
 from minigrad import nn as scalar_nn
 from minigrad import tensor_nn as tn
-from minigrad.cli import _positive_int
+from minigrad.cli import MAX_LAYER_SIZE, _bounded_int, _seed
 from minigrad.engine import no_grad
-from minigrad.files import write_atomically
+from minigrad.files import write_all_atomically
 from minigrad.tensor import Tensor
 
 if TYPE_CHECKING:
@@ -45,6 +45,10 @@ if TYPE_CHECKING:
 
 CLASSES = 10
 PIXELS = 64
+# The command line's limits: a typo must not ask for gigabytes or days before anything is said.
+MAX_EPOCHS = 10_000
+MAX_BATCH = 100_000
+MAX_SUBSET = 10_000  # images the scalar engine trains on (about 1,000 a second)
 
 
 @dataclass(frozen=True)
@@ -302,11 +306,26 @@ def build_parser(dataset: str = "digits") -> argparse.ArgumentParser:
         ),
     )
     defaults = MNIST_SETTINGS if mnist else Settings()
-    parser.add_argument("--epochs", type=_positive_int, default=defaults.epochs)
-    parser.add_argument("--batch", type=_positive_int, default=defaults.batch, help="batch size")
+    parser.add_argument(
+        "--epochs",
+        type=_bounded_int(MAX_EPOCHS),
+        default=defaults.epochs,
+        help=f"passes over the training images (at most {MAX_EPOCHS:,})",
+    )
+    parser.add_argument(
+        "--batch",
+        type=_bounded_int(MAX_BATCH),
+        default=defaults.batch,
+        help=f"batch size (at most {MAX_BATCH:,})",
+    )
     parser.add_argument("--lr", type=float, default=defaults.lr, help="Adam's learning rate")
-    parser.add_argument("--hidden", type=_positive_int, default=defaults.hidden)
-    parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument(
+        "--hidden",
+        type=_bounded_int(MAX_LAYER_SIZE),
+        default=defaults.hidden,
+        help=f"hidden layer size (at most {MAX_LAYER_SIZE:,})",
+    )
+    parser.add_argument("--seed", type=_seed, default=defaults.seed)
     parser.add_argument("--out", type=Path, default=Path("minigrad-out"), help="output folder")
     if mnist:
         parser.add_argument(
@@ -324,7 +343,10 @@ def build_parser(dataset: str = "digits") -> argparse.ArgumentParser:
             help="scalar: also train with Values on a subset and compare the speeds",
         )
         parser.add_argument(
-            "--subset", type=_positive_int, default=256, help="images for --engine scalar"
+            "--subset",
+            type=_bounded_int(MAX_SUBSET),
+            default=256,
+            help=f"images for --engine scalar (at most {MAX_SUBSET:,})",
         )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
@@ -375,8 +397,12 @@ def main(argv: Sequence[str], dataset: str = "digits") -> int:
         ),
         f"{dataset}-test-predictions.png": draw_test_digits(split.test_x, predicted, split.test_y),
     }
-    for name, figure in pictures.items():
-        write_atomically(args.out / name, lambda f, fig=figure: fig.savefig(f, format="png"))
+    write_all_atomically(  # all three pictures or none
+        {
+            args.out / name: lambda f, fig=figure: fig.savefig(f, format="png")
+            for name, figure in pictures.items()
+        }
+    )
     print("wrote " + ", ".join(str(args.out / name) for name in pictures))
     if dataset == "digits" and args.engine == "scalar":
         subset = min(args.subset, len(split.train_y))
