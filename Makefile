@@ -1,5 +1,7 @@
 # The two commands of the README: `make demo` and `make test`. Each does all of its own set-up:
 # system packages when missing, then .venv with what the target needs (skipped when up to date).
+# `make demo` needs only Python: it draws with matplotlib, so it runs without Graphviz or apt-get
+# (on macOS too); `make test` installs Graphviz and Chromium with apt-get.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -9,7 +11,6 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 .PHONY: demo test bench bench-instructions lint clean
 
 demo: $(VENV)/.installed-demo
-	./scripts/ensure-system-packages dot=graphviz
 	$(BIN)/minigrad demo moons --out minigrad-out
 	@echo "The pictures are in $(CURDIR)/minigrad-out: decision-boundary.png and training-curve.png"
 

@@ -21,7 +21,7 @@ from minigrad.engine import (
 from minigrad.gradcheck import GradcheckError, gradcheck
 from minigrad.nn import MLP, Layer, Module, Neuron, manual_seed
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "GradcheckError",

@@ -647,5 +647,5 @@ def _require(*modules: str) -> None:
     missing = [name for name in modules if importlib.util.find_spec(name) is None]
     if missing:
         raise CommandError(
-            f"this needs {' and '.join(missing)}: pip install 'minigrad[demo]'", FAILURE
+            f"this needs {' and '.join(missing)}: pip install 'minigrad-edu[demo]'", FAILURE
         )

@@ -42,10 +42,10 @@ force=True)`` draws everything anyway. Rendering (``.pipe()``, ``.render()`` and
 Jupyter shows) stops after ``timeout`` seconds (60 by default) with a one-line
 GraphvizTimeoutError.
 
-The ``graphviz`` Python package is an optional extra (``pip install minigrad[viz]``), imported only
-when a graph is drawn; rendering also needs the Graphviz program ``dot``. Without ``dot``,
-``draw_dot(...).source`` (the DOT text) still works, and rendering raises an error that says how to
-install it.
+The ``graphviz`` Python package is an optional extra (``pip install 'minigrad-edu[viz]'``),
+imported only when a graph is drawn; rendering also needs the Graphviz program ``dot``. Without
+``dot``, ``draw_dot(...).source`` (the DOT text) still works, and rendering raises an error that
+says how to install it.
 """
 
 from __future__ import annotations
@@ -377,7 +377,7 @@ def _import_graphviz() -> Any:
         import graphviz
     except ImportError:
         raise ImportError(
-            "drawing needs the graphviz Python package: pip install 'minigrad[viz]' "
+            "drawing needs the graphviz Python package: pip install 'minigrad-edu[viz]' "
             "(or pip install graphviz), and the Graphviz program: apt-get install graphviz, "
             "brew install graphviz or conda install -c conda-forge graphviz"
         ) from None

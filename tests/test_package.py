@@ -1,0 +1,116 @@
+"""The package as a user gets it: built, checked, installed from its wheel, and run from there."""
+
+from __future__ import annotations
+
+import email
+import os
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+import tomllib
+
+import minigrad
+
+ROOT = Path(__file__).resolve().parents[1]
+DISTRIBUTION = "minigrad-edu"  # `minigrad` on the package index is another project
+
+
+def run(*command: str | Path, **options: object) -> subprocess.CompletedProcess:
+    """Run a command; on failure, show what it printed."""
+    result = subprocess.run(
+        [str(part) for part in command], capture_output=True, text=True, **options
+    )
+    assert result.returncode == 0, f"{command} failed:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory) -> Path:
+    """The sdist and the wheel, as `python -m build` makes them from a copy of the sources."""
+    out = tmp_path_factory.mktemp("dist")
+    run(sys.executable, "-m", "build", "--outdir", out, ROOT)
+    return out
+
+
+def test_version_is_one_number_everywhere():
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert pyproject["project"]["name"] == DISTRIBUTION
+    assert "version" in pyproject["project"]["dynamic"]  # read from minigrad.__version__
+    assert minigrad.__version__ == "0.2.0"
+    changelog = (ROOT / "CHANGELOG.md").read_text()
+    assert re.search(rf"^## {re.escape(minigrad.__version__)}\b", changelog, re.MULTILINE)
+
+
+def test_build_makes_an_sdist_and_a_wheel_that_twine_accepts(dist):
+    version = minigrad.__version__
+    names = sorted(path.name for path in dist.iterdir())
+    assert names == [f"minigrad_edu-{version}-py3-none-any.whl", f"minigrad_edu-{version}.tar.gz"]
+    run(sys.executable, "-m", "twine", "check", "--strict", *sorted(dist.iterdir()))
+
+
+def test_wheel_holds_the_minigrad_package_and_says_how_to_install_it(dist):
+    wheel = next(dist.glob("*.whl"))
+    with zipfile.ZipFile(wheel) as archive:
+        files = archive.namelist()
+        metadata = email.message_from_bytes(
+            archive.read(next(name for name in files if name.endswith(".dist-info/METADATA")))
+        )
+    assert "minigrad/engine.py" in files and "minigrad/nn.py" in files
+    assert not any(name.startswith(("tests/", "benchmarks/")) for name in files)
+    assert metadata["Name"] == DISTRIBUTION
+    assert metadata["Version"] == minigrad.__version__
+    requirements = metadata.get_all("Requires-Dist") or []
+    assert all("extra ==" in requirement for requirement in requirements)  # the core needs none
+    assert set(metadata.get_all("Provides-Extra")) >= {"viz", "demo"}
+    assert f"pip install '{DISTRIBUTION}[viz]'" in metadata.get_payload()  # the README
+
+
+def test_wheel_installs_in_a_fresh_environment_and_runs_the_demo(dist, tmp_path):
+    """No source tree, no Graphviz and no apt-get on PATH: the demo draws with matplotlib."""
+    venv = tmp_path / "venv"
+    run(sys.executable, "-m", "venv", venv)
+    wheel = next(dist.glob("*.whl"))
+    run(venv / "bin" / "python", "-m", "pip", "install", "-q", f"{wheel}[demo]")
+    environment = {
+        key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "PATH")
+    }
+    environment["PATH"] = str(venv / "bin")  # no dot, no apt-get
+    environment["MPLBACKEND"] = "Agg"
+    where = run(
+        venv / "bin" / "python",
+        "-c",
+        "import minigrad; print(minigrad.__file__)",
+        cwd=tmp_path,
+        env=environment,
+    )
+    assert Path(where.stdout.strip()).is_relative_to(venv)
+    demo = run(
+        venv / "bin" / "minigrad",
+        *("demo", "moons", "--points", "40", "--epochs", "3", "--quiet", "--out", "out"),
+        cwd=tmp_path,
+        env=environment,
+    )
+    pictures = sorted(path.name for path in (tmp_path / "out").glob("*.png"))
+    assert "decision-boundary.png" in pictures, demo.stdout
+    assert (tmp_path / "out" / "decision-boundary.png").stat().st_size > 10_000
+
+
+def test_make_demo_needs_neither_graphviz_nor_apt():
+    recipe = run("make", "-n", "-B", "demo", cwd=ROOT).stdout
+    assert "minigrad demo moons" in recipe
+    assert "ensure-system-packages" not in recipe and "apt-get" not in recipe
+
+
+def test_without_apt_get_missing_programs_are_named_with_the_homebrew_command(tmp_path):
+    result = subprocess.run(
+        ["/bin/sh", ROOT / "scripts" / "ensure-system-packages", "no-such-program=graphviz"],
+        capture_output=True,
+        text=True,
+        env={"PATH": str(tmp_path)},  # an empty folder: no apt-get, no sudo
+    )
+    assert result.returncode == 1
+    assert "brew install graphviz" in result.stderr
