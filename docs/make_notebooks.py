@@ -20,9 +20,10 @@ ENGINE_WALKTHROUGH = [
         "md",
         """# The MiniGrad engine, step by step
 
-This notebook follows the original MiniGrad description: a `Value` that remembers how it was computed, operators
-that build a graph, `backward()` that applies the chain rule through it, the accumulation rule,
-drawings of the graph, and explainers that show every step of backpropagation.""",
+This notebook follows the original MiniGrad description: a `Value` that remembers how it was
+computed, operators that build a graph, `backward()` that applies the chain rule through it, the
+accumulation rule, drawings of the graph, and explainers that show every step of
+backpropagation.""",
     ),
     ("md", "## 1. Value: a number that remembers how it was made"),
     (
@@ -292,8 +293,8 @@ print(model, "with", len(model.parameters()), "parameters")""",
     ),
     (
         "md",
-        """The loop of the original MiniGrad description: forward pass, loss, zero the gradients, backward, update (here by
-Adam). Each epoch uses every point.""",
+        """The loop of the original MiniGrad description: forward pass, loss, zero the gradients,
+backward, update (here by Adam). Each epoch uses every point.""",
     ),
     (
         "code",

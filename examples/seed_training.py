@@ -1,4 +1,7 @@
-"""The seed README's training example, as written there: a 3-4-4-1 MLP fits four targets."""
+"""The training example of the original MiniGrad description, as written there.
+
+A 3-4-4-1 MLP fits four targets.
+"""
 
 from minigrad import MLP
 

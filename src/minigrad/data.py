@@ -2,8 +2,9 @@
 
 Each generator returns ``(X, y)`` as plain lists: ``X[i]`` is a list of floats (the features of
 sample i) and ``y[i]`` its label. The classification sets label their classes 0, 1, ... (``spiral``
-has ``classes`` of them, the others two); ``seed`` is the seed README's four samples with their
-targets of +1 and -1, as written there. The same arguments give the same points on every machine.
+has ``classes`` of them, the others two); ``seed`` is the four samples of the original MiniGrad
+description, with their targets of +1 and -1. The same arguments give the same points on every
+machine.
 
 >>> X, y = moons(n=4, seed=1)
 >>> len(X), len(X[0]), sorted(set(y))
@@ -97,7 +98,7 @@ def xor(n: int = 100, noise: float = 0.25, seed: int = 0) -> Dataset:
 
 
 def seed() -> tuple[list[list[float]], list[float]]:
-    """The seed README's example: four samples of three features, with targets +1 and -1."""
+    """The original MiniGrad description's four samples of three features, targets +1 and -1."""
     xs = [
         [2.0, 3.0, -1.0],
         [3.0, -1.0, 0.5],

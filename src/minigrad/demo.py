@@ -1,17 +1,17 @@
 """What ``minigrad demo`` does: train a small MLP on a toy data set, then draw what it learned.
 
-The training is the seed README's loop, made to fit a data set in seconds: a forward pass over
-every point, a loss, ``zero_grad``, ``backward``, an optimizer step, once per epoch. How a data
-set is learned depends on its labels:
+The training is the loop of the original MiniGrad description, made to fit a data set in
+seconds: a forward pass over every point, a loss, ``zero_grad``, ``backward``, an optimizer step,
+once per epoch. How a data set is learned depends on its labels:
 
 * two classes (moons, circles, xor): one output, a logit; binary cross-entropy; class 1 when > 0.
 * more classes (spiral): one logit per class; cross-entropy; the class of the largest logit.
 * targets of ±1 (seed, as in the README): a tanh output; mean squared error; right when the
   prediction has the target's sign.
 
-A fifth of the points (none of the seed's four) is held out as a test set: the model never
-trains on them, and the accuracy on them says how well it generalises. A run whose loss becomes
-NaN or infinite, or grows a thousandfold, stops with TrainingDivergedError.
+A fifth of the points (none of the ``seed`` data set's four) is held out as a test set: the model
+never trains on them, and the accuracy on them says how well it generalises. A run whose loss
+becomes NaN or infinite, or grows a thousandfold, stops with TrainingDivergedError.
 
 The drawings use matplotlib's object API (``Figure``, rendered by Agg): no window, no display.
 """
@@ -58,8 +58,8 @@ DEFAULTS: dict[str, Settings] = {
 }
 
 
-#: The share of the points held out as the test set (the seed data set's four samples are all
-#: training data).
+#: The share of the points held out as the test set (the four samples of the ``seed`` data set
+#: are all training data).
 TEST_FRACTION = 0.2
 
 #: Training stops as diverged when the loss grows beyond this many times its first value.
@@ -88,7 +88,7 @@ class Result:
     """A trained model with its settings and data, what the task is, and how training went.
 
     ``inputs`` and ``labels`` are the training points; ``test_inputs`` and ``test_labels`` the
-    held-out ones (empty for the seed data set).
+    held-out ones (empty for the ``seed`` data set).
     """
 
     settings: Settings
@@ -107,7 +107,7 @@ class Task:
     def __init__(self, labels: Sequence[float]) -> None:
         self.classes = sorted(set(labels))
         if any(isinstance(label, float) for label in labels):
-            self.kind = "targets"  # ±1 targets, as in the seed README
+            self.kind = "targets"  # ±1 targets, as in the original MiniGrad description
         elif len(self.classes) == 2:
             self.kind = "binary"
         else:
@@ -234,7 +234,7 @@ def held_out_accuracy(result: Result) -> float:
 
 
 def describe_accuracy(result: Result) -> str:
-    """``training accuracy 0.97, test 0.95``, for titles (no test part for the seed)."""
+    """``training accuracy 0.97, test 0.95``, for titles (no test part for ``seed``)."""
     text = f"training accuracy {final_accuracy(result):.2f}"
     if result.test_inputs:
         text += f", test {held_out_accuracy(result):.2f}"
