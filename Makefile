@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test bench bench-instructions lint clean
+.PHONY: demo test docs docs-serve notebook bench bench-instructions lint clean
 
 demo: $(VENV)/.installed-demo
 	$(BIN)/minigrad demo moons --out minigrad-out
@@ -16,8 +16,23 @@ demo: $(VENV)/.installed-demo
 
 test: $(VENV)/.installed-test
 	./scripts/ensure-system-packages dot=graphviz chromium=chromium
-	$(BIN)/ruff check src tests examples benchmarks
+	$(BIN)/ruff check src tests examples benchmarks docs/*.py
 	$(BIN)/python -m pytest
+
+# The documentation site (MkDocs + Material) into site/, every warning an error; the notebooks
+# are executed as it builds. docs-serve rebuilds on every change: http://127.0.0.1:8000
+docs: $(VENV)/.installed-docs
+	./scripts/ensure-system-packages dot=graphviz
+	$(BIN)/mkdocs build --strict
+
+docs-serve: $(VENV)/.installed-docs
+	./scripts/ensure-system-packages dot=graphviz
+	$(BIN)/mkdocs serve --strict
+
+# JupyterLab on the notebooks of docs/, with this checkout's MiniGrad; NOTEBOOK_ARGS adds options.
+notebook: $(VENV)/.installed-notebook
+	./scripts/ensure-system-packages dot=graphviz
+	$(BIN)/jupyter lab --notebook-dir=docs $(if $(filter 0,$(shell id -u)),--allow-root) $(NOTEBOOK_ARGS)
 
 # MiniGrad beside micrograd, PyTorch and plain floats, in one process: prints the tables and
 # writes benchmarks/results/latest.json.
@@ -31,7 +46,7 @@ bench-instructions: $(VENV)/.installed-bench
 	$(BIN)/python -m benchmarks.instructions --phases
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check src tests examples benchmarks
+	$(BIN)/ruff check src tests examples benchmarks docs/*.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,9 +59,17 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
+$(VENV)/.installed-docs: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[docs]'
+	touch $@
+
+$(VENV)/.installed-notebook: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[notebook]'
+	touch $@
+
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[bench]'
 	touch $@
 
 clean:
-	rm -rf $(VENV) build src/*.egg-info .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) build dist site .cache src/*.egg-info .pytest_cache .ruff_cache .hypothesis
