@@ -16,7 +16,7 @@ demo: $(VENV)/.installed-demo
 
 test: $(VENV)/.installed-test
 	./scripts/ensure-system-packages dot=graphviz chromium=chromium
-	$(BIN)/ruff check src tests examples benchmarks docs/*.py
+	$(BIN)/ruff check src tests examples benchmarks docs/*.py exercises/*.py
 	$(BIN)/python -m pytest
 
 # The documentation site (MkDocs + Material) into site/, every warning an error; the notebooks
@@ -29,10 +29,11 @@ docs-serve: $(VENV)/.installed-docs
 	./scripts/ensure-system-packages dot=graphviz
 	$(BIN)/mkdocs serve --strict
 
-# JupyterLab on the notebooks of docs/, with this checkout's MiniGrad; NOTEBOOK_ARGS adds options.
+# JupyterLab with this checkout's MiniGrad, for the tutorials (docs/) and the exercises
+# (exercises/); NOTEBOOK_ARGS adds options.
 notebook: $(VENV)/.installed-notebook
 	./scripts/ensure-system-packages dot=graphviz
-	$(BIN)/jupyter lab --notebook-dir=docs $(if $(filter 0,$(shell id -u)),--allow-root) $(NOTEBOOK_ARGS)
+	$(BIN)/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root) $(NOTEBOOK_ARGS)
 
 # MiniGrad beside micrograd, PyTorch and plain floats, in one process: prints the tables and
 # writes benchmarks/results/latest.json.
@@ -46,7 +47,7 @@ bench-instructions: $(VENV)/.installed-bench
 	$(BIN)/python -m benchmarks.instructions --phases
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check src tests examples benchmarks docs/*.py
+	$(BIN)/ruff check src tests examples benchmarks docs/*.py exercises/*.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

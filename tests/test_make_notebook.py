@@ -72,13 +72,15 @@ def test_make_notebook_serves_the_notebooks_with_the_projects_python():
         while True:
             assert server.poll() is None, server.stdout.read()
             try:
-                contents = get(f"{base}/api/contents?token={token}")
+                tutorials = get(f"{base}/api/contents/docs?token={token}")
                 break
             except OSError:
                 assert time.monotonic() < deadline, "JupyterLab did not start"
                 time.sleep(0.5)
-        names = {item["name"] for item in contents["content"]}
+        names = {item["name"] for item in tutorials["content"]}
         assert {"engine-walkthrough.ipynb", "training.ipynb"} <= names
+        exercises = get(f"{base}/api/contents/exercises?token={token}")
+        assert "01-derivative.ipynb" in {item["name"] for item in exercises["content"]}
         kernel = request(f"{base}/api/kernels", token, method="POST", body={})
         python = Path(kernel_command_line(kernel["id"])[0])
         assert python.is_relative_to(VENV), python  # the project's environment: minigrad in it

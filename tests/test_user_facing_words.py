@@ -11,7 +11,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-USER_FACING = ["README.md", "CHANGELOG.md", "benchmarks/README.md", "docs", "examples", "src"]
+USER_FACING = [
+    "README.md",
+    "CHANGELOG.md",
+    "benchmarks/README.md",
+    "docs",
+    "examples",
+    "exercises",
+    "src",
+]
 
 IN_HOUSE = re.compile(
     r"seed README|the seed's|\bthe seed\b(?!\()|\bissues? #?[0-9]+"
