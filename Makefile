@@ -52,24 +52,9 @@ lint: $(VENV)/.installed-test
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[demo]'
-	touch $@
-
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[test]'
-	touch $@
-
-$(VENV)/.installed-docs: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[docs]'
-	touch $@
-
-$(VENV)/.installed-notebook: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[notebook]'
-	touch $@
-
-$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[bench]'
+# .venv/.installed-EXTRA: MiniGrad installed (editable) with that extra of pyproject.toml.
+$(VENV)/.installed-%: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[$*]'
 	touch $@
 
 clean:

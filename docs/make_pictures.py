@@ -17,32 +17,15 @@ import sys
 import tempfile
 from pathlib import Path
 
-from minigrad import Value, backprop_html, demo, draw_dot
+from minigrad import backprop_html, demo, draw_dot
+from minigrad.exercises import neuron  # the lecture's neuron, every Value labeled
 
 IMAGES = Path(__file__).resolve().parent / "images"
 CHROMIUM = "/usr/bin/chromium"
 
 
-def neuron() -> Value:
-    """The neuron of the micrograd lecture, every Value labeled; its output's gradients not set."""
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    x1w1 = x1 * w1
-    x1w1.label = "x1*w1"
-    x2w2 = x2 * w2
-    x2w2.label = "x2*w2"
-    total = x1w1 + x2w2
-    total.label = "x1*w1 + x2*w2"
-    n = total + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    return o
-
-
 def draw_neuron(folder: Path) -> Path:
-    o = neuron()
+    o, _ = neuron()
     o.backward()
     target = folder / "neuron.png"
     target.write_bytes(draw_dot(o).pipe(format="png"))
@@ -54,7 +37,7 @@ def screenshot_backprop_page(folder: Path) -> Path:
 
     target = folder / "backprop-page.png"
     with tempfile.TemporaryDirectory() as scratch:
-        page_file = backprop_html(neuron(), Path(scratch) / "backprop.html")
+        page_file = backprop_html(neuron()[0], Path(scratch) / "backprop.html")
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]

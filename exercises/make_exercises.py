@@ -17,6 +17,53 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 HERE = Path(__file__).resolve().parent
 
+# Exercise 3's tiny engine, with the bug: its backward rules set the gradient (=) instead of
+# adding to it (+=). The solution is the same code with the three rules fixed.
+TINY_ENGINE = """class Tiny:
+    def __init__(self, data, inputs=()):
+        self.data, self.grad, self._prev = data, 0.0, inputs
+        self._backward = lambda: None
+
+    def __add__(self, other):
+        out = Tiny(self.data + other.data, (self, other))
+
+        def _backward():
+            self.grad = out.grad
+            other.grad = out.grad
+
+        out._backward = _backward
+        return out
+
+    def __mul__(self, other):
+        out = Tiny(self.data * other.data, (self, other))
+
+        def _backward():
+            self.grad = other.data * out.grad
+            other.grad = self.data * out.grad
+
+        out._backward = _backward
+        return out
+
+    def backward(self):
+        order, seen = [], set()
+
+        def visit(node):
+            if node not in seen:
+                seen.add(node)
+                for child in node._prev:
+                    visit(child)
+                order.append(node)
+
+        visit(self)
+        self.grad = 1.0
+        for node in reversed(order):
+            node._backward()"""
+TINY_ENGINE_FIXED = (
+    TINY_ENGINE.replace(".grad = out.grad", ".grad += out.grad")
+    .replace(".grad = other.data", ".grad += other.data")
+    .replace(".grad = self.data", ".grad += self.data")
+)
+
 # An exercise is a list of cells: ("md", text), ("code", source), or ("answer", blank, solution).
 EXERCISES: dict[str, list[tuple[str, ...]]] = {
     "01-derivative.ipynb": [
@@ -97,87 +144,7 @@ Below is a tiny engine in the style of micrograd: each Value keeps a `_backward`
 passes its gradient to its inputs. It has a bug: for `b = a*a + a`, `a.grad` comes out wrong.
 Run the check to see it, then fix the two `_backward` functions.""",
         ),
-        (
-            "answer",
-            """class Tiny:
-    def __init__(self, data, inputs=()):
-        self.data, self.grad, self._prev = data, 0.0, inputs
-        self._backward = lambda: None
-
-    def __add__(self, other):
-        out = Tiny(self.data + other.data, (self, other))
-
-        def _backward():
-            self.grad = out.grad
-            other.grad = out.grad
-
-        out._backward = _backward
-        return out
-
-    def __mul__(self, other):
-        out = Tiny(self.data * other.data, (self, other))
-
-        def _backward():
-            self.grad = other.data * out.grad
-            other.grad = self.data * out.grad
-
-        out._backward = _backward
-        return out
-
-    def backward(self):
-        order, seen = [], set()
-
-        def visit(node):
-            if node not in seen:
-                seen.add(node)
-                for child in node._prev:
-                    visit(child)
-                order.append(node)
-
-        visit(self)
-        self.grad = 1.0
-        for node in reversed(order):
-            node._backward()""",
-            """class Tiny:
-    def __init__(self, data, inputs=()):
-        self.data, self.grad, self._prev = data, 0.0, inputs
-        self._backward = lambda: None
-
-    def __add__(self, other):
-        out = Tiny(self.data + other.data, (self, other))
-
-        def _backward():
-            self.grad += out.grad
-            other.grad += out.grad
-
-        out._backward = _backward
-        return out
-
-    def __mul__(self, other):
-        out = Tiny(self.data * other.data, (self, other))
-
-        def _backward():
-            self.grad += other.data * out.grad
-            other.grad += self.data * out.grad
-
-        out._backward = _backward
-        return out
-
-    def backward(self):
-        order, seen = [], set()
-
-        def visit(node):
-            if node not in seen:
-                seen.add(node)
-                for child in node._prev:
-                    visit(child)
-                order.append(node)
-
-        visit(self)
-        self.grad = 1.0
-        for node in reversed(order):
-            node._backward()""",
-        ),
+        ("answer", TINY_ENGINE, TINY_ENGINE_FIXED),
         ("code", "from minigrad.exercises import check_accumulation\n\ncheck_accumulation(Tiny)"),
     ],
     "04-neuron-by-hand.ipynb": [

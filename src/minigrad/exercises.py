@@ -143,9 +143,18 @@ HINTS = {
 
 
 def neuron() -> tuple[Value, dict[str, Value]]:
-    """o = tanh(x1·w1 + x2·w2 + b), the neuron of the micrograd lecture, and its named Values."""
+    """o = tanh(x1·w1 + x2·w2 + b), the neuron of the micrograd lecture, and its named Values.
+
+    Every Value is labeled as in the lecture, so drawings of it read like the lecture's.
+    """
     values = {name: Value(data, label=name) for name, data in NEURON.items()}
-    n = values["x1"] * values["w1"] + values["x2"] * values["w2"] + values["b"]
+    x1w1 = values["x1"] * values["w1"]
+    x1w1.label = "x1*w1"
+    x2w2 = values["x2"] * values["w2"]
+    x2w2.label = "x2*w2"
+    total = x1w1 + x2w2
+    total.label = "x1*w1 + x2*w2"
+    n = total + values["b"]
     n.label = "n"
     o = n.tanh()
     o.label = "o"
