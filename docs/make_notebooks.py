@@ -195,13 +195,14 @@ print("after resetting first:  ", a.grad)""",
     (
         "md",
         """`draw_dot` returns a `graphviz.Digraph`: a notebook shows it, `.render()` writes it.
-Each box holds a Value's label, data and gradient; each oval an operation.""",
+Each box holds a Value's label, data and gradient; each oval an operation. It draws left to
+right, as the lecture does; `rankdir="TB"` draws top to bottom, which suits a narrow page.""",
     ),
     (
         "code",
         """from minigrad import draw_dot
 
-draw_dot(o)""",
+draw_dot(o, rankdir="TB")""",
     ),
     (
         "md",

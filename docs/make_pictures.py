@@ -3,7 +3,7 @@
 The pictures are made by MiniGrad itself, so running this again keeps them true to the code:
 
 - ``neuron.png``: the graph of one neuron, ``o = tanh(x1·w1 + x2·w2 + b)``, with every gradient
-  after ``o.backward()`` (Graphviz);
+  after ``o.backward()`` (Graphviz), top to bottom so that it reads at a README's width;
 - ``backprop-page.png``: the page ``backprop_html`` writes, three steps into the backward pass,
   as headless Chromium shows it;
 - ``decision-boundary.png``: what ``minigrad demo moons`` learns (matplotlib).
@@ -28,7 +28,7 @@ def draw_neuron(folder: Path) -> Path:
     o, _ = neuron()
     o.backward()
     target = folder / "neuron.png"
-    target.write_bytes(draw_dot(o).pipe(format="png"))
+    target.write_bytes(draw_dot(o, rankdir="TB").pipe(format="png"))  # narrow enough to read
     return target
 
 
