@@ -71,14 +71,14 @@ def test_wheel_holds_the_minigrad_package_and_says_how_to_install_it(dist):
 
 def test_wheel_installs_in_a_fresh_environment_and_runs_the_demo(dist, tmp_path):
     """No source tree, no Graphviz and no apt-get on PATH: the demo draws with matplotlib."""
+    # Without PYTHONPATH: a source tree on it (with the egg-info the build leaves there) would
+    # look installed to pip, which would then skip the wheel.
+    clean = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     venv = tmp_path / "venv"
-    run(sys.executable, "-m", "venv", venv)
+    run(sys.executable, "-m", "venv", venv, env=clean)
     wheel = next(dist.glob("*.whl"))
-    run(venv / "bin" / "python", "-m", "pip", "install", "-q", f"{wheel}[demo]")
-    environment = {
-        key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "PATH")
-    }
-    environment["PATH"] = str(venv / "bin")  # no dot, no apt-get
+    run(venv / "bin" / "python", "-m", "pip", "install", "-q", f"{wheel}[demo]", env=clean)
+    environment = dict(clean, PATH=str(venv / "bin"))  # no dot, no apt-get
     environment["MPLBACKEND"] = "Agg"
     where = run(
         venv / "bin" / "python",
