@@ -24,8 +24,6 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 
 needs_dot = pytest.mark.skipif(
     shutil.which("dot") is None, reason="the notebooks draw with Graphviz (make test installs it)"
@@ -47,9 +45,7 @@ def mkdocs_config() -> dict:
 
 def test_every_page_in_docs_is_in_the_navigation():
     pages = nav_pages(mkdocs_config()["nav"])
-    on_disk = sorted(
-        path.name for pattern in ("*.md", "*.ipynb") for path in DOCS.glob(pattern)
-    )
+    on_disk = sorted(path.name for pattern in ("*.md", "*.ipynb") for path in DOCS.glob(pattern))
     assert sorted(pages) == on_disk, "add the page to nav in mkdocs.yml"
     for required in ["index.md", "concepts.md", "api.md", "performance.md", "faq.md"]:
         assert required in pages
@@ -218,20 +214,6 @@ def served(site):
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args: object) -> None:
         pass
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed (make test installs it)")
-    with sync_api.sync_playwright() as playwright:
-        try:
-            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        except Exception as error:  # noqa: BLE001 (any launch failure means: no browser here)
-            pytest.skip(f"Chromium cannot start here: {error}")
-        yield chromium
-        chromium.close()
 
 
 @contextlib.contextmanager

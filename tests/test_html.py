@@ -4,7 +4,6 @@ import os
 import re
 import shutil
 import time
-from pathlib import Path
 
 import pytest
 from lecture import description_network_loss, lecture_neuron
@@ -14,16 +13,6 @@ from minigrad.viz import GraphTooLargeError, GraphvizNotFoundError, trace
 
 pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 XSS = "<script>alert(1)</script>"
 IMAGE = "<img src=x onerror=alert(2)>"  # runs if ever put into the page as HTML
 
@@ -79,9 +68,7 @@ def test_bad_paths_and_huge_graphs_are_refused(tmp_path):
     assert os.listdir(tmp_path) == []
 
 
-def test_a_graph_that_dot_would_take_minutes_on_is_refused_before_graphviz(
-    tmp_path, monkeypatch
-):
+def test_a_graph_that_dot_would_take_minutes_on_is_refused_before_graphviz(tmp_path, monkeypatch):
     x = Value(1.0, label="x")
     y = x
     for _ in range(99):
@@ -102,22 +89,6 @@ def test_without_dot_the_error_says_how_to_install(tmp_path, monkeypatch):
 # ---------------------------------------------------------------------------------------------
 # In Chromium
 # ---------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(
-            f"{CHROMIUM} is not installed (make test installs it: apt-get install chromium)"
-        )
-    with sync_api.sync_playwright() as playwright:
-        try:
-            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        except Exception as error:  # noqa: BLE001 (any launch failure means: no browser here)
-            pytest.skip(f"Chromium cannot start here: {error}")
-        yield chromium
-        chromium.close()
 
 
 class Page:
@@ -320,8 +291,7 @@ def test_at_step_40_the_value_being_processed_is_on_screen_and_readable(network_
     assert box is not None, "the Value pushing its gradient back is off screen"
     assert box[3] >= 25  # as tall as a line of 14 px text and its padding, at least
     text_height = network_page.page.evaluate(
-        "id => document.getElementById(id).querySelector('text').getBoundingClientRect()"
-        ".height",
+        "id => document.getElementById(id).querySelector('text').getBoundingClientRect().height",
         node,
     )
     assert text_height >= 12  # readable
@@ -384,9 +354,7 @@ def test_finding_a_value_by_name_shows_it_and_narrows_the_steps(network_page):
     weight = next(name for name in names if re.fullmatch(r"(L\d\.N\d\.)?w1(@\d+)?", name))
     network_page.page.fill("#search", weight)
     network_page.page.press("#search", "Enter")
-    found = network_page.page.evaluate(
-        "name => DATA.values.find(v => v.name === name).id", weight
-    )
+    found = network_page.page.evaluate("name => DATA.values.find(v => v.name === name).id", weight)
     assert "found" in network_page.page.get_attribute(f"#{found}", "class")
     assert network_page.on_screen(found) is not None
     assert network_page.page.inner_text("#found").startswith(f"{weight}: data ")
