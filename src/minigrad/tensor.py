@@ -544,7 +544,7 @@ def _apply(op: Operation, inputs: tuple[Tensor, ...], params: dict[str, Any]) ->
         data = op.forward(*[x.data for x in inputs], **params)
     except (ValueError, TypeError, IndexError, RuntimeError) as error:
         raise _operation_error(op, inputs, params, error) from None
-    out = _new_object(Tensor)
+    out = object.__new__(Tensor)
     out.data = data if type(data) in _NAMESPACES else _as_array(data, inputs[0].data)
     out.grad = None
     out.label = ""
@@ -562,7 +562,6 @@ def _apply(op: Operation, inputs: tuple[Tensor, ...], params: dict[str, Any]) ->
 
 
 _NO_PARAMS: dict[str, Any] = {}
-_new_object = object.__new__
 
 
 def _apply_or_array(op: Operation, x: Operand, params: dict[str, Any]) -> Operand:
@@ -618,7 +617,7 @@ def _operand(x: object, like: Tensor, op_name: str) -> Tensor:
 
 
 def _constant(array: Array) -> Tensor:
-    out = _new_object(Tensor)
+    out = object.__new__(Tensor)
     out.data = _as_array(array, array) if type(array) not in _NAMESPACES else array
     out.grad = None
     out.label = ""
