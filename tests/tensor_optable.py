@@ -50,6 +50,18 @@ def _fixed(*shapes: tuple[int, ...]) -> Shapes:
     return st.just(shapes)
 
 
+def _linear_shapes() -> Shapes:
+    """x (a batch of rows, a stack of batches or one row), W (nin, nout) and b (nout,)."""
+
+    @st.composite
+    def shapes(draw: st.DrawFn) -> tuple[tuple[int, ...], ...]:
+        nin, nout = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+        batch = draw(st.lists(st.integers(1, 4), max_size=2))
+        return ((*batch, nin), (nin, nout), (nout,))
+
+    return shapes()
+
+
 def _matmul_shapes() -> Shapes:
     """Vectors, matrices and stacks of matrices whose inner axes fit (batch axes broadcast)."""
 
@@ -85,6 +97,8 @@ ROWS = [
     Row("rsub number", lambda a: 1.0 - a,          lambda a: 1.0 - a,            _one()),
     Row("neg",        lambda a: -a,                lambda a: -a,                 _one()),
     Row("matmul",     lambda a, b: a @ b,          lambda a, b: a @ b,           _matmul_shapes()),
+    Row("linear",     mt.linear,                   lambda x, w, b: torch.nn.functional.linear(x, w.mT, b),
+        _linear_shapes()),
     Row("exp",        mt.Tensor.exp,               torch.exp,                    _one()),
     Row("log",        mt.Tensor.log,               torch.log,                    _one(), 0.5, 3.0),
     Row("sqrt",       mt.Tensor.sqrt,              torch.sqrt,                   _one(), 0.5, 3.0),

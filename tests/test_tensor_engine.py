@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from minigrad import Value, no_grad
+from minigrad import Value, losses, no_grad
 from minigrad import tensor as mt
 from minigrad.tensor import Tensor
 
@@ -144,6 +144,65 @@ def test_matches_pytorch_on_a_small_network_step():
         np.testing.assert_allclose(m.grad, t.grad.numpy(), rtol=1e-12, atol=1e-14)
 
 
+def test_an_operation_keeps_what_its_forward_computed_for_its_backward():
+    def forward(x):
+        e = np.exp(x)
+        return e * 2.0, e  # the output, and eˣ kept for backward
+
+    def backward(g, out, x, *, saved):
+        assert saved is not out and np.array_equal(saved * 2.0, out)
+        return g * 2.0 * saved
+
+    mt.operation("twice_exp", forward, backward, saves=True)
+    try:
+        x = Tensor([0.5, -1.0], requires_grad=True, dtype="float64")
+        y = mt._apply(mt.OPERATIONS["twice_exp"], (x,), {})
+        assert y.tolist() == (2.0 * np.exp([0.5, -1.0])).tolist()
+        y.sum().backward()
+        np.testing.assert_allclose(x.grad, 2.0 * np.exp([0.5, -1.0]), rtol=1e-15)
+    finally:
+        del mt.OPERATIONS["twice_exp"]
+
+
+def test_cross_entropy_keeps_softmax_minus_one_hot_for_backward():
+    logits = Tensor([[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]], requires_grad=True, dtype="float64")
+    loss = losses.cross_entropy(logits, [2, 0])
+    softmax = np.exp(logits.data) / np.exp(logits.data).sum(axis=1, keepdims=True)
+    one_hot = np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])
+    np.testing.assert_allclose(loss._params["saved"], softmax - one_hot, rtol=1e-15)
+    loss.backward()
+    np.testing.assert_allclose(logits.grad, (softmax - one_hot) / 2, rtol=1e-15)
+
+
+def test_linear_is_x_at_w_plus_b_with_the_same_gradients():
+    rng = np.random.default_rng(3)
+    x = Tensor(rng.normal(size=(5, 3)), dtype="float64")
+    leaves = [Tensor(rng.normal(size=s), requires_grad=True, dtype="float64") for s in [(3, 2), 2]]
+    twins = [Tensor(leaf.data.copy(), requires_grad=True) for leaf in leaves]
+    mine, theirs = mt.linear(x, *leaves), x @ twins[0] + twins[1]
+    assert mine._op == "linear" and mine._prev == (x, *leaves)
+    np.testing.assert_array_equal(mine.data, theirs.data)
+    mine.tanh().sum().backward()
+    theirs.tanh().sum().backward()
+    for leaf, twin in zip(leaves, twins):
+        np.testing.assert_allclose(leaf.grad, twin.grad, rtol=1e-14)
+
+
+def test_numpy_reductions_called_on_ufuncs_give_numpys_values_and_dtypes():
+    xp = mt._namespace(np.zeros(1))
+    for dtype in ["float32", "float64", "int8", "int32", "uint8", "bool"]:
+        a = (np.arange(24).reshape(2, 3, 4) % 5).astype(dtype)
+        for axis in [None, 0, (0, 2), -1]:
+            for keepdims in [False, True]:
+                for name in ["sum", "max", "min", "mean"]:
+                    ours = getattr(xp, name)(a, axis=axis, keepdims=keepdims)
+                    numpys = getattr(np, name)(a, axis=axis, keepdims=keepdims)
+                    assert np.asarray(ours).dtype == np.asarray(numpys).dtype, (dtype, name)
+                    np.testing.assert_array_equal(ours, numpys)
+    assert xp.arange(3).tolist() == [0, 1, 2] and xp.arange(1, 7, 2).tolist() == [1, 3, 5]
+    assert xp.ones_like(np.zeros(2, dtype=np.float32)).dtype == np.float32
+
+
 # Bad input: a clear error, before anything changes
 
 
@@ -152,6 +211,16 @@ def test_shape_mismatch_names_both_shapes_and_the_operation():
         Tensor([1.0, 2.0, 3.0]) + Tensor([1.0, 2.0, 3.0, 4.0])
     with pytest.raises(ValueError, match=r"@: shapes \(2, 3\) and \(2, 3\) do not fit"):
         Tensor(np.ones((2, 3))) @ Tensor(np.ones((2, 3)))
+
+
+def test_linear_names_shapes_that_do_not_fit():
+    w, b = Tensor(np.ones((3, 2)), requires_grad=True), Tensor(np.ones(2), requires_grad=True)
+    with pytest.raises(ValueError, match=r"linear: x \(5, 4\) @ W \(3, 2\) \+ b \(2,\) do not fit"):
+        mt.linear(Tensor(np.ones((5, 4))), w, b)
+    with pytest.raises(ValueError, match="do not fit"):
+        mt.linear(Tensor(np.ones((5, 3))), w, Tensor(np.ones(3)))
+    with pytest.raises(TypeError, match="three Tensors"):
+        mt.linear(np.ones((5, 3)), w, b)
 
 
 def test_integer_tensor_cannot_require_gradient():

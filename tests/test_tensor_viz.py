@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from minigrad import draw_dot, explain_backward, gradcheck
+from minigrad import draw_dot, explain_backward, gradcheck, losses
 from minigrad import tensor as mt
 from minigrad.gradcheck import GradcheckError
 from minigrad.tensor import Tensor
@@ -64,5 +64,17 @@ def test_gradcheck_names_the_node_whose_backward_rule_is_wrong():
             [np.array([0.5])],
             raise_exception=False,
         )
+    finally:
+        del mt.OPERATIONS["half_square"]
+
+
+def test_gradcheck_looks_past_cross_entropy_to_the_wrong_node():
+    mt.operation("half_square", lambda x: x * x, lambda g, out, x: g * x)  # should be 2·g·x
+    try:
+        with pytest.raises(GradcheckError, match=r"node half_square\d+ \(half_square") as error:
+            gradcheck(lambda a: losses.cross_entropy(
+                mt._apply(mt.OPERATIONS["half_square"], (a,), {}), [1, 0]),
+                [np.array([[0.5, -1.0], [0.3, 0.2]])])  # fmt: skip
+        assert "cross_entropy" not in str(error.value).split("disagree")[-1]
     finally:
         del mt.OPERATIONS["half_square"]

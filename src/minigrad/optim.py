@@ -7,7 +7,7 @@ as PyTorch). A training step is
 
     loss = ...; opt.zero_grad(); loss.backward(); opt.step()
 
-The updates are arithmetic on ``.data``, done under ``no_grad()``: they build no graph. They are
+The updates are arithmetic on ``.data``, a float or an array, so they build no graph. They are
 written once, with operators and the few functions below that take a float or an array alike, so
 the same lines update a Value's float and a Tensor's array (elementwise).
 Each rule is written in the same order of operations as PyTorch's single-tensor implementation,
@@ -33,7 +33,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from minigrad import floats
-from minigrad.engine import Value, no_grad
+from minigrad.engine import Value
 
 
 class Optimizer:
@@ -50,9 +50,8 @@ class Optimizer:
     def step(self) -> None:
         """Update every parameter from its ``.grad``, building no graph."""
         gradients = [_gradient(p, i) for i, p in enumerate(self.params)]  # check all first
-        with no_grad():
-            for i, (p, g) in enumerate(zip(self.params, gradients)):
-                p.data = self._update(i, p.data, g)
+        for i, (p, g) in enumerate(zip(self.params, gradients)):
+            p.data = self._update(i, p.data, g)
 
     def _update(self, i: int, param: float, grad: float) -> float:
         raise NotImplementedError
@@ -287,7 +286,7 @@ def _gradient(p: Value, i: int) -> Any:
     if type(p) is not Value:  # a Tensor: its grad is an array of its shape, or None (zeros)
         if g is None:
             return _namespace(p.data).zeros_like(p.data)
-        if tuple(getattr(g, "shape", ())) != p.shape:
+        if getattr(g, "shape", None) != p.data.shape:
             raise ValueError(
                 f"parameter {i} ({p!r:.60}) has a grad of shape {getattr(g, 'shape', None)}, "
                 f"not its own shape {p.shape}"

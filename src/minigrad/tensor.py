@@ -35,6 +35,7 @@ module is.
 from __future__ import annotations
 
 import numbers
+import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Union
@@ -45,7 +46,9 @@ import numpy
 
 from minigrad.engine import Value, _grad_mode, _grad_mode_set, no_grad
 
-__all__ = ["Tensor", "concatenate", "grad", "maximum", "no_grad", "stack", "sum_to", "where"]
+__all__ = [
+    "Tensor", "concatenate", "grad", "linear", "maximum", "no_grad", "stack", "sum_to", "where",
+]
 
 Array = Any  # an array of the backend (numpy.ndarray, torch.Tensor, array_api_strict.Array...)
 Operand = Union["Tensor", Array, int, float]  # noqa: UP007 (a runtime alias)
@@ -70,9 +73,52 @@ def _namespace(array: Array) -> Any:
                 f"a Tensor holds an array of a library that follows the array API standard "
                 f"(NumPy, PyTorch, array-api-strict, CuPy...), not {type(array).__name__}"
             ) from None
+        if xp is np_xp:
+            xp = _NUMPY
         if not isinstance(array, numpy.generic):  # a NumPy scalar is no array of a Tensor
             _NAMESPACES[type(array)] = xp
     return xp
+
+
+def _numpy_namespace() -> Any:
+    """array_api_compat.numpy, with its reductions called on NumPy's ufuncs directly and a few
+    functions called without array_api_compat's wrapper.
+
+    ``numpy.sum(x)`` checks its arguments for a couple of microseconds before it calls
+    ``numpy.add.reduce(x)``: as long as the sum itself of a small array, and a training step
+    makes a dozen reductions. The results and their dtypes are the same.
+    """
+    xp = types.ModuleType(np_xp.__name__, np_xp.__doc__)  # a copy, still NumPy's namespace
+    xp.__dict__.update(vars(np_xp))
+
+    def sum(x: Array, /, *, axis: Axis = None, dtype: Any = None, keepdims: bool = False) -> Array:
+        return numpy.add.reduce(x, axis=axis, dtype=dtype, keepdims=keepdims)
+
+    def max(x: Array, /, *, axis: Axis = None, keepdims: bool = False) -> Array:
+        return numpy.maximum.reduce(x, axis=axis, keepdims=keepdims)
+
+    def min(x: Array, /, *, axis: Axis = None, keepdims: bool = False) -> Array:
+        return numpy.minimum.reduce(x, axis=axis, keepdims=keepdims)
+
+    def mean(x: Array, /, *, axis: Axis = None, keepdims: bool = False) -> Array:
+        if x.dtype.kind != "f":  # (NumPy sums integers in float64 for their mean)
+            return numpy.mean(x, axis=axis, keepdims=keepdims)
+        total = numpy.add.reduce(x, axis=axis, keepdims=keepdims)
+        return total / (x.size // total.size if total.size else 1)
+
+    def ones_like(x: Array, /, *, dtype: Any = None, device: Any = None) -> Array:
+        return numpy.ones_like(x, dtype=dtype)  # (a NumPy array's device is the CPU)
+
+    def arange(start: Any, /, stop: Any = None, step: Any = 1, *, dtype: Any = None,
+               device: Any = None) -> Array:  # fmt: skip
+        return numpy.arange(start, stop, step, dtype=dtype)
+
+    xp.sum, xp.max, xp.min, xp.mean = sum, max, min, mean
+    xp.ones_like, xp.arange = ones_like, arange
+    return xp
+
+
+_NUMPY = _numpy_namespace()
 
 
 def _is_array(x: object) -> bool:
@@ -103,11 +149,11 @@ def sum_to(x: Operand, shape: tuple[int, ...]) -> Operand:
     if x.shape == shape:  # (a shape is a tuple, or torch's tuple subclass)
         return x
     extra = len(x.shape) - len(shape)
-    axes = tuple(range(extra)) + tuple(
-        extra + i for i, n in enumerate(shape) if n == 1 and x.shape[extra + i] != 1
-    )
-    summed = _sum(x, axes, keepdims=True) if axes else x
-    return reshape(summed, tuple(shape))
+    leading = tuple(range(extra))
+    if x.shape[extra:] == shape:  # only new axes in front (a bias added to a batch)
+        return _sum(x, leading)
+    stretched = tuple(extra + i for i, n in enumerate(shape) if n == 1 and x.shape[extra + i] != 1)
+    return reshape(_sum(x, leading + stretched, keepdims=True), tuple(shape))
 
 
 def _sum(x: Operand, axis: Axis = None, keepdims: bool = False) -> Operand:
@@ -203,12 +249,17 @@ class Operation:
 
     An operation taking any number of inputs (``concatenate``) has a single backward rule, which
     receives the input's position as ``position=i``.
+
+    An operation with ``saves=True`` keeps something its forward rule computed on the way, for
+    its backward rules (as PyTorch's ``ctx.save_for_backward``): its forward rule returns
+    ``(output, saved)``, and its backward rules receive ``saved=`` with the node's settings.
     """
 
     name: str
     forward: Callable[..., Array]
     backward: tuple[Rule, ...]
     variadic: bool = False
+    saves: bool = False
 
 
 OPERATIONS: dict[str, Operation] = {}
@@ -220,6 +271,7 @@ def operation(
     forward: Callable[..., Array],
     *backward: Rule,
     variadic: bool = False,
+    saves: bool = False,
     replaceable: bool = True,
 ) -> Operation:
     """Define a Tensor operation and register it, so backward finds its rules by a node's _op.
@@ -235,7 +287,7 @@ def operation(
         raise TypeError("an operation needs a callable forward rule and callable backward rules")
     if variadic and len(backward) != 1:
         raise TypeError("an operation on any number of inputs has one backward rule")
-    OPERATIONS[name] = op = Operation(name, forward, tuple(backward), variadic)
+    OPERATIONS[name] = op = Operation(name, forward, tuple(backward), variadic, bool(saves))
     if not replaceable:
         _FIXED_OPERATIONS.add(name)
     return op
@@ -525,6 +577,10 @@ INDEX       = operation("[]",            _index_forward,                _index_x
 INDEX_ADD   = operation("index_add",     _index_add_forward,            _index_add_g)
 CONCATENATE = operation("concatenate",   _concatenate_forward,          _concatenate_x,
                         variadic=True)
+LINEAR      = operation("linear",        lambda x, w, b: x @ w + b,     # (a layer: see linear)
+                        lambda g, out, x, w, b: _matmul_a(g, out, x, w),
+                        lambda g, out, x, w, b: _matmul_b(g, out, x, w),
+                        lambda g, out, x, w, b: sum_to(g, b.shape))
 # fmt: on
 _FIXED_OPERATIONS.update(OPERATIONS)
 
@@ -544,11 +600,14 @@ def _apply(op: Operation, inputs: tuple[Tensor, ...], params: dict[str, Any]) ->
         data = op.forward(*[x.data for x in inputs], **params)
     except (ValueError, TypeError, IndexError, RuntimeError) as error:
         raise _operation_error(op, inputs, params, error) from None
+    if op.saves:
+        data, saved = data
+        params = {**params, "saved": saved}
     out = object.__new__(Tensor)
     out.data = data if type(data) in _NAMESPACES else _as_array(data, inputs[0].data)
     out.grad = None
     out.label = ""
-    if _grad_mode.enabled and any([x.requires_grad for x in inputs]):
+    if _grad_mode.enabled and _any_requires_grad(inputs):
         out.requires_grad = True
         out._prev = inputs
         out._op = op.name
@@ -564,11 +623,19 @@ def _apply(op: Operation, inputs: tuple[Tensor, ...], params: dict[str, Any]) ->
 _NO_PARAMS: dict[str, Any] = {}
 
 
+def _any_requires_grad(inputs: tuple[Tensor, ...]) -> bool:
+    for x in inputs:
+        if x.requires_grad:
+            return True
+    return False
+
+
 def _apply_or_array(op: Operation, x: Operand, params: dict[str, Any]) -> Operand:
     """``op`` on a Tensor (recorded), or its forward rule on an array."""
     if isinstance(x, Tensor):
         return _apply(op, (x,), params)
-    return op.forward(x, **params)
+    out = op.forward(x, **params)
+    return out[0] if op.saves else out
 
 
 def _operation_error(
@@ -719,6 +786,8 @@ class Tensor:
 
     def item(self) -> float:
         """The one number of a one-element tensor, as a Python float."""
+        if self.data.ndim == 0:
+            return float(self.data)
         if self.size != 1:
             raise ValueError(f"item() needs a tensor of one element, not of shape {self.shape}")
         return float(_namespace(self.data).reshape(self.data, ()))
@@ -995,7 +1064,7 @@ class Tensor:
             )
         xp = _namespace(self.data)
         if gradient is None:
-            if self.size != 1:
+            if self.data.ndim != 0 and self.size != 1:
                 raise ValueError(
                     f"{what} on a tensor of shape {self.shape} needs a gradient of that shape "
                     "(∂something/∂self); with none, it starts only from a one-element tensor"
@@ -1166,6 +1235,21 @@ def _tensor_list(tensors: object, what: str) -> list[Tensor]:
     return list(tensors)
 
 
+def linear(x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
+    """f(x, W, b) = x @ W + b as one operation, a layer's neurons for a batch of rows x (as
+    PyTorch's ``F.linear``, whose weight is Wᵀ);  ∂f/∂x = g @ Wᵀ, ∂f/∂W = xᵀ @ g, ∂f/∂b = Σ g
+    over the batch."""
+    if not (isinstance(x, Tensor) and isinstance(weight, Tensor) and isinstance(bias, Tensor)):
+        raise TypeError("linear takes three Tensors: x, W and b")
+    nin_nout = weight.data.shape
+    if len(nin_nout) != 2 or bias.data.shape != nin_nout[1:] or x.data.shape[-1:] != nin_nout[:1]:
+        raise ValueError(
+            f"linear: x {x.shape} @ W {weight.shape} + b {bias.shape} do not fit: W is "
+            "(nin, nout), x has nin numbers in its last axis and b has nout"
+        )
+    return _apply(LINEAR, (x, weight, bias), _NO_PARAMS)
+
+
 def maximum(a: Operand, b: Operand) -> Tensor:
     """f(a, b) = max(a, b) elementwise;  ∂f/∂a = 1 where a > b, ½ where a = b, else 0"""
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
@@ -1231,14 +1315,19 @@ def _backpropagate(inner: list[Tensor], create_graph: bool) -> None:
             else:
                 dx = rules[i](g, out, *args, **params)
             if dx.shape != x.data.shape:
-                raise ValueError(
-                    f"the backward rule of operation {op.name!r} gave input {i} a gradient of "
-                    f"shape {tuple(dx.shape)}, but the input has shape {tuple(x.data.shape)}"
-                )
-            dx = dx if x.grad is None else x.grad + dx
+                raise _shape_error(op, i, dx, x)
+            if x.grad is not None:
+                dx = x.grad + dx
             if not create_graph and type(dx) not in _NAMESPACES:
                 dx = _as_array(dx, x.data)  # NumPy makes a 0-d array's arithmetic a scalar
             x.grad = dx
+
+
+def _shape_error(op: Operation, i: int, dx: Operand, x: Tensor) -> ValueError:
+    return ValueError(
+        f"the backward rule of operation {op.name!r} gave input {i} a gradient of shape "
+        f"{tuple(dx.shape)}, but the input has shape {tuple(x.data.shape)}"
+    )
 
 
 def grad(

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import array_api_compat
+
 from minigrad.tensor import (
     _FIXED_OPERATIONS,
     OPERATIONS,
     Tensor,
     _apply,
-    _data,
     _is_array,
     _mask,
     _namespace,
     _operand,
-    _softmax_forward,
     operation,
 )
 
@@ -73,12 +73,13 @@ def cross_entropy(logits: Tensor, classes: Any, reduction: str = "mean") -> Tens
     ``logits`` has shape (batch, classes) and ``classes`` one integer per sample (an array, a
     list or a Tensor of ints); or (classes,) and a single int.
     """
-    if not isinstance(logits, Tensor) or logits.ndim not in (1, 2):
+    ndim = logits.data.ndim if isinstance(logits, Tensor) else None
+    if ndim not in (1, 2):
         raise ValueError(
             "cross_entropy takes logits of shape (batch, classes) or (classes,), "
             f"not {getattr(logits, 'shape', type(logits).__name__)}"
         )
-    single = logits.ndim == 1
+    single = ndim == 1
     if single:
         logits = logits.reshape(1, -1)
     labels = _class_indices(classes, logits, single)
@@ -89,34 +90,66 @@ def cross_entropy(logits: Tensor, classes: Any, reduction: str = "mean") -> Tens
 
 # Cross-entropy is one operation, as in PyTorch: written as logsumexp, indexing, a difference and
 # a mean it would be five nodes, and its gradient, softmax minus one-hot, would be assembled from
-# five backward rules every training step.
+# five backward rules every training step. Its forward rule computes that gradient on the way,
+# from the softmax it has in hand, and keeps it for backward (``saves=True``).
 
 
-def _cross_entropy_forward(z: Any, *, classes: Any, mean: bool) -> Any:
-    """Σᵢ (ln Σⱼ e^zᵢⱼ - zᵢ[cᵢ]), divided by the number of samples for the mean."""
+def _cross_entropy_forward(z: Any, *, classes: Any, mean: bool) -> tuple[Any, Any]:
+    """Σᵢ (ln Σⱼ e^zᵢⱼ - zᵢ[cᵢ]), divided by the number of samples for the mean; and, kept for
+    backward, the gradient of the sum: softmax(zᵢ)ⱼ - [j = cᵢ]."""
     xp = _namespace(z)
+    rows = xp.arange(z.shape[0])
     shifted = z - xp.max(z, axis=1, keepdims=True)  # so that no e^z overflows
-    logsumexp = xp.log(xp.sum(xp.exp(shifted), axis=1))  # minus the same shift
-    terms = logsumexp - shifted[xp.arange(z.shape[0]), classes]
-    return xp.mean(terms) if mean else xp.sum(terms)
+    exps = xp.exp(shifted)
+    totals = xp.sum(exps, axis=1, keepdims=True)
+    terms = xp.log(totals[:, 0]) - shifted[rows, classes]  # ln Σ e^z - z[c], minus the same shift
+    loss = xp.mean(terms) if mean else xp.sum(terms)
+    return loss, _minus_one_hot(exps / totals, rows, classes)
 
 
-def _cross_entropy_z(g: Any, out: Any, z: Any, *, classes: Any, mean: bool) -> Any:
-    """∂/∂zᵢⱼ = softmax(zᵢ)ⱼ - [j = cᵢ] (divided by the number of samples for the mean)."""
-    xp = _namespace(_data(z))
-    one_hot = _mask(classes[:, None] == xp.arange(z.shape[1])[None, :], _data(z))
-    scale = g / z.shape[0] if mean else g
-    return (_softmax_rows(z) - one_hot) * scale
+def _minus_one_hot(softmax: Any, rows: Any, classes: Any) -> Any:
+    """softmax with 1 taken off each row's true class: in place where the library can do so at
+    integer arrays of places (NumPy, PyTorch), else by subtracting a one-hot matrix."""
+    xp = _namespace(softmax)
+    if _sets_at_integer_arrays(xp):
+        softmax[rows, classes] -= 1.0
+        return softmax
+    return softmax - _one_hot(classes, softmax)
 
 
-def _softmax_rows(z: Any) -> Any:
-    return z.softmax(1) if isinstance(z, Tensor) else _softmax_forward(z, axis=1)
+_SETS_AT_INTEGER_ARRAYS: dict[Any, bool] = {}  # namespace -> whether x[rows, cols] -= 1 works
+
+
+def _sets_at_integer_arrays(xp: Any) -> bool:
+    known = _SETS_AT_INTEGER_ARRAYS.get(xp)
+    if known is None:
+        known = array_api_compat.is_numpy_namespace(xp) or array_api_compat.is_torch_namespace(xp)
+        _SETS_AT_INTEGER_ARRAYS[xp] = known
+    return known
+
+
+def _one_hot(classes: Any, like: Any) -> Any:
+    """[j = cᵢ] for each sample i and class j, as 1.0 and 0.0 of like's dtype."""
+    xp = _namespace(like)
+    return _mask(classes[:, None] == xp.arange(like.shape[1])[None, :], like)
+
+
+def _cross_entropy_z(g: Any, out: Any, z: Any, *, classes: Any, mean: bool, saved: Any) -> Any:
+    """∂/∂zᵢⱼ = softmax(zᵢ)ⱼ - [j = cᵢ], divided by the number of samples for the mean.
+
+    forward kept softmax - one-hot (``saved``); to differentiate again, it is Tensor operations.
+    """
+    if isinstance(z, Tensor):
+        saved = z.softmax(1) - _one_hot(classes, z.data)
+    return saved * (g / z.shape[0] if mean else g)
 
 
 CROSS_ENTROPY = (
     OPERATIONS["cross_entropy"]  # this module run again (importlib.reload): defined already
     if "cross_entropy" in _FIXED_OPERATIONS
-    else operation("cross_entropy", _cross_entropy_forward, _cross_entropy_z, replaceable=False)
+    else operation(
+        "cross_entropy", _cross_entropy_forward, _cross_entropy_z, saves=True, replaceable=False
+    )
 )
 
 

@@ -35,6 +35,7 @@ from typing import Any
 import numpy
 
 from minigrad import nn
+from minigrad import tensor as mt
 from minigrad.nn import _activation, _check_size
 from minigrad.tensor import Tensor, _namespace
 
@@ -136,8 +137,7 @@ class Linear(Module):
         return self.weight.shape[1]
 
     def forward(self, x: Any) -> Tensor:
-        x = _as_input(x, self.nin, self.weight, self)
-        return x @ self.weight + self.bias
+        return mt.linear(_as_input(x, self.weight, self), self.weight, self.bias)  # x @ W + b
 
     def linears(self) -> list[tuple[str, Linear]]:
         return [("", self)]
@@ -225,7 +225,7 @@ class Sequential(Module):
 
     def forward(self, x: Any) -> Tensor:
         for module in self.modules:
-            x = module(x)
+            x = module.forward(x)
         return x
 
     def linears(self) -> list[tuple[str, Linear]]:
@@ -295,11 +295,12 @@ class MLP(Sequential):
         )
 
 
-def _as_input(x: Any, nin: int, like: Tensor, who: Module) -> Tensor:
-    """x as a Tensor of like's dtype whose last axis has ``nin`` numbers."""
+def _as_input(x: Any, weight: Tensor, who: Module) -> Tensor:
+    """x as a Tensor of the weight's dtype whose last axis has nin numbers (the weight's rows)."""
     if not isinstance(x, Tensor):
-        x = Tensor(x, dtype=like.dtype)
-    if x.ndim == 0 or x.shape[-1] != nin:
+        x = Tensor(x, dtype=weight.dtype)
+    nin = weight.data.shape[0]
+    if x.data.shape[-1:] != (nin,):
         raise ValueError(
             f"{who!r} takes inputs whose last axis has {nin} numbers (a batch of shape "
             f"(batch, {nin}) or one sample ({nin},)), not shape {x.shape}"

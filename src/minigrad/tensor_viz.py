@@ -107,6 +107,7 @@ _FORMULAS = {
     ("log", 0): "g/x", ("sum", 0): "g copied along the summed axes",
     ("mean", 0): "g/n copied along the averaged axes",
     ("cross_entropy", 0): "(softmax - one-hot)·g/n",
+    ("linear", 0): "g @ Wᵀ", ("linear", 1): "xᵀ @ g", ("linear", 2): "g",
 }  # fmt: skip
 
 
@@ -179,7 +180,8 @@ _ELEMENTWISE = {"+", "-", "*", "/", "**", "maximum", "where"}
 def _broadcast_axes(node: Tensor, child: Tensor) -> tuple[int, ...]:
     """The axes of node's shape along which the child was copied by broadcasting (for the
     elementwise operations, whose backward sums over them)."""
-    if node._op not in _ELEMENTWISE or node.shape == child.shape:
+    is_bias = node._op == "linear" and child is node._prev[2]  # x @ W + b: b is broadcast
+    if (node._op not in _ELEMENTWISE and not is_bias) or node.shape == child.shape:
         return ()
     extra = len(node.shape) - len(child.shape)
     return tuple(range(extra)) + tuple(
@@ -276,17 +278,21 @@ def _wrong_rules(output: Tensor, eps: float, atol: float, rtol: float) -> list[s
         op = OPERATIONS[node._op]
         args = [numpy.array(x.data, dtype=numpy.float64) for x in node._prev]
         g = rng.uniform(-1.0, 1.0, size=node.shape)
-        out = op.forward(*args, **node._params)
+        params = {k: v for k, v in node._params.items() if k != "saved"}
+        out = op.forward(*args, **params)
+        if op.saves:  # what forward keeps for backward, computed again from these inputs
+            out, params["saved"] = out
 
-        def f(arrays: list[numpy.ndarray], op: Any = op, g: Any = g, node: Tensor = node) -> float:
-            return float(numpy.sum(g * op.forward(*arrays, **node._params)))
+        def f(arrays: list[numpy.ndarray], op: Any = op, g: Any = g, params: Any = params) -> float:
+            out = op.forward(*arrays, **{k: v for k, v in params.items() if k != "saved"})
+            return float(numpy.sum(g * (out[0] if op.saves else out)))
 
         for i, child in enumerate(node._prev):
             if not child.requires_grad:
                 continue
             rule = op.backward[0] if op.variadic else op.backward[i]
             extra = {"position": i} if op.variadic else {}
-            local = numpy.asarray(rule(g, out, *args, **extra, **node._params))
+            local = numpy.asarray(rule(g, out, *args, **extra, **params))
             for position in numpy.ndindex(args[i].shape):
                 numerical = _central(f, args, i, position, eps)
                 if not abs(local[position] - numerical) <= atol + rtol * abs(numerical):
