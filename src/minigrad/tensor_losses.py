@@ -96,15 +96,37 @@ def cross_entropy(logits: Tensor, classes: Any, reduction: str = "mean") -> Tens
 
 def _cross_entropy_forward(z: Any, *, classes: Any, mean: bool) -> tuple[Any, Any]:
     """Σᵢ (ln Σⱼ e^zᵢⱼ - zᵢ[cᵢ]), divided by the number of samples for the mean; and, kept for
-    backward, the gradient of the sum: softmax(zᵢ)ⱼ - [j = cᵢ]."""
+    backward, the gradient of the sum: softmax(zᵢ)ⱼ - [j = cᵢ].
+
+    Each e^z is computed as e^(z - m), m the batch's largest z, so that none overflows: ln Σ eᶻ
+    is then m + ln Σ e^(z - m). Where a row lies so far below m that its sum of e^(z - m) is tiny
+    (every term would lose digits or vanish), every row is shifted by its own largest z instead.
+    (The batch's largest is one quick reduction; the largest of each short row is a slow one.)
+    """
     xp = _namespace(z)
     rows = xp.arange(z.shape[0])
-    shifted = z - xp.max(z, axis=1, keepdims=True)  # so that no e^z overflows
+    shifted = z - xp.max(z)
     exps = xp.exp(shifted)
     totals = xp.sum(exps, axis=1, keepdims=True)
+    if not bool(xp.min(totals) >= _smallest_safe_total(z.dtype, xp)):
+        shifted = z - xp.max(z, axis=1, keepdims=True)
+        exps = xp.exp(shifted)
+        totals = xp.sum(exps, axis=1, keepdims=True)
     terms = xp.log(totals[:, 0]) - shifted[rows, classes]  # ln Σ e^z - z[c], minus the same shift
     loss = xp.mean(terms) if mean else xp.sum(terms)
     return loss, _minus_one_hot(exps / totals, rows, classes)
+
+
+_SAFE_TOTALS: dict[Any, float] = {}  # dtype -> the smallest sum of e^(z - m) trusted as is
+
+
+def _smallest_safe_total(dtype: Any, xp: Any) -> float:
+    """√(the smallest normal number) of ``dtype``: a row whose sum is at least this has terms down
+    to that much smaller again before they leave the normal range (e⁻⁴³ for float32)."""
+    safe = _SAFE_TOTALS.get(dtype)
+    if safe is None:
+        safe = _SAFE_TOTALS[dtype] = float(xp.finfo(dtype).smallest_normal) ** 0.5
+    return safe
 
 
 def _minus_one_hot(softmax: Any, rows: Any, classes: Any) -> Any:
