@@ -117,15 +117,15 @@ def _cross_entropy_forward(z: Any, *, classes: Any, mean: bool) -> tuple[Any, An
     return loss, _minus_one_hot(exps / totals, rows, classes)
 
 
-_SAFE_TOTALS: dict[Any, float] = {}  # dtype -> the smallest sum of e^(z - m) trusted as is
+_SAFE_TOTALS: dict[str, float] = {}  # dtype's name -> the smallest sum of e^(z - m) trusted as is
 
 
 def _smallest_safe_total(dtype: Any, xp: Any) -> float:
     """√(the smallest normal number) of ``dtype``: a row whose sum is at least this has terms down
     to that much smaller again before they leave the normal range (e⁻⁴³ for float32)."""
-    safe = _SAFE_TOTALS.get(dtype)
+    safe = _SAFE_TOTALS.get(str(dtype))  # (the name: dtypes of two libraries never compare)
     if safe is None:
-        safe = _SAFE_TOTALS[dtype] = float(xp.finfo(dtype).smallest_normal) ** 0.5
+        safe = _SAFE_TOTALS[str(dtype)] = float(xp.finfo(dtype).smallest_normal) ** 0.5
     return safe
 
 
