@@ -104,7 +104,8 @@ def _cross_entropy_forward(z: Any, *, classes: Any, mean: bool) -> tuple[Any, An
     (The batch's largest is one quick reduction; the largest of each short row is a slow one.)
     """
     xp = _namespace(z)
-    rows = xp.arange(z.shape[0])
+    batch, width = z.shape
+    places = xp.arange(0, batch * width, width) + classes  # each zᵢ[cᵢ]'s place in z's numbers
     shifted = z - xp.max(z)
     exps = xp.exp(shifted)
     totals = xp.sum(exps, axis=1, keepdims=True)
@@ -112,34 +113,37 @@ def _cross_entropy_forward(z: Any, *, classes: Any, mean: bool) -> tuple[Any, An
         shifted = z - xp.max(z, axis=1, keepdims=True)
         exps = xp.exp(shifted)
         totals = xp.sum(exps, axis=1, keepdims=True)
-    terms = xp.log(totals[:, 0]) - shifted[rows, classes]  # ln Σ e^z - z[c], minus the same shift
+    # ln Σ e^z - z[c], both minus the same shift
+    terms = xp.log(totals[:, 0]) - xp.reshape(shifted, (-1,))[places]
     loss = xp.mean(terms) if mean else xp.sum(terms)
-    return loss, _minus_one_hot(exps / totals, rows, classes)
+    return loss, _minus_one_hot(exps / totals, places, classes)
 
 
-_SAFE_TOTALS: dict[str, float] = {}  # dtype's name -> the smallest sum of e^(z - m) trusted as is
+_SAFE_TOTALS: dict[tuple[Any, Any], float] = {}  # (namespace, dtype) -> the smallest sum trusted
 
 
 def _smallest_safe_total(dtype: Any, xp: Any) -> float:
     """√(the smallest normal number) of ``dtype``: a row whose sum is at least this has terms down
     to that much smaller again before they leave the normal range (e⁻⁴³ for float32)."""
-    safe = _SAFE_TOTALS.get(str(dtype))  # (the name: dtypes of two libraries never compare)
+    key = (xp, dtype)  # (the namespace first: dtypes of two libraries must never be compared)
+    safe = _SAFE_TOTALS.get(key)
     if safe is None:
-        safe = _SAFE_TOTALS[str(dtype)] = float(xp.finfo(dtype).smallest_normal) ** 0.5
+        safe = _SAFE_TOTALS[key] = float(xp.finfo(dtype).smallest_normal) ** 0.5
     return safe
 
 
-def _minus_one_hot(softmax: Any, rows: Any, classes: Any) -> Any:
-    """softmax with 1 taken off each row's true class: in place where the library can do so at
-    integer arrays of places (NumPy, PyTorch), else by subtracting a one-hot matrix."""
+def _minus_one_hot(softmax: Any, places: Any, classes: Any) -> Any:
+    """softmax with 1 taken off each row's true class (at ``places`` of its numbers in a row): in
+    place where the library can do so at an integer array of places (NumPy, PyTorch), else by
+    subtracting a one-hot matrix."""
     xp = _namespace(softmax)
     if _sets_at_integer_arrays(xp):
-        softmax[rows, classes] -= 1.0
+        xp.reshape(softmax, (-1,))[places] -= 1.0  # (a view of softmax's numbers, in a row)
         return softmax
     return softmax - _one_hot(classes, softmax)
 
 
-_SETS_AT_INTEGER_ARRAYS: dict[Any, bool] = {}  # namespace -> whether x[rows, cols] -= 1 works
+_SETS_AT_INTEGER_ARRAYS: dict[Any, bool] = {}  # namespace -> whether x[places] -= 1 works
 
 
 def _sets_at_integer_arrays(xp: Any) -> bool:
