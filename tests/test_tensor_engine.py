@@ -174,6 +174,21 @@ def test_cross_entropy_keeps_softmax_minus_one_hot_for_backward():
     np.testing.assert_allclose(logits.grad, (softmax - one_hot) / 2, rtol=1e-15)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_cross_entropy_of_a_row_far_below_the_batchs_largest_logit_matches_pytorch(dtype):
+    # one shift for the whole batch would leave the second row e^-1000: it is shifted on its own
+    z = np.array([[1000.0, 0.0, 1.0], [0.0, 1.0, 2.0], [-50.0, -49.0, -48.0]])
+    logits = Tensor(z, requires_grad=True, dtype=dtype)
+    loss = losses.cross_entropy(logits, [2, 0, 1])
+    loss.backward()
+    theirs = torch.tensor(z, requires_grad=True)
+    expected = torch.nn.functional.cross_entropy(theirs, torch.tensor([2, 0, 1]))
+    expected.backward()
+    tolerance = 1e-6 if dtype == "float32" else 1e-13
+    assert abs(loss.item() - expected.item()) <= tolerance * expected.item()
+    np.testing.assert_allclose(logits.grad, theirs.grad.numpy(), rtol=tolerance, atol=tolerance)
+
+
 def test_linear_is_x_at_w_plus_b_with_the_same_gradients():
     rng = np.random.default_rng(3)
     x = Tensor(rng.normal(size=(5, 3)), dtype="float64")
