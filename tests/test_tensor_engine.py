@@ -216,6 +216,11 @@ def test_numpy_reductions_called_on_ufuncs_give_numpys_values_and_dtypes():
                     np.testing.assert_array_equal(ours, numpys)
     assert xp.arange(3).tolist() == [0, 1, 2] and xp.arange(1, 7, 2).tolist() == [1, 3, 5]
     assert xp.ones_like(np.zeros(2, dtype=np.float32)).dtype == np.float32
+    square = np.ones((2, 2))
+    assert np.shares_memory(xp.reshape(square, (4,)), square)  # a view, as NumPy's reshape
+    assert not np.shares_memory(xp.reshape(square, (4,), copy=True), square)
+    assert type(xp.asarray(np.float32(2.5))) is np.ndarray and xp.asarray(square) is square
+    assert xp.asarray(square, copy=True) is not square
 
 
 # Bad input: a clear error, before anything changes

@@ -113,8 +113,16 @@ def _numpy_namespace() -> Any:
                device: Any = None) -> Array:  # fmt: skip
         return numpy.arange(start, stop, step, dtype=dtype)
 
+    def reshape(x: Array, /, shape: tuple[int, ...], *, copy: bool | None = None) -> Array:
+        return x.reshape(shape) if copy is None else np_xp.reshape(x, shape, copy=copy)
+
+    def asarray(obj: Any, /, *, dtype: Any = None, device: Any = None, copy: Any = None) -> Array:
+        if copy is None and device is None:
+            return numpy.asarray(obj, dtype=dtype)
+        return np_xp.asarray(obj, dtype=dtype, device=device, copy=copy)
+
     xp.sum, xp.max, xp.min, xp.mean = sum, max, min, mean
-    xp.ones_like, xp.arange = ones_like, arange
+    xp.ones_like, xp.arange, xp.reshape, xp.asarray = ones_like, arange, reshape, asarray
     return xp
 
 
