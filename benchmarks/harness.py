@@ -29,7 +29,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from minigrad.files import write_atomically
+from minigrad.storage.files import write_atomically
 
 
 class DisagreementError(AssertionError):

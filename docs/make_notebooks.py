@@ -271,7 +271,7 @@ the data set, the model, the loss, the optimizer; matplotlib only draws.""",
         """import matplotlib.pyplot as plt
 
 from minigrad import MLP, load, manual_seed, no_grad, save
-from minigrad.data import moons
+from minigrad.app.data import moons
 from minigrad.losses import binary_cross_entropy_with_logits
 from minigrad.optim import Adam
 

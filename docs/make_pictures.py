@@ -17,8 +17,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from minigrad import backprop_html, demo, draw_dot
-from minigrad.exercises import neuron  # the lecture's neuron, every Value labeled
+from minigrad import backprop_html, draw_dot
+from minigrad.app import demo
+from minigrad.teaching.exercises import neuron  # the lecture's neuron, every Value labeled
 
 IMAGES = Path(__file__).resolve().parent / "images"
 CHROMIUM = "/usr/bin/chromium"

@@ -1,10 +1,10 @@
 """Write the exercise notebooks and their solutions: ``python exercises/make_exercises.py``.
 
 Each exercise is written once below; the notebook in exercises/ gets the blank answer cells and
-the one in exercises/solutions/ the worked answers. The check cells call ``minigrad.exercises``,
-which says in plain words what is wrong. tests/test_exercises.py runs every solution (all checks
-pass) and every blank (its first check fails with its message), and checks that the notebooks
-are what this script writes.
+the one in exercises/solutions/ the worked answers. The check cells call
+``minigrad.teaching.exercises``, which says in plain words what is wrong.
+tests/teaching/test_exercises.py runs every solution (all checks pass) and every blank (its first
+check fails with its message), and checks that the notebooks are what this script writes.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ Run the check cells: they compare your answers with what MiniGrad's `backward()`
             """def df_by_hand(x):
     return 3 * x**2 - 2""",
         ),
-        ("code", "from minigrad.exercises import check_derivative_by_hand\n\n"
+        ("code", "from minigrad.teaching.exercises import check_derivative_by_hand\n\n"
                  "check_derivative_by_hand(df_by_hand)"),
         (
             "answer",
@@ -95,7 +95,7 @@ Run the check cells: they compare your answers with what MiniGrad's `backward()`
             """def df_numerically(f, x, h=1e-6):
     return (f(x + h) - f(x - h)) / (2 * h)""",
         ),
-        ("code", "from minigrad.exercises import check_derivative_numerically\n\n"
+        ("code", "from minigrad.teaching.exercises import check_derivative_numerically\n\n"
                  "check_derivative_numerically(df_numerically)"),
     ],
     "02-new-operation.ipynb": [
@@ -118,7 +118,7 @@ with finite differences and names the node whose rule is wrong.""",
             """def cube_backward(g, out, x):
     return (g * 3 * x**2,)""",
         ),
-        ("code", "from minigrad.exercises import check_cube_backward\n\n"
+        ("code", "from minigrad.teaching.exercises import check_cube_backward\n\n"
                  "check_cube_backward(cube_backward)"),
         (
             "md",
@@ -145,7 +145,11 @@ passes its gradient to its inputs. It has a bug: for `b = a*a + a`, `a.grad` com
 Run the check to see it, then fix the two `_backward` functions.""",
         ),
         ("answer", TINY_ENGINE, TINY_ENGINE_FIXED),
-        ("code", "from minigrad.exercises import check_accumulation\n\ncheck_accumulation(Tiny)"),
+        (
+            "code",
+            "from minigrad.teaching.exercises import check_accumulation\n\n"
+            "check_accumulation(Tiny)",
+        ),
     ],
     "04-neuron-by-hand.ipynb": [
         (
@@ -185,7 +189,7 @@ grads["w1"] = x1 * grads["n"]
 grads["x2"] = w2 * grads["n"]
 grads["w2"] = x2 * grads["n"]""",
         ),
-        ("code", "from minigrad.exercises import check_neuron_gradients\n\n"
+        ("code", "from minigrad.teaching.exercises import check_neuron_gradients\n\n"
                  "check_neuron_gradients(grads)"),
         (
             "md",
@@ -221,7 +225,7 @@ which every Value comes after all of its inputs (a topological order), from the 
     visit(root)
     return order""",
         ),
-        ("code", "from minigrad.exercises import check_topological_order\n\n"
+        ("code", "from minigrad.teaching.exercises import check_topological_order\n\n"
                  "check_topological_order(topological_order)"),
         (
             "md",
@@ -256,7 +260,7 @@ compares each update with the gradient of that step's loss.""",
         (
             "code",
             """from minigrad import MLP, manual_seed
-from minigrad.exercises import check_train_step
+from minigrad.teaching.exercises import check_train_step
 
 
 def make_model():
@@ -298,7 +302,7 @@ so work out one scalar product's rule, then write it for every i and j.""",
     grad_x = [sum(grad_y[i] * W[i][j] for i in range(len(W))) for j in range(len(x))]
     return grad_W, grad_x""",
         ),
-        ("code", "from minigrad.exercises import check_matvec_backward\n\n"
+        ("code", "from minigrad.teaching.exercises import check_matvec_backward\n\n"
                  "check_matvec_backward(matvec_backward)"),
     ],
 }

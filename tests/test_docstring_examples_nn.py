@@ -6,7 +6,8 @@ import doctest
 
 import pytest
 
-from minigrad import checkpoint, losses, nn, optim
+from minigrad import losses, nn, optim
+from minigrad.storage import checkpoint
 
 
 @pytest.mark.parametrize("module", [nn, losses, optim, checkpoint], ids=lambda m: m.__name__)

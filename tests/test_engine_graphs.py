@@ -13,8 +13,11 @@ from dataclasses import dataclass
 import torch
 from hypothesis import assume, given
 from hypothesis import strategies as st
-from micrograd_order import build_topo
-from optable import (
+
+from minigrad import Value, topological_order
+from minigrad.engine import _walk
+from tests.micrograd_order import build_topo
+from tests.optable import (
     ABS_TOL,
     FAST,
     OP_NAMED,
@@ -28,9 +31,6 @@ from optable import (
     to_torch,
     torch_at_output,
 )
-
-from minigrad import Value, topological_order
-from minigrad.engine import _walk
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
-from optable import FAST, REL_TOL, UNARY, Op, between, same_float, to_torch
 
 from minigrad import Value, grad, no_grad
+from tests.optable import FAST, REL_TOL, UNARY, Op, between, same_float, to_torch
 
 
 def test_grad_leaves_every_grad_untouched():

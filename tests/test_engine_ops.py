@@ -8,7 +8,10 @@ import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
-from optable import (
+
+from minigrad import Value, floats, gradcheck
+from minigrad.engine import OPERATIONS
+from tests.optable import (
     FAST,
     OP_NAMED,
     OPERAND_KINDS,
@@ -23,9 +26,6 @@ from optable import (
     torch_grad_at_output,
     torch_result,
 )
-
-from minigrad import Value, floats, gradcheck
-from minigrad.engine import OPERATIONS
 
 CASES = [(op, kinds) for op in OPS for kinds in OPERAND_KINDS[op.arity]]
 

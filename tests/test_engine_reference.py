@@ -7,9 +7,9 @@ checks with a tolerance of 1e-6 (its second test); here every number must agree 
 from __future__ import annotations
 
 import torch
-from optable import same_float
 
 from minigrad import Value
+from tests.optable import same_float
 
 
 def test_sanity_check():

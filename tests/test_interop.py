@@ -159,7 +159,7 @@ def test_to_torch_rejects_anything_but_an_mlp():
 def test_the_core_never_imports_torch():
     code = (
         "import sys, minigrad, minigrad.nn, minigrad.losses, minigrad.optim, "
-        "minigrad.checkpoint, minigrad.interop\n"
+        "minigrad.storage.checkpoint, minigrad.interop\n"
         "minigrad.MLP(2, [2, 1])([1.0, 2.0]).backward()\n"
         "assert 'torch' not in sys.modules, 'torch was imported'\n"
     )

@@ -14,12 +14,12 @@ import random
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from lecture import lecture_neuron
-from micrograd_order import build_topo  # the lecture's build_topo
-from test_engine_graphs import graphs, minigrad_graph
 
 from minigrad import MLP, Layer, Neuron, Value, draw_dot, operation, topological_order
 from minigrad.engine import assigned_backward
+from tests.lecture import lecture_neuron
+from tests.micrograd_order import build_topo  # the lecture's build_topo
+from tests.test_engine_graphs import graphs, minigrad_graph
 
 
 def by_label(root):

@@ -11,7 +11,6 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from micrograd_order import build_topo
 
 import minigrad
 from minigrad import MLP, Value, grad, gradcheck, no_grad, topological_order
@@ -23,6 +22,7 @@ from minigrad.engine import (
     _walk,
 )
 from minigrad.nn import Layer, Module, Neuron, manual_seed
+from tests.micrograd_order import build_topo
 
 ACTIVATIONS = ["tanh", "relu", "sigmoid", "linear"]
 finite = st.floats(-3.0, 3.0, allow_nan=False)

@@ -9,10 +9,10 @@ import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
-from tensor_optable import ROWS, Row
 
 from minigrad import tensor as mt
 from tests.optable import FAST
+from tests.tensor_optable import ROWS, Row
 
 BACKENDS = {
     "numpy": lambda a: a,

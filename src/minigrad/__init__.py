@@ -8,7 +8,7 @@
 (-2.0, 2.0)
 """
 
-from minigrad.checkpoint import load, save
+from minigrad import _moved
 from minigrad.engine import (
     Operation,
     Value,
@@ -20,8 +20,11 @@ from minigrad.engine import (
 )
 from minigrad.gradcheck import GradcheckError, gradcheck
 from minigrad.nn import MLP, Layer, Module, Neuron, manual_seed
+from minigrad.storage.checkpoint import load, save
 
 __version__ = "0.2.0"
+
+_moved.install()  # old module paths (minigrad.viz, minigrad.cli, ...) still import, with a warning
 
 __all__ = [
     "GradcheckError",
@@ -53,12 +56,12 @@ __all__ = [
 # Drawing and the explainers, imported on first use (drawing needs the optional graphviz package).
 _LAZY = {
     "Tensor": "minigrad.tensor",  # the Tensor engine needs NumPy: imported on first use
-    "draw_dot": "minigrad.viz",
-    "trace": "minigrad.viz",
-    "explain_backward": "minigrad.explain",
-    "grad_paths": "minigrad.explain",
-    "backward_source": "minigrad.explain",
-    "backprop_html": "minigrad.explain",
+    "draw_dot": "minigrad.teaching.viz",
+    "trace": "minigrad.teaching.viz",
+    "explain_backward": "minigrad.teaching.explain",
+    "grad_paths": "minigrad.teaching.explain",
+    "backward_source": "minigrad.teaching.explain",
+    "backprop_html": "minigrad.teaching.explain",
 }
 
 

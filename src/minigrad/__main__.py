@@ -2,6 +2,6 @@
 
 import sys
 
-from minigrad.cli import main
+from minigrad.app.cli import main
 
 sys.exit(main())

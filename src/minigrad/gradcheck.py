@@ -51,7 +51,7 @@ def gradcheck(
     True
     """
     if any(hasattr(x, "shape") and not isinstance(x, numbers.Real) for x in inputs):  # arrays
-        from minigrad import tensor_viz
+        from minigrad.teaching import tensor_viz
 
         return tensor_viz.gradcheck(fn, inputs, eps, atol, rtol, raise_exception)
     point = [_as_float(x) for x in inputs]

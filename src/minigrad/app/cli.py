@@ -4,9 +4,9 @@ Every mistake a user can make on the command line (an unknown data set, a bad nu
 that cannot be written, an expression that is not a formula) ends in one line on stderr that names
 it, and exit status 2, before any work is done; input echoed in a message is cut to a readable
 length. Sizes are bounded (``MAX_POINTS``, ``MAX_EPOCHS``, ``MAX_LAYER_SIZE``, ``MAX_LAYERS``) so
-a typo cannot fill the memory. Files are written whole or not at all (see minigrad.files), and a
-demo's files as a set: all of them, or none and a message saying so. Output closed early (``|
-head -1``) ends the command quietly, as it ends other Unix tools.
+a typo cannot fill the memory. Files are written whole or not at all (see
+minigrad.storage.files), and a demo's files as a set: all of them, or none and a message saying
+so. Output closed early (``| head -1``) ends the command quietly, as it ends other Unix tools.
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import IO, NoReturn
 
 import minigrad
-from minigrad import data, demo
-from minigrad.expression import SHOWN_INPUT, ExpressionError, build, parse_assignments, quoted
-from minigrad.files import (
+from minigrad.app import data, demo
+from minigrad.app.expression import SHOWN_INPUT, ExpressionError, build, parse_assignments, quoted
+from minigrad.storage.files import (
     IncompleteWriteError,
     check_target,
     write_all_atomically,
@@ -72,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line ``argv`` (default: sys.argv[1:]); return the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:2] in (["demo", "digits"], ["demo", "mnist"]):  # the Tensor engine's demos
-        from minigrad import digits
+        from minigrad.app import digits
 
         return digits.main(argv[2:], argv[1])
     parser = build_parser()
@@ -335,7 +335,7 @@ def _png(figure: object) -> bytes:
 
 def _checkpoint_bytes(model: object) -> bytes:
     """The model's checkpoint, as minigrad.save writes it."""
-    from minigrad.checkpoint import encode
+    from minigrad.storage.checkpoint import encode
 
     return encode(model.state_dict())
 
@@ -444,11 +444,11 @@ def run_graph(args: argparse.Namespace) -> int:
     _check_folder_of(args.output)
     if GRAPH_FORMATS[suffix] != "dot":
         _require("graphviz")
-    from minigrad import viz
+    from minigrad.teaching import viz
 
     root.backward()
     if GRAPH_FORMATS[suffix] == "html":
-        from minigrad.explain import backprop_html
+        from minigrad.teaching.explain import backprop_html
 
         try:  # written atomically
             backprop_html(root, args.output, rankdir=args.rankdir, force=args.force)
@@ -478,7 +478,7 @@ def run_graph(args: argparse.Namespace) -> int:
     for name, leaf in variables.items():
         print(f"  ∂/∂{name} = {leaf.grad:.6g}")
     if args.explain:
-        from minigrad.explain import explain_backward
+        from minigrad.teaching.explain import explain_backward
 
         for step in explain_backward(root):
             print(step)
@@ -487,7 +487,7 @@ def run_graph(args: argparse.Namespace) -> int:
 
 
 def _render(drawing: object, fmt: str) -> bytes:
-    from minigrad.viz import GraphvizNotFoundError, GraphvizTimeoutError
+    from minigrad.teaching.viz import GraphvizNotFoundError, GraphvizTimeoutError
 
     try:
         return drawing.pipe(format=fmt)
@@ -618,7 +618,7 @@ def _check_folder_of(path: Path) -> None:
 
 
 def _check_target(path: Path) -> None:
-    """Refuse, before any work, an output path that could not be written (see minigrad.files)."""
+    """Refuse, before any work, an output path that could not be written (see storage.files)."""
     try:
         check_target(path)
     except OSError as error:
@@ -635,7 +635,7 @@ def _check_writable(folder: Path, description: str) -> None:
 
 
 def _write(path: Path, write: Callable[[IO[bytes]], object]) -> Path:
-    """Write ``path`` whole or not at all (see minigrad.files)."""
+    """Write ``path`` whole or not at all (see minigrad.storage.files)."""
     write_atomically(path, write)
     return path
 

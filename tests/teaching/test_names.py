@@ -10,12 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from lecture import DESCRIPTION_XS, description_network_loss, lecture_neuron
 
 from minigrad import Value, backprop_html, backward_source, draw_dot, explain_backward, grad_paths
+from minigrad.app.expression import build, parse_assignments
 from minigrad.engine import topological_order
-from minigrad.expression import build, parse_assignments
-from minigrad.names import value_names
+from minigrad.teaching.names import value_names
+from tests.lecture import DESCRIPTION_XS, description_network_loss, lecture_neuron
 
 pytest.importorskip("graphviz")
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")
@@ -140,7 +140,7 @@ def test_the_command_explains_with_the_names_the_api_uses(tmp_path):
 
 
 def test_the_docs_page_examples_run_and_show_what_they_print(capsys):
-    page = (Path(__file__).resolve().parents[1] / "docs" / "explainers.md").read_text("utf-8")
+    page = (Path(__file__).resolve().parents[2] / "docs" / "explainers.md").read_text("utf-8")
     blocks = re.findall(r"```python\n(.*?)```", page, re.DOTALL)
     assert len(blocks) == 4
     for block in blocks:
@@ -157,9 +157,9 @@ def test_the_docs_page_examples_run_and_show_what_they_print(capsys):
 
 
 def test_docstring_examples_of_names_run():
-    import minigrad.names
+    import minigrad.teaching.names
 
-    assert doctest.testmod(minigrad.names).failed == 0
+    assert doctest.testmod(minigrad.teaching.names).failed == 0
 
 
 def test_a_networks_inputs_are_numbered_by_sample_and_its_parameters_named_by_place():

@@ -1,4 +1,4 @@
-"""The web page of ``minigrad.explain.backprop_html``: HTML, CSS and script in one template.
+"""The web page of ``minigrad.teaching.explain.backprop_html``: HTML, CSS and script in one.
 
 backprop_html fills in ``{{TITLE}}`` (escaped text), ``{{SVG}}`` (the graph drawn by Graphviz, each
 Value's group with the id ``v<i>`` and its operation's ``v<i>_op``) and ``{{DATA}}`` (a JSON

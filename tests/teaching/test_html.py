@@ -6,10 +6,10 @@ import shutil
 import time
 
 import pytest
-from lecture import description_network_loss, lecture_neuron
 
 from minigrad import Value, backprop_html
-from minigrad.viz import GraphTooLargeError, GraphvizNotFoundError, trace
+from minigrad.teaching.viz import GraphTooLargeError, GraphvizNotFoundError, trace
+from tests.lecture import description_network_loss, lecture_neuron
 
 pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")
 

@@ -1,4 +1,4 @@
-"""minigrad.viz: trace and draw_dot, checked on the lecture's neuron and with the real dot."""
+"""minigrad.teaching.viz: trace and draw_dot, checked on the lecture's neuron and the real dot."""
 
 import html
 import re
@@ -6,10 +6,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from lecture import lecture_neuron
 
 from minigrad import Value, draw_dot, operation, trace
-from minigrad.viz import GraphvizNotFoundError
+from minigrad.teaching.viz import GraphvizNotFoundError
+from tests.lecture import lecture_neuron
 
 pytest.importorskip("graphviz")
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")
@@ -221,17 +221,17 @@ def test_operation_names_with_dot_syntax_are_shown_literally():
 def test_docstring_examples_run():
     import doctest
 
-    import minigrad.explain
-    import minigrad.viz
+    import minigrad.teaching.explain
+    import minigrad.teaching.viz
 
-    for module in (minigrad.viz, minigrad.explain):
+    for module in (minigrad.teaching.viz, minigrad.teaching.explain):
         failed, attempted = doctest.testmod(module)
         assert attempted > 0 and failed == 0, module.__name__
 
 
 @needs_dot
 def test_readme_drawing_example_runs(tmp_path, monkeypatch, capsys):
-    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("## Drawing the graph and watching backpropagation") :]
     code = re.search(r"```python\n(.*?)```", section, re.DOTALL)[1]
     monkeypatch.chdir(tmp_path)

@@ -14,8 +14,9 @@ without changing any ``.grad``:
 * ``backward_source(root)``: the backward pass as straight-line Python giving the gradients;
 * ``backprop_html(root, path)``: one self-contained web page stepping through the pass.
 
-All of them, and the drawing of minigrad.viz, call each Value by its name from minigrad.names:
-its label, ``label@k`` for a label that several Values share, or a generated name (``mul1``).
+All of them, and the drawing of minigrad.teaching.viz, call each Value by its name from
+minigrad.teaching.names: its label, ``label@k`` for a label that several Values share, or a
+generated name (``mul1``).
 
     >>> from minigrad import Value
     >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
@@ -42,21 +43,21 @@ from pathlib import Path
 from typing import NamedTuple
 
 from minigrad import floats
-from minigrad.backprop_page import PAGE
 from minigrad.engine import Value, _check_backward_rules, _walk, assigned_backward
-from minigrad.files import write_atomically
-from minigrad.names import names_in_order as _names
-from minigrad.names import readable
-from minigrad.names import value_names as value_names
-from minigrad.viz import DEFAULT_MAX_LAYOUT_COST, DEFAULT_TIMEOUT
+from minigrad.storage.files import write_atomically
+from minigrad.teaching.backprop_page import PAGE
+from minigrad.teaching.names import names_in_order as _names
+from minigrad.teaching.names import readable
+from minigrad.teaching.names import value_names as value_names
+from minigrad.teaching.viz import DEFAULT_MAX_LAYOUT_COST, DEFAULT_TIMEOUT
 
 MAX_PATHS = 100_000
 HTML_MAX_NODES = 1000
 
 
 # ---------------------------------------------------------------------------------------------
-# Names: every Value is called by its name from minigrad.names (its label, label@k for a label
-# several Values share, or a generated name: mul1, tanh2, leaf3), as in the drawing.
+# Names: every Value is called by its name from minigrad.teaching.names (its label, label@k for a
+# label several Values share, or a generated name: mul1, tanh2, leaf3), as in the drawing.
 # ---------------------------------------------------------------------------------------------
 
 
@@ -176,7 +177,7 @@ def explain_backward(root: Value) -> list[BackwardStep]:
     """
     tensor_engine = sys.modules.get("minigrad.tensor")  # a Tensor exists only once it is loaded
     if tensor_engine is not None and isinstance(root, tensor_engine.Tensor):
-        from minigrad import tensor_viz
+        from minigrad.teaching import tensor_viz
 
         return tensor_viz.explain_backward(root)  # type: ignore[return-value]
     order = _order(root)
@@ -450,7 +451,7 @@ def backward_source(root: Value) -> str:
 
     lines = [
         f"# The backward pass of {_comment(names[root])}, one chain-rule step per line.",
-        "# Written by minigrad.explain.backward_source; run it to compute every gradient.",
+        "# Written by minigrad.teaching.explain.backward_source; run it to compute every gradient.",
     ]
     if helpers:
         lines.append(f"from minigrad.floats import {', '.join(helpers)}  # inf or nan, no errors")
@@ -605,10 +606,10 @@ def backprop_html(
 
     ``title`` says what is differentiated (by default the output's label, or the expression
     when it is short). A graph over ``max_nodes`` Values or ``max_layout_cost`` (see
-    ``minigrad.viz.layout_cost``) raises GraphTooLargeError, a ValueError, before any drawing;
-    ``force=True`` writes it anyway. Graphviz gets ``timeout`` seconds.
+    ``minigrad.teaching.viz.layout_cost``) raises GraphTooLargeError, a ValueError, before any
+    drawing; ``force=True`` writes it anyway. Graphviz gets ``timeout`` seconds.
     """
-    from minigrad import viz  # graphviz is optional: imported only when drawing
+    from minigrad.teaching import viz  # graphviz is optional: imported only when drawing
 
     order = _order(root)
     if rankdir not in viz.RANKDIRS:

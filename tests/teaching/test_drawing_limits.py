@@ -18,11 +18,11 @@ from minigrad import (
     grad_paths,
     operation,
 )
-from minigrad.viz import GraphTooLargeError, GraphvizTimeoutError, layout_cost
+from minigrad.teaching.viz import GraphTooLargeError, GraphvizTimeoutError, layout_cost
 
 pytest.importorskip("graphviz")
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")
-SRC = Path(__file__).resolve().parents[1] / "src"
+SRC = Path(__file__).resolve().parents[2] / "src"
 HUNDRED_XS = "+".join(["x"] * 100)
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from minigrad import cli, digits
+from minigrad.app import cli, digits
 
 
 def test_default_settings_reach_97_percent_on_the_held_out_test_set():

@@ -1,7 +1,7 @@
 """Drawing the graph behind a Value with Graphviz, as in the lecture that MiniGrad follows.
 
     >>> from minigrad import Value
-    >>> from minigrad.viz import draw_dot
+    >>> from minigrad.teaching.viz import draw_dot
     >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
     >>> c = a * b; c.label = "c"
     >>> c.backward()
@@ -10,10 +10,10 @@
     True
 
 Every Value is a record ``name | data | grad``; every operation is a small oval between the
-result and its inputs. The name is the one every explainer of minigrad.explain uses (see
-minigrad.names): the label, ``label@k`` when several Values share a label, or a generated name
-such as ``mul1`` for a Value without one. ``draw_dot(root, edge_grads=True)`` writes on each input
-edge the gradient that edge carries backward, so the sum at a Value used twice is visible.
+result and its inputs. The name is the one every explainer of minigrad.teaching.explain uses (see
+minigrad.teaching.names): the label, ``label@k`` when several Values share a label, or a generated
+name such as ``mul1`` for a Value without one. ``draw_dot(root, edge_grads=True)`` writes on each
+input edge the gradient that edge carries backward, so the sum at a Value used twice is visible.
 
 How long drawing takes: Graphviz's ``dot`` lays a graph out in time that grows much faster than
 its size, and fastest of all with edges that skip many ranks: ``x + x + ... + x`` (100 terms, only
@@ -60,8 +60,8 @@ from pathlib import Path
 from typing import Any
 
 from minigrad.engine import Value, assigned_backward, topological_order
-from minigrad.files import write_atomically
-from minigrad.names import names_in_order, readable
+from minigrad.storage.files import write_atomically
+from minigrad.teaching.names import names_in_order, readable
 
 DEFAULT_MAX_NODES = 1000
 DEFAULT_MAX_LAYOUT_COST = 4000  # about 10 s of dot on a busy 2-core machine (see above)
@@ -214,7 +214,7 @@ def draw_dot(
     """
     tensor_engine = sys.modules.get("minigrad.tensor")  # a Tensor exists only once it is loaded
     if tensor_engine is not None and isinstance(root, tensor_engine.Tensor):
-        from minigrad import tensor_viz
+        from minigrad.teaching import tensor_viz
 
         return tensor_viz.draw_dot(root, format, rankdir)
     graphviz = _import_graphviz()
@@ -259,7 +259,7 @@ def _draw(
 
     Value ``nodes[i]`` is the DOT node ``v{i}``, its operation ``v{i}_op``, each shown with its
     name from ``names``; with ``svg_ids`` the SVG elements get those ids too (for the web page of
-    minigrad.explain).
+    minigrad.teaching.explain).
     """
     ids = {node: f"v{i}" for i, node in enumerate(nodes)}
     for node in nodes:
@@ -290,7 +290,7 @@ def _add_operation(
 
 def _backward_shares(node: Value) -> list[str]:
     """What each input of ``node`` receives from its current grad, as edge labels."""
-    from minigrad.explain import input_gradients
+    from minigrad.teaching.explain import input_gradients
 
     op = node._operation
     if assigned_backward(node) is None and (
@@ -402,7 +402,7 @@ def _digraph_class() -> type:
     graphviz_render = explain_missing_dot(graphviz.Digraph.render)
 
     class Digraph(graphviz.Digraph):
-        """A graphviz.Digraph drawn by minigrad.viz.draw_dot, whose ``pipe`` has a time limit."""
+        """A graphviz.Digraph drawn by draw_dot, whose ``pipe`` has a time limit."""
 
         timeout: float | None = DEFAULT_TIMEOUT
         is_summary = False

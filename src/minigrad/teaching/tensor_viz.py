@@ -63,7 +63,7 @@ def _shape(shape: Sequence[int]) -> str:
 def draw_dot(root: Tensor, format: str = "svg", rankdir: str = "LR") -> Any:  # noqa: A002
     """The graph behind ``root``: a box per Tensor (name, shape, dtype, data, grad), an oval per
     operation, as ``graphviz.Digraph``."""
-    from minigrad.viz import RANKDIRS, _digraph_class, _import_graphviz, _record_text
+    from minigrad.teaching.viz import RANKDIRS, _digraph_class, _import_graphviz, _record_text
 
     graphviz = _import_graphviz()
     if rankdir not in RANKDIRS:

@@ -5,8 +5,8 @@ import math
 import pytest
 import torch
 
+from minigrad.app.expression import FUNCTIONS, ExpressionError, build, parse_assignments
 from minigrad.engine import Value
-from minigrad.expression import FUNCTIONS, ExpressionError, build, parse_assignments
 
 
 def test_neuron_expression_matches_pytorch_value_and_gradients():

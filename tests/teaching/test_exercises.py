@@ -9,9 +9,10 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from minigrad import Value, exercises
+from minigrad import Value
+from minigrad.teaching import exercises
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXERCISES = ROOT / "exercises"
 GENERATOR = runpy.run_path(str(EXERCISES / "make_exercises.py"))
 NAMES = sorted(GENERATOR["EXERCISES"])

@@ -23,7 +23,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from minigrad import data, losses, optim
+from minigrad import losses, optim
+from minigrad.app import data
 from minigrad.engine import Value, no_grad
 from minigrad.nn import MLP, manual_seed
 

@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 
 from minigrad import MLP
-from minigrad.checkpoint import MAX_LOAD_BYTES, load, save
-from minigrad.files import NotARegularFileError, write_all_atomically
+from minigrad.storage.checkpoint import MAX_LOAD_BYTES, load, save
+from minigrad.storage.files import NotARegularFileError, write_all_atomically
 
-SRC = Path(__file__).resolve().parents[1] / "src"
+SRC = Path(__file__).resolve().parents[2] / "src"
 posix_only = pytest.mark.skipif(os.name != "posix", reason="FIFOs, modes and pids are POSIX")
 
 

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from minigrad import data
+from minigrad.app import data
 
 GENERATED = ["moons", "circles", "spiral", "xor"]
 

@@ -36,7 +36,7 @@ import numbers
 import os
 from collections.abc import Mapping
 
-from minigrad.files import special_file_kind, write_atomically
+from minigrad.storage.files import special_file_kind, write_atomically
 
 FORMAT = "minigrad-checkpoint"
 VERSION = 1

@@ -11,7 +11,7 @@ import pytest
 
 import minigrad
 from minigrad import MLP
-from minigrad.checkpoint import FORMAT, VERSION, load, save
+from minigrad.storage.checkpoint import FORMAT, VERSION, load, save
 
 
 def test_save_and_load_are_exported_from_the_package():

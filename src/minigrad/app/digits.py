@@ -12,7 +12,7 @@ both speeds.
 
 ``minigrad demo mnist`` does the same with MNIST's 28×28 digits (60,000 for training, 10,000 for
 testing), downloaded once into a cache folder and checked against their SHA-256 sums (see
-``minigrad.mnist``), with a hidden layer of 128 relu units.
+``minigrad.app.mnist``), with a hidden layer of 128 relu units.
 
 Why one BLAS thread: NumPy's matrix products run in a BLAS library that starts one thread per
 core. On matrices this small (a batch of 64 rows times 64 × 64 weights) splitting the work costs
@@ -35,9 +35,9 @@ import numpy
 from minigrad import losses, optim
 from minigrad import nn as scalar_nn
 from minigrad import tensor_nn as tn
-from minigrad.cli import MAX_LAYER_SIZE, _bounded_int, _seed
+from minigrad.app.cli import MAX_LAYER_SIZE, _bounded_int, _seed
 from minigrad.engine import no_grad
-from minigrad.files import write_all_atomically
+from minigrad.storage.files import write_all_atomically
 from minigrad.tensor import Tensor
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ def load_split(settings: Settings) -> Split:
 
 
 def load_mnist_split(folder: Path | None, source: str) -> Split:
-    from minigrad import mnist
+    from minigrad.app import mnist
 
     data = mnist.load(folder, source)
     return Split(data["train_x"], data["train_y"], data["test_x"], data["test_y"])
@@ -371,7 +371,7 @@ def main(argv: Sequence[str], dataset: str = "digits") -> int:
         print(f"{prog}: error: cannot create {args.out}: {error}", file=sys.stderr)
         return 1
     if dataset == "mnist":
-        from minigrad import mnist
+        from minigrad.app import mnist
 
         try:
             split = load_mnist_split(args.cache, args.source or mnist.SOURCE)

@@ -1,4 +1,4 @@
-"""minigrad.explain: the chain-rule steps, the paths and the generated code match backward()."""
+"""minigrad.teaching.explain: the chain-rule steps, paths and generated code match backward()."""
 
 import math
 import re
@@ -6,7 +6,6 @@ import re
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from lecture import lecture_neuron
 
 from minigrad import (
     Value,
@@ -17,8 +16,9 @@ from minigrad import (
     topological_order,
 )
 from minigrad.engine import OPERATIONS
-from minigrad.explain import value_names
-from minigrad.viz import trace
+from minigrad.teaching.explain import value_names
+from minigrad.teaching.viz import trace
+from tests.lecture import lecture_neuron
 
 UNARY = ["neg", "abs", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu"]
 BINARY = ["+", "-", "*", "/", "**"]

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 import minigrad
-from minigrad import cli, data, demo
+from minigrad.app import cli, data, demo
 from minigrad.nn import MLP
 
-SRC = Path(__file__).resolve().parents[1] / "src"
+SRC = Path(__file__).resolve().parents[2] / "src"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 

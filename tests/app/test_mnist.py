@@ -10,7 +10,7 @@ import struct
 import numpy as np
 import pytest
 
-from minigrad import cli, mnist
+from minigrad.app import cli, mnist
 
 
 def idx_bytes(array: np.ndarray) -> bytes:

@@ -1,0 +1,1 @@
+"""The application: the ``minigrad`` command, its demos and data sets."""

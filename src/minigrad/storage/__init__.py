@@ -1,0 +1,1 @@
+"""Files and checkpoints: atomic writes (files) and saving and loading models (checkpoint)."""
