@@ -17,6 +17,7 @@ demo: $(VENV)/.installed-demo
 test: $(VENV)/.installed-test
 	./scripts/ensure-system-packages dot=graphviz chromium=chromium
 	$(BIN)/ruff check src tests examples benchmarks docs/*.py exercises/*.py
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest
 
 # The documentation site (MkDocs + Material) into site/, every warning an error; the notebooks
@@ -46,8 +47,10 @@ bench-instructions: $(VENV)/.installed-bench
 	./scripts/ensure-system-packages valgrind=valgrind
 	$(BIN)/python -m benchmarks.instructions --phases
 
+# ruff, and the layers of the package (import-linter's contract in pyproject.toml).
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests examples benchmarks docs/*.py exercises/*.py
+	$(BIN)/lint-imports --no-cache
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -160,8 +160,9 @@ def test_optimizer_refuses_a_constant_tensor():
         SGD([Tensor([1.0])], lr=0.1)
 
 
-def test_tensor_modules_import_from_nn():
-    from minigrad.nn import Linear, ReLU, Sequential, Sigmoid, Tanh
+def test_tensor_modules_still_import_from_nn_with_a_warning_naming_tensor_nn():
+    with pytest.warns(DeprecationWarning, match="import it from minigrad.tensor_nn"):
+        from minigrad.nn import Linear, ReLU, Sequential, Sigmoid, Tanh
 
     assert (Linear, Sequential, Tanh, ReLU, Sigmoid) == (
         tn.Linear, tn.Sequential, tn.Tanh, tn.ReLU, tn.Sigmoid

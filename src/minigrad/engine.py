@@ -33,7 +33,6 @@ from __future__ import annotations
 import contextlib
 import inspect
 import numbers
-import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -984,9 +983,6 @@ def grad(
     >>> x.grad  # untouched
     0.0
     """
-    tensor_engine = sys.modules.get("minigrad.tensor")  # a Tensor exists only once it is loaded
-    if tensor_engine is not None and isinstance(output, tensor_engine.Tensor):
-        return tensor_engine.grad(output, inputs, create_graph)
     if isinstance(inputs, Value):
         inputs = (inputs,)
     if not isinstance(output, Value):

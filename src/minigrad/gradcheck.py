@@ -50,10 +50,6 @@ def gradcheck(
     >>> gradcheck(lambda x, y: (x * y).tanh() + x ** 2, [0.5, -1.5])
     True
     """
-    if any(hasattr(x, "shape") and not isinstance(x, numbers.Real) for x in inputs):  # arrays
-        from minigrad.teaching import tensor_viz
-
-        return tensor_viz.gradcheck(fn, inputs, eps, atol, rtol, raise_exception)
     point = [_as_float(x) for x in inputs]
     if not point:
         raise ValueError("gradcheck needs at least one input")
@@ -91,7 +87,10 @@ def _as_float(x: Operand) -> float:
         return x.data
     if isinstance(x, numbers.Real):
         return float(x)
-    raise TypeError(f"gradcheck inputs are numbers or Values, not {type(x).__name__}")
+    raise TypeError(
+        f"gradcheck inputs are numbers or Values, not {type(x).__name__} (arrays and Tensors "
+        "go to minigrad.gradcheck or minigrad.tensor_gradcheck.gradcheck)"
+    )
 
 
 def _call(fn: Callable[..., Value], args: list[Value]) -> Value:

@@ -17,9 +17,9 @@ This is the only module that imports torch, and only when one of these functions
 from __future__ import annotations
 
 import random
-import sys
 from typing import Any
 
+from minigrad.engines import is_tensor_module
 from minigrad.nn import MLP
 
 # Activation name -> the torch.nn module class name that computes it.
@@ -31,8 +31,9 @@ def to_torch(mlp: MLP) -> Any:
     """A float64 ``torch.nn.Sequential`` computing the same function as ``mlp``."""
     import torch
 
-    tensor_nn = sys.modules.get("minigrad.tensor_nn")  # a tensor model exists once it is loaded
-    if tensor_nn is not None and isinstance(mlp, tensor_nn.Module):
+    if is_tensor_module(mlp):
+        from minigrad import tensor_nn
+
         return _tensor_model_to_torch(mlp, tensor_nn)
     if not isinstance(mlp, MLP):
         raise TypeError(f"to_torch converts an MLP, not {type(mlp).__name__}")

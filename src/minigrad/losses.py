@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import sys
 from collections.abc import Sequence
 from functools import reduce
 from operator import add
@@ -29,6 +28,7 @@ from typing import Any
 
 from minigrad import floats
 from minigrad.engine import Operand, Value, operation
+from minigrad.engines import is_tensor
 
 # ---------------------------------------------------------------------------------------------
 # Two numerically stable primitives (forward and backward side by side, as in the engine)
@@ -95,7 +95,7 @@ def mse_loss(
     ``preds`` and ``targets`` are numbers, lists of numbers, or lists of such lists (one per
     sample, for a model with several outputs), of the same shape.
     """
-    if _is_tensor(preds):  # the Tensor engine's loss, computed for the whole batch at once
+    if is_tensor(preds):  # the Tensor engine's loss, computed for the whole batch at once
         return _tensor_losses().mse_loss(preds, targets, reduction)
     pairs = _paired("mse_loss", "predictions", preds, "targets", targets)
     differences = [p - t for p, t in pairs]
@@ -125,7 +125,7 @@ def binary_cross_entropy_with_logits(
     Written as softplus(xᵢ) - xᵢ·yᵢ, the same quantity without ln 0: finite for every finite
     logit. ∂/∂xᵢ = σ(xᵢ) - yᵢ, ∂/∂yᵢ = -xᵢ (before the reduction).
     """
-    if _is_tensor(logits):  # the Tensor engine's loss, computed for the whole batch at once
+    if is_tensor(logits):  # the Tensor engine's loss, computed for the whole batch at once
         return _tensor_losses().binary_cross_entropy_with_logits(logits, targets, reduction)
     pairs = _paired("binary_cross_entropy_with_logits", "logits", logits, "targets", targets)
     return _reduce(
@@ -143,7 +143,7 @@ def cross_entropy(
     ``logits`` holds one list of class scores per sample and ``classes`` one class index per
     sample (or a single list of scores with a single index). ∂/∂zᵢⱼ = softmax(zᵢ)ⱼ - [j = cᵢ].
     """
-    if _is_tensor(logits):  # the Tensor engine's loss, computed for the whole batch at once
+    if is_tensor(logits):  # the Tensor engine's loss, computed for the whole batch at once
         return _tensor_losses().cross_entropy(logits, classes, reduction)
     if isinstance(classes, int) and not isinstance(classes, bool):
         logits, classes = [logits], [classes]  # type: ignore[list-item]
@@ -152,12 +152,8 @@ def cross_entropy(
     return _reduce("cross_entropy", terms, reduction)
 
 
-def _is_tensor(x: object) -> bool:
-    tensor_engine = sys.modules.get("minigrad.tensor")  # a Tensor exists only once it is loaded
-    return tensor_engine is not None and isinstance(x, tensor_engine.Tensor)
-
-
 def _tensor_losses() -> Any:
+    """minigrad.tensor_losses, imported when a Tensor comes (it needs NumPy; Values do not)."""
     from minigrad import tensor_losses
 
     return tensor_losses

@@ -50,8 +50,10 @@ True
 
 from __future__ import annotations
 
+import importlib
 import numbers
 import random
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -619,10 +621,14 @@ _TENSOR_MODULES = ("Linear", "Sequential", "Tanh", "ReLU", "Sigmoid")
 
 
 def __getattr__(name: str) -> object:
-    """The tensor modules (``from minigrad.nn import Linear``), from minigrad.tensor_nn on first
-    use: they need NumPy, which the scalar modules above do not."""
+    """The Tensor engine's modules by their old place here, kept for one release with a warning:
+    they live in minigrad.tensor_nn, which is built on this module (not the other way round)."""
     if name in _TENSOR_MODULES:
-        from minigrad import tensor_nn
-
-        return getattr(tensor_nn, name)
+        warnings.warn(
+            f"minigrad.nn.{name} is a module of the Tensor engine: import it from "
+            "minigrad.tensor_nn (this old place will be removed in a future release)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(importlib.import_module("minigrad.tensor_nn"), name)
     raise AttributeError(f"module 'minigrad.nn' has no attribute {name!r}")

@@ -28,12 +28,12 @@ and momentum (with gradient 0), a Value's or a Tensor's alike.
 from __future__ import annotations
 
 import numbers
-import sys
 from collections.abc import Iterable
 from typing import Any
 
 from minigrad import floats
 from minigrad.engine import Value
+from minigrad.engines import is_tensor
 
 
 class Optimizer:
@@ -242,12 +242,6 @@ def _namespace(array: Any) -> Any:
     return _namespace(array)
 
 
-def _tensor_type() -> type | None:
-    """The Tensor class, if the Tensor engine is loaded (no Tensor exists before it is)."""
-    tensor_engine = sys.modules.get("minigrad.tensor")
-    return None if tensor_engine is None else tensor_engine.Tensor
-
-
 def _parameter_list(params: Iterable[Value]) -> list[Value]:
     if hasattr(params, "parameters") and not isinstance(params, (list, tuple)):
         raise TypeError(
@@ -264,9 +258,8 @@ def _parameter_list(params: Iterable[Value]) -> list[Value]:
     if not params:
         raise ValueError("optimizer got an empty parameter list")
     seen = set()
-    tensor = _tensor_type()
     for i, p in enumerate(params):
-        if tensor is not None and isinstance(p, tensor):
+        if is_tensor(p):
             if not p.requires_grad:
                 raise ValueError(f"parameter {i} ({p!r:.60}) does not require a gradient")
         elif not isinstance(p, Value):

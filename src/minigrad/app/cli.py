@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
-import math
 import os
 import re
 import signal
@@ -28,6 +27,16 @@ from typing import IO, NoReturn
 
 import minigrad
 from minigrad.app import data, demo
+from minigrad.app.arguments import (
+    MAX_EPOCHS,
+    MAX_LAYER_SIZE,
+    MAX_LAYERS,
+    MAX_POINTS,
+    bounded_int,
+    layer_sizes,
+    positive_float,
+    seed_number,
+)
 from minigrad.app.expression import SHOWN_INPUT, ExpressionError, build, parse_assignments, quoted
 from minigrad.storage.files import (
     IncompleteWriteError,
@@ -40,14 +49,6 @@ USAGE_ERROR = 2  # the exit status of a bad command line (argparse's own, too)
 FAILURE = 1  # the exit status when something outside the command line fails
 
 GRAPH_FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".html": "html"}
-
-# The largest sizes the demo accepts: far beyond what the scalar engine trains in minutes, far
-# below what would fill a laptop's memory before the first epoch ends.
-MAX_POINTS = 10_000
-MAX_EPOCHS = 100_000
-MAX_LAYER_SIZE = 1_000
-MAX_LAYERS = 10
-MAX_SEED_DIGITS = 30
 
 SHOWN_PATH = 200  # characters of a path (a message must name the user's file)
 
@@ -142,13 +143,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo_parser.add_argument(
         "--epochs",
-        type=_bounded_int(MAX_EPOCHS),
+        type=bounded_int(MAX_EPOCHS),
         help=f"training steps over all points (at most {MAX_EPOCHS:,})",
     )
-    demo_parser.add_argument("--lr", type=_positive_float, help="learning rate")
+    demo_parser.add_argument("--lr", type=positive_float, help="learning rate")
     demo_parser.add_argument(
         "--hidden",
-        type=_layer_sizes,
+        type=layer_sizes,
         metavar="SIZES",
         help=f"hidden layer sizes, comma-separated, like 16,16 (at most {MAX_LAYERS} layers of "
         f"{MAX_LAYER_SIZE:,})",
@@ -159,11 +160,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo_parser.add_argument("--optimizer", choices=list(demo.OPTIMIZERS), help="optimizer")
     demo_parser.add_argument(
         "--points",
-        type=_bounded_int(MAX_POINTS),
+        type=bounded_int(MAX_POINTS),
         help=f"number of generated points, a fifth held out for testing (at most {MAX_POINTS:,})",
     )
     demo_parser.add_argument(
-        "--seed", type=_seed, default=0, help="random seed for data and weights (0)"
+        "--seed", type=seed_number, default=0, help="random seed for data and weights (0)"
     )
     demo_parser.add_argument(
         "--out",
@@ -523,74 +524,6 @@ def _shorten_long_words(message: str) -> str:
         lambda match: f"{match[0][:SHOWN_INPUT]}... ({len(match[0]):,} characters)",
         message,
     )
-
-
-def _whole_number(text: str, digits: int = 20) -> int:
-    """``text`` as an int, refusing more than ``digits`` digits before Python converts it."""
-    stripped = text.strip().lstrip("+-").replace("_", "")
-    if len(stripped) > digits:
-        raise argparse.ArgumentTypeError(f"{quoted(text)} is too large a number")
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{quoted(text)} is not a whole number") from None
-
-
-def _positive_int(text: str) -> int:
-    """A whole number of at least 1 (of at most 20 digits)."""
-    return _bounded_int(10**20)(text)
-
-
-def _bounded_int(largest: int) -> Callable[[str], int]:
-    """The argument type of a whole number from 1 to ``largest``."""
-
-    def bounded(text: str) -> int:
-        value = _whole_number(text)
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"{quoted(text)} must be at least 1")
-        if value > largest:
-            raise argparse.ArgumentTypeError(f"{quoted(text)} is more than the limit, {largest:,}")
-        return value
-
-    return bounded
-
-
-def _seed(text: str) -> int:
-    return _whole_number(text, MAX_SEED_DIGITS)
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{quoted(text)} is not a number") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"{quoted(text)} must be a finite number above 0")
-    return value
-
-
-def _layer_sizes(text: str) -> tuple[int, ...]:
-    parts = text.split(",")
-    if len(parts) > MAX_LAYERS:
-        raise argparse.ArgumentTypeError(
-            f"{quoted(text)} has {len(parts):,} layers; the limit is {MAX_LAYERS}"
-        )
-    for part in parts:
-        if part.strip().isdecimal() and int(part[:20]) > MAX_LAYER_SIZE:  # 20 digits: no slow int
-            raise argparse.ArgumentTypeError(
-                f"a layer of {quoted(part.strip())} neurons is more than the limit, "
-                f"{MAX_LAYER_SIZE:,}"
-            )
-    try:
-        sizes = tuple(int(part) for part in parts)
-    except ValueError:
-        sizes = ()
-    if not sizes or any(size < 1 for size in sizes):
-        raise argparse.ArgumentTypeError(
-            f"{quoted(text)} is not a list of layer sizes: give whole numbers ≥ 1 separated by "
-            "commas, like 16,16"
-        )
-    return sizes
 
 
 def _prepare_folder(folder: Path) -> Path:

@@ -35,7 +35,7 @@ import numpy
 from minigrad import losses, optim
 from minigrad import nn as scalar_nn
 from minigrad import tensor_nn as tn
-from minigrad.app.cli import MAX_LAYER_SIZE, _bounded_int, _seed
+from minigrad.app.arguments import MAX_LAYER_SIZE, bounded_int, seed_number
 from minigrad.engine import no_grad
 from minigrad.storage.files import write_all_atomically
 from minigrad.tensor import Tensor
@@ -308,24 +308,24 @@ def build_parser(dataset: str = "digits") -> argparse.ArgumentParser:
     defaults = MNIST_SETTINGS if mnist else Settings()
     parser.add_argument(
         "--epochs",
-        type=_bounded_int(MAX_EPOCHS),
+        type=bounded_int(MAX_EPOCHS),
         default=defaults.epochs,
         help=f"passes over the training images (at most {MAX_EPOCHS:,})",
     )
     parser.add_argument(
         "--batch",
-        type=_bounded_int(MAX_BATCH),
+        type=bounded_int(MAX_BATCH),
         default=defaults.batch,
         help=f"batch size (at most {MAX_BATCH:,})",
     )
     parser.add_argument("--lr", type=float, default=defaults.lr, help="Adam's learning rate")
     parser.add_argument(
         "--hidden",
-        type=_bounded_int(MAX_LAYER_SIZE),
+        type=bounded_int(MAX_LAYER_SIZE),
         default=defaults.hidden,
         help=f"hidden layer size (at most {MAX_LAYER_SIZE:,})",
     )
-    parser.add_argument("--seed", type=_seed, default=defaults.seed)
+    parser.add_argument("--seed", type=seed_number, default=defaults.seed)
     parser.add_argument("--out", type=Path, default=Path("minigrad-out"), help="output folder")
     if mnist:
         parser.add_argument(
@@ -344,7 +344,7 @@ def build_parser(dataset: str = "digits") -> argparse.ArgumentParser:
         )
         parser.add_argument(
             "--subset",
-            type=_bounded_int(MAX_SUBSET),
+            type=bounded_int(MAX_SUBSET),
             default=256,
             help=f"images for --engine scalar (at most {MAX_SUBSET:,})",
         )

@@ -35,7 +35,6 @@ import keyword
 import math
 import os
 import re
-import sys
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -46,6 +45,7 @@ from minigrad import floats
 from minigrad.engine import Value, _check_backward_rules, _walk, assigned_backward
 from minigrad.storage.files import write_atomically
 from minigrad.teaching.backprop_page import PAGE
+from minigrad.teaching.input_gradients import input_gradients
 from minigrad.teaching.names import names_in_order as _names
 from minigrad.teaching.names import readable
 from minigrad.teaching.names import value_names as value_names
@@ -175,63 +175,8 @@ def explain_backward(root: Value) -> list[BackwardStep]:
     backward pass (every gradient 0, root's 1): the contributions received by a Value add up to
     ∂root/∂value, the ``.grad`` that ``root.backward()`` gives it from zero.
     """
-    tensor_engine = sys.modules.get("minigrad.tensor")  # a Tensor exists only once it is loaded
-    if tensor_engine is not None and isinstance(root, tensor_engine.Tensor):
-        from minigrad.teaching import tensor_viz
-
-        return tensor_viz.explain_backward(root)  # type: ignore[return-value]
     order = _order(root)
     return _steps(root, order, _names(order))
-
-
-def input_gradients(node: Value, upstream: float) -> list[float]:
-    """What each input of ``node`` receives when node's gradient is ``upstream``: g·∂node/∂input.
-
-    By the node's operation's backward rule; or, for a node whose ``_backward`` was written by
-    hand (``out._backward = f``), by running ``f`` with ``node.grad = upstream`` and its inputs'
-    grads at 0, reading what it added, and putting back the grads of node, its inputs and the
-    Values ``f`` holds in its closure (alone or in a list or tuple), any of which it may change.
-    An input listed twice
-    (``x * x``) gets all it received on its first edge: a hand-written function adds into one
-    ``x.grad``, so its two shares cannot be told apart.
-    """
-    hand_written = assigned_backward(node)
-    if hand_written is None:
-        inputs = [x.data for x in node._prev]
-        return [float(g) for g in node._operation.backward(upstream, node.data, *inputs)]
-    values = [node, *node._prev, *_values_in_closure(hand_written)]
-    saved = [(value, value.grad) for value in values]
-    try:
-        for x in node._prev:
-            x.grad = 0.0
-        node.grad = upstream
-        try:
-            hand_written()
-        except Exception as error:
-            raise ValueError(
-                f"the _backward written by hand for {node!r} (operation {node._op!r}) raised "
-                f"{type(error).__name__}: {error}"
-            ) from error
-        received = {x: float(x.grad) for x in node._prev}
-    finally:
-        for value, grad in saved:
-            value.grad = grad
-    first = {x: i for i, x in reversed(list(enumerate(node._prev)))}
-    return [received[x] if first[x] == i else 0.0 for i, x in enumerate(node._prev)]
-
-
-def _values_in_closure(function: Callable[[], None]) -> list[Value]:
-    values = []
-    for cell in getattr(function, "__closure__", None) or ():
-        try:
-            contents = cell.cell_contents
-        except ValueError:  # a cell not yet filled
-            continue
-        if isinstance(contents, Value):
-            values.append(contents)
-        elif isinstance(contents, (list, tuple)):
-            values += [value for value in contents if isinstance(value, Value)]
-    return values
 
 
 def _steps(root: Value, order: list[Value], names: dict[Value, str]) -> list[BackwardStep]:

@@ -1,44 +1,25 @@
-"""Drawing and explaining a Tensor graph, and checking its gradients.
+"""Drawing and explaining a Tensor graph.
 
-``minigrad.draw_dot``, ``minigrad.explain_backward`` and ``minigrad.gradcheck`` come here when
-given Tensors. What they show differs from Values' in one way: a node is an array, so each box
-gives its name, shape and dtype and a short summary of its data and gradient (the numbers when
-there are at most four, else their norm), and each backward step says which shapes meet,
-including where broadcasting made backward sum (``b.grad (4,) += sum over axis 0 of (128, 4)``).
+``minigrad.draw_dot`` and ``minigrad.explain_backward`` come here when given Tensors. What they
+show differs from Values' in one way: a node is an array, so each box gives its name, shape and
+dtype and a short summary of its data and gradient (the numbers when there are at most four, else
+their norm), and each backward step says which shapes meet, including where broadcasting made
+backward sum (``b.grad (4,) += sum over axis 0 of (128, 4)``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy
 
-from minigrad.tensor import OPERATIONS, Tensor, _walk, grad, no_grad
+from minigrad.tensor import OPERATIONS, Tensor, _walk
+from minigrad.tensor_gradcheck import shape_text, tensor_names
 
 # ---------------------------------------------------------------------------------------------
 # Names and summaries
 # ---------------------------------------------------------------------------------------------
-
-
-def tensor_names(root: Tensor) -> dict[Tensor, str]:
-    """A name per node: its label, else the operation that made it and a number (``tanh1``), or
-    ``t3`` for an unlabelled leaf."""
-    names: dict[Tensor, str] = {}
-    taken: set[str] = set()
-    for i, node in enumerate(_walk(root)[0]):
-        name = node.label or (f"{_word(node._op)}{i}" if node._prev else f"t{i}")
-        while name in taken:
-            name += "'"
-        names[node] = name
-        taken.add(name)
-    return names
-
-
-def _word(op_name: str) -> str:
-    return {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "@": "matmul",
-            "[]": "index"}.get(op_name, op_name)  # fmt: skip
 
 
 def summary(array: Any) -> str:
@@ -49,10 +30,6 @@ def summary(array: Any) -> str:
     if values.size <= 4:
         return "[" + ", ".join(f"{v:.4g}" for v in values.ravel()) + "]"
     return f"‖·‖ {numpy.linalg.norm(values.ravel()):.4g}"
-
-
-def _shape(shape: Sequence[int]) -> str:
-    return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -77,7 +54,7 @@ def draw_dot(root: Tensor, format: str = "svg", rankdir: str = "LR") -> Any:  # 
         dtype = str(node.dtype).rsplit(".", 1)[-1]
         fields = [
             _record_text(name),
-            _record_text(f"{_shape(node.shape)} {dtype}"),
+            _record_text(f"{shape_text(node.shape)} {dtype}"),
             _record_text(f"data {summary(node.data)}"),
             _record_text(f"grad {summary(node.grad)}" if node.requires_grad else "constant"),
         ]
@@ -125,13 +102,13 @@ class TensorBackwardStep:
     contribution: Any
 
     def __str__(self) -> str:
-        target = f"{self.child_name}.grad {_shape(self.child_shape)} += "
-        source = f"[{self.op} → {self.node_name} {_shape(self.upstream_shape)}"
+        target = f"{self.child_name}.grad {shape_text(self.child_shape)} += "
+        source = f"[{self.op} → {self.node_name} {shape_text(self.upstream_shape)}"
         if self.summed_axes:
             axes = ", ".join(map(str, self.summed_axes))
             word = "axis" if len(self.summed_axes) == 1 else "axes"
             return (
-                f"{target}sum over {word} {axes} of {_shape(self.upstream_shape)}   "
+                f"{target}sum over {word} {axes} of {shape_text(self.upstream_shape)}   "
                 f"{source}: {self.formula}, broadcast in forward]"
             )
         return f"{target}{self.formula}   {source}]"
@@ -187,119 +164,3 @@ def _broadcast_axes(node: Tensor, child: Tensor) -> tuple[int, ...]:
     return tuple(range(extra)) + tuple(
         extra + i for i, n in enumerate(child.shape) if n == 1 and node.shape[extra + i] != 1
     )
-
-
-# ---------------------------------------------------------------------------------------------
-# gradcheck
-# ---------------------------------------------------------------------------------------------
-
-
-def gradcheck(
-    fn: Callable[..., Tensor],
-    inputs: Sequence[Any],
-    eps: float = 1e-6,
-    atol: float = 1e-5,
-    rtol: float = 1e-3,
-    raise_exception: bool = True,
-) -> bool:
-    """True when the gradient of Σ fn(inputs) from backward agrees with central differences,
-    element by element (in float64). On disagreement, raise GradcheckError naming each wrong
-    input element and the node whose backward rule disagrees with its forward rule."""
-    from minigrad.gradcheck import GradcheckError
-
-    point = [numpy.array(_data(x), dtype=numpy.float64) for x in inputs]
-    if not point:
-        raise ValueError("gradcheck needs at least one input")
-    leaves = [Tensor(p, requires_grad=True, label=f"input {i}") for i, p in enumerate(point)]
-    output = _total(fn(*leaves))
-    analytic = grad(output, leaves)
-
-    def f(arrays: list[numpy.ndarray]) -> float:
-        with no_grad():
-            return _total(fn(*[Tensor(a) for a in arrays])).item()
-
-    wrong = []
-    for i, (array, engine_grad) in enumerate(zip(point, analytic)):
-        for position in numpy.ndindex(array.shape):
-            numerical = _central(f, point, i, position, eps)
-            mine = float(numpy.asarray(engine_grad)[position])
-            if not abs(mine - numerical) <= atol + rtol * abs(numerical):
-                wrong.append(
-                    f"  ∂Σoutput/∂(input {i}){list(position)}: engine says {mine:.6g}, "
-                    f"finite differences say {numerical:.6g}"
-                )
-    if not wrong:
-        return True
-    if not raise_exception:
-        return False
-    lines = ["gradient check failed:", *wrong[:10]]
-    if len(wrong) > 10:
-        lines.append(f"  ... and {len(wrong) - 10} more")
-    nodes = _wrong_rules(output, eps, atol, rtol)
-    if nodes:
-        lines.append("nodes whose backward rule disagrees with the finite difference:")
-        lines += nodes
-    else:
-        lines.append("every node's backward rule agrees with its finite difference")
-    raise GradcheckError("\n".join(lines))
-
-
-def _data(x: Any) -> Any:
-    return x.data if isinstance(x, Tensor) else x
-
-
-def _total(out: Any) -> Tensor:
-    if not isinstance(out, Tensor):
-        raise TypeError(f"gradcheck's fn must return a Tensor, not {type(out).__name__}")
-    return out.sum() if out.size != 1 else out.reshape(())
-
-
-def _central(
-    f: Callable[[list[numpy.ndarray]], float],
-    point: list[numpy.ndarray],
-    i: int,
-    position: tuple[int, ...],
-    eps: float,
-) -> float:
-    above = [a.copy() for a in point]
-    below = [a.copy() for a in point]
-    above[i][position] += eps
-    below[i][position] -= eps
-    return (f(above) - f(below)) / (2.0 * eps)
-
-
-def _wrong_rules(output: Tensor, eps: float, atol: float, rtol: float) -> list[str]:
-    """Each (node, input) whose backward rule, given a fixed upstream gradient g, disagrees with
-    the central difference of Σ g·forward."""
-    names = tensor_names(output)
-    found = []
-    rng = numpy.random.default_rng(0)
-    for node in _walk(output)[1]:
-        op = OPERATIONS[node._op]
-        args = [numpy.array(x.data, dtype=numpy.float64) for x in node._prev]
-        g = rng.uniform(-1.0, 1.0, size=node.shape)
-        params = {k: v for k, v in node._params.items() if k != "saved"}
-        out = op.forward(*args, **params)
-        if op.saves:  # what forward keeps for backward, computed again from these inputs
-            out, params["saved"] = out
-
-        def f(arrays: list[numpy.ndarray], op: Any = op, g: Any = g, params: Any = params) -> float:
-            out = op.forward(*arrays, **{k: v for k, v in params.items() if k != "saved"})
-            return float(numpy.sum(g * (out[0] if op.saves else out)))
-
-        for i, child in enumerate(node._prev):
-            if not child.requires_grad:
-                continue
-            rule = op.backward[0] if op.variadic else op.backward[i]
-            extra = {"position": i} if op.variadic else {}
-            local = numpy.asarray(rule(g, out, *args, **extra, **params))
-            for position in numpy.ndindex(args[i].shape):
-                numerical = _central(f, args, i, position, eps)
-                if not abs(local[position] - numerical) <= atol + rtol * abs(numerical):
-                    found.append(
-                        f"  node {names[node]} ({node._op}, shape {_shape(node.shape)}), "
-                        f"∂/∂(its input {i}, {names[child]}){list(position)}: rule says "
-                        f"{local[position]:.6g}, finite differences say {numerical:.6g}"
-                    )
-                    break
-    return found

@@ -53,7 +53,6 @@ from __future__ import annotations
 import functools
 import os
 import subprocess
-import sys
 from collections import Counter, deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +60,7 @@ from typing import Any
 
 from minigrad.engine import Value, assigned_backward, topological_order
 from minigrad.storage.files import write_atomically
+from minigrad.teaching.input_gradients import input_gradients
 from minigrad.teaching.names import names_in_order, readable
 
 DEFAULT_MAX_NODES = 1000
@@ -212,11 +212,6 @@ def draw_dot(
         timeout: seconds ``.pipe()`` and ``.render()`` wait for Graphviz before
             GraphvizTimeoutError (None: no limit).
     """
-    tensor_engine = sys.modules.get("minigrad.tensor")  # a Tensor exists only once it is loaded
-    if tensor_engine is not None and isinstance(root, tensor_engine.Tensor):
-        from minigrad.teaching import tensor_viz
-
-        return tensor_viz.draw_dot(root, format, rankdir)
     graphviz = _import_graphviz()
     if rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, not {rankdir!r}")
@@ -290,8 +285,6 @@ def _add_operation(
 
 def _backward_shares(node: Value) -> list[str]:
     """What each input of ``node`` receives from its current grad, as edge labels."""
-    from minigrad.teaching.explain import input_gradients
-
     op = node._operation
     if assigned_backward(node) is None and (
         op.backward is None or (op.arity is not None and op.arity != len(node._prev))
