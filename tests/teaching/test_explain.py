@@ -4,7 +4,7 @@ import math
 import re
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from minigrad import (
@@ -214,8 +214,17 @@ def test_backward_source_of_the_lecture_neuron_is_named_by_labels():
     assert namespace["gradients"]["w2"] == 0.0
 
 
+def zero_to_the_zero_under_an_infinite_root():
+    """inf = 2 / (s · s**s) with s = x - x = 0: the gradient reaching s**s is ±inf, and its share
+    for the exponent is inf·0 = nan in backward (as in PyTorch), not 0 nor -inf."""
+    x = Value(0.5240671736953284, label="x0")
+    s = x - x
+    return Value(2.0, label="two") / (s * s**s)
+
+
 @settings(max_examples=80, deadline=None)
 @given(graphs())
+@example(zero_to_the_zero_under_an_infinite_root())
 def test_backward_source_reproduces_backward(root):
     source = backward_source(root)
     namespace = {}

@@ -389,7 +389,7 @@ def backward_source(root: Value) -> str:
         formula = f"∂{_wrapped(step.node_name)}/∂{_wrapped(step.child_name)} = {step.local_formula}"
         if code is None:
             code = f"{_literal(step.local_grad)} * {grad_of[node]}"
-        elif code == "0.0":
+        elif code in ("0.0", f"{grad_of[node]} * 0.0"):
             formula += ", which is 0 here"
         chain_rule.append(f"{grad_of[child]} += {code}  # {_comment(formula)}")
     helpers = [h for h in _HELPERS if any(re.search(rf"\b{h}\(", line) for line in chain_rule)]
@@ -442,7 +442,7 @@ def _contribution_code(node: Value, g: str, c: str, inputs: list[str], index: in
                 return "0.0"  # x ** 0 is 1, whatever x is
             return f"{g} * ({y} * {_power_code(x, f'{y} - 1.0', values[0], values[1] - 1.0)})"
         if values[0] == 0.0 and values[1] >= 0.0:
-            return "0.0"  # 0 ** y is 0 (or 1) for every y ≥ 0
+            return f"{g} * 0.0"  # 0 ** y is 0 or 1 for every y ≥ 0 (inf·0 is nan, as in backward)
         return f"{g} * ({c} * log({x}))"
     if len(inputs) != 1:
         return None
