@@ -1,10 +1,20 @@
-"""What several test modules share: headless Chromium, for the pages MiniGrad writes."""
+"""What every test module shares: hypothesis without deadlines; headless Chromium, for the pages
+MiniGrad writes."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# The machine running the tests is shared and may be busy: no property may fail because an
+# example ran slowly (hypothesis's deadline, its too-slow health check). Speed is measured by
+# `make bench`, never here. A test's own @settings still chooses its number of examples.
+settings.register_profile(
+    "minigrad", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("minigrad")
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's, installed by make test
 CHROMIUM_ARGS = [
