@@ -81,3 +81,20 @@ def test_an_import_from_a_higher_layer_fails_naming_both_modules(copy_of_the_pac
     assert result.returncode != 0
     assert "BROKEN" in result.stdout
     assert "minigrad.engine -> minigrad.teaching.viz" in result.stdout
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")
+def test_the_picture_of_the_layers_is_drawn_from_the_code_as_it_is():
+    pytest.importorskip("grimp")
+    sys.path.insert(0, str(ROOT / "docs"))
+    try:
+        import make_layers
+    finally:
+        sys.path.remove(str(ROOT / "docs"))
+    source = make_layers.dot_source()
+    for module in ["minigrad.engine", "minigrad.teaching.viz", "minigrad.app.cli"]:
+        assert f'"{module}"' in source
+    assert '"minigrad.teaching.explain" -> "minigrad.teaching.viz";' in source
+    assert make_layers.render(source) == make_layers.PICTURE.read_bytes(), (
+        "the layers changed: run python docs/make_layers.py"
+    )

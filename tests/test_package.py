@@ -60,6 +60,13 @@ def test_wheel_holds_the_minigrad_package_and_says_how_to_install_it(dist):
             archive.read(next(name for name in files if name.endswith(".dist-info/METADATA")))
         )
     assert "minigrad/engine.py" in files and "minigrad/nn.py" in files
+    for subpackage_file in [
+        "minigrad/storage/checkpoint.py",
+        "minigrad/teaching/viz.py",
+        "minigrad/teaching/backprop_page.html",  # package data: the step-through page
+        "minigrad/app/cli.py",
+    ]:
+        assert subpackage_file in files
     assert not any(name.startswith(("tests/", "benchmarks/")) for name in files)
     assert metadata["Name"] == DISTRIBUTION
     assert metadata["Version"] == minigrad.__version__
