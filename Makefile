@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test docs docs-serve notebook bench bench-instructions lint clean
+.PHONY: demo test dist docs docs-serve notebook bench bench-instructions lint clean
 
 demo: $(VENV)/.installed-demo
 	$(BIN)/minigrad demo moons --out minigrad-out
@@ -19,6 +19,13 @@ test: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests examples benchmarks docs/*.py exercises/*.py
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest
+
+# The sdist and the wheel of MiniGrad into dist/ (pip install 'dist/minigrad_edu-*.whl[viz]'
+# installs it anywhere), checked as the package index would check them.
+dist: $(VENV)/.installed-dist
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/twine check --strict dist/*
 
 # The documentation site (MkDocs + Material) into site/, every warning an error; the notebooks
 # are executed as it builds. docs-serve rebuilds on every change: http://127.0.0.1:8000

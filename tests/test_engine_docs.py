@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 README = Path(__file__).resolve().parents[1] / "README.md"
+PACKAGE = README.with_name("PACKAGE.md")  # the long description, the package index's page
 MODULES = ["minigrad", "minigrad.engine", "minigrad.floats", "minigrad.gradcheck"]
 
 
@@ -31,13 +32,21 @@ def test_python_blocks_are_found():
     assert python_blocks(text) == ["x = 1\n", "y = 2\n"]
 
 
-@pytest.mark.parametrize("number", range(len(python_blocks(README.read_text()))))
-def test_readme_python_example_runs(number, tmp_path, monkeypatch):
+EXAMPLES = [
+    (page, number)
+    for page in (README, PACKAGE)
+    for number in range(len(python_blocks(page.read_text())))
+]
+
+
+@pytest.mark.parametrize(("page", "number"), EXAMPLES, ids=[f"{p.name}-{n}" for p, n in EXAMPLES])
+def test_readme_python_example_runs(page, number, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the examples write files (model.json, neuron.svg, ...)
-    code = python_blocks(README.read_text())[number]
+    code = python_blocks(page.read_text())[number]
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
-        exec(compile(code, f"README.md, python block {number + 1}", "exec"), {"__name__": "readme"})
+        where = f"{page.name}, python block {number + 1}"
+        exec(compile(code, where, "exec"), {"__name__": "readme"})
     if "print(" in code:
         assert printed.getvalue(), "the example prints nothing"
 

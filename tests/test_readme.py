@@ -18,7 +18,8 @@ def test_readme_is_short_enough_to_read():
 
 def test_readme_shows_the_two_commands_and_how_to_install():
     assert "make demo" in README and "make test" in README
-    assert "pip install minigrad-edu" in README
+    assert "pip install ." in README and "make dist" in README
+    assert "pip install minigrad-edu" not in README  # not on the package index yet
 
 
 def test_readme_shows_the_pictures_the_script_draws():

@@ -142,7 +142,8 @@ _SUBMODULES = {
 }  # fmt: skip
 
 _TENSOR_EXTRA = (
-    "the Tensor engine needs NumPy and array-api-compat: pip install 'minigrad-edu[tensor]'"
+    "the Tensor engine needs NumPy and array-api-compat, the 'tensor' extra: pip install numpy "
+    "array-api-compat, or in a clone of MiniGrad pip install '.[tensor]'"
 )
 
 

@@ -256,6 +256,7 @@ def test_demo_shows_a_progress_bar_on_a_terminal(tmp_path):
         (["xor", "--points", "3"], "--points must be at least 4"),
         (["seed", "--points", "10"], "--points does not apply to 'seed'"),
         (["moons", "--bogus"], "unrecognized arguments: --bogus"),
+        (["foo"], "'moons', 'circles', 'spiral', 'xor', 'seed', 'digits', 'mnist'"),
     ],
 )
 def test_demo_bad_argument_is_one_line_and_nothing_is_written(tmp_path, args, fragment):
@@ -357,6 +358,43 @@ def test_graph_explain_prints_one_step_per_edge_of_the_backward_pass(tmp_path):
     assert "∂/∂a = 7" in result.stdout  # 2a + 1, accumulated over the three uses
 
 
+def test_graph_explain_prints_the_steps_without_a_drawing(tmp_path):
+    result = run("graph", "x**2 + relu(x)", "x=-1", "--explain", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "x.grad +=" in result.stdout and "wrote" not in result.stdout
+    assert "nan" not in result.stdout  # the 2 of x**2 is part of the operation, not a leaf
+    assert "∂/∂x = -2" in result.stdout
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_graph_without_a_file_or_explain_says_what_to_give(tmp_path):
+    line = one_line_error(run("graph", "x*2", "x=1", cwd=tmp_path))
+    assert "-o FILE" in line and "--explain" in line
+
+
+def run_without(package, *args, cwd):
+    """The command run as if ``package`` were not installed."""
+    program = (
+        f"import sys; sys.modules[{package!r}] = None; from minigrad.cli import main; "
+        f"sys.exit(main(sys.argv[1:]))"
+    )
+    return run(*args, cwd=cwd, command=[sys.executable, "-c", program])
+
+
+@pytest.mark.parametrize("name", ["graph.dot", "graph.svg", "graph.html"])
+def test_graph_without_the_graphviz_package_names_the_viz_extra_in_one_line(tmp_path, name):
+    result = run_without("graphviz", "graph", "x*2", "x=1", "-o", tmp_path / name, cwd=tmp_path)
+    line = one_line_error(result, status=1)
+    assert "'viz' extra" in line and "pip install graphviz" in line and "[demo]" not in line
+    assert not (tmp_path / name).exists()
+
+
+def test_demo_without_matplotlib_names_the_demo_extra_in_one_line(tmp_path):
+    result = run_without("matplotlib", "demo", "moons", "--out", tmp_path / "out", cwd=tmp_path)
+    line = one_line_error(result, status=1)
+    assert "'demo' extra" in line and "pip install matplotlib" in line
+
+
 @pytest.mark.parametrize(
     "expression",
     [
@@ -399,7 +437,6 @@ def test_graph_error_points_at_the_column(tmp_path):
         (["x", "x", "-o", "{tmp}/g.svg"], "NAME=VALUE"),
         (["x", "x=1", "y=2", "-o", "{tmp}/g.svg"], "y is given a value (y=2) but"),
         (["x", "x=1", "x=2", "-o", "{tmp}/g.svg"], "given a value twice"),
-        (["x", "x=1"], "required: -o/--output"),
         (["x", "x=1", "-o", "{tmp}/g.svg", "--rankdir", "up"], "invalid choice: 'up'"),
     ],
 )

@@ -38,6 +38,7 @@ from minigrad.app.arguments import (
     seed_number,
 )
 from minigrad.app.expression import SHOWN_INPUT, ExpressionError, build, parse_assignments, quoted
+from minigrad.engine import Value
 from minigrad.storage.files import (
     IncompleteWriteError,
     check_target,
@@ -48,6 +49,7 @@ from minigrad.storage.files import (
 USAGE_ERROR = 2  # the exit status of a bad command line (argparse's own, too)
 FAILURE = 1  # the exit status when something outside the command line fails
 
+TENSOR_DEMOS = ("digits", "mnist")  # real handwritten digits, learned with Tensors
 GRAPH_FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".html": "html"}
 
 SHOWN_PATH = 200  # characters of a path (a message must name the user's file)
@@ -72,7 +74,7 @@ class _Parser(argparse.ArgumentParser):
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line ``argv`` (default: sys.argv[1:]); return the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:2] in (["demo", "digits"], ["demo", "mnist"]):  # the Tensor engine's demos
+    if argv[:1] == ["demo"] and argv[1:2] and argv[1] in TENSOR_DEMOS:  # the Tensor engine's
         from minigrad.app import digits
 
         return digits.main(argv[2:], argv[1])
@@ -137,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo_parser.add_argument(
         "dataset",
         metavar="DATASET",
-        choices=list(data.DATASETS),
+        choices=[*data.DATASETS, *TENSOR_DEMOS],  # the Tensor ones are run before parsing
         help=f"one of: {', '.join(data.DATASETS)}; or digits or mnist, real handwritten "
         "digits learned with Tensors (see 'minigrad demo digits --help')",
     )
@@ -201,9 +203,9 @@ def build_parser() -> argparse.ArgumentParser:
         "-o",
         "--output",
         type=Path,
-        required=True,
         metavar="FILE",
-        help="the drawing: .svg .png .pdf .dot, or .html for a step-by-step page",
+        help="the drawing: .svg .png .pdf .dot, or .html for a step-by-step page "
+        "(optional with --explain)",
     )
     graph_parser.add_argument(
         "--explain", action="store_true", help="print the backward pass, step by step"
@@ -231,7 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run_demo(args: argparse.Namespace) -> int:
     settings = _demo_settings(args)
-    _require("matplotlib", "tqdm")
+    _require("demo", "matplotlib", "tqdm")
     created = not args.out.exists()
     out = _prepare_folder(args.out)
     try:
@@ -431,8 +433,9 @@ class _Progress:
 
 
 def run_graph(args: argparse.Namespace) -> int:
-    suffix = args.output.suffix.lower()
-    if suffix not in GRAPH_FORMATS:
+    if args.output is None and not args.explain:
+        raise CommandError("give the drawing's file (-o FILE), or --explain to print the steps")
+    if args.output is not None and args.output.suffix.lower() not in GRAPH_FORMATS:
         raise CommandError(
             f"cannot tell the format of {_path(args.output)} from its extension; "
             f"use one of {' '.join(GRAPH_FORMATS)}"
@@ -442,12 +445,31 @@ def run_graph(args: argparse.Namespace) -> int:
         root, variables = build(args.expression, values)
     except ExpressionError as error:
         raise CommandError(str(error)) from None
-    _check_folder_of(args.output)
-    if GRAPH_FORMATS[suffix] != "dot":
-        _require("graphviz")
-    from minigrad.teaching import viz
+    if args.output is not None:
+        _check_folder_of(args.output)
+        _require("viz", "graphviz")  # draw_dot makes the DOT text with it, for a .dot file too
 
     root.backward()
+    if args.output is not None:
+        _draw(root, args)
+    print(f"{args.expression} = {root.data:.6g}")
+    for name, leaf in variables.items():
+        print(f"  ∂/∂{name} = {leaf.grad:.6g}")
+    if args.explain:
+        from minigrad.teaching.explain import explain_backward
+
+        for step in explain_backward(root):
+            print(step)
+    if args.output is not None:
+        print(f"wrote {args.output}")
+    return 0
+
+
+def _draw(root: Value, args: argparse.Namespace) -> None:
+    """Write the drawing of ``root``'s graph, or its step-through page, to ``args.output``."""
+    from minigrad.teaching import viz
+
+    suffix = args.output.suffix.lower()
     if GRAPH_FORMATS[suffix] == "html":
         from minigrad.teaching.explain import backprop_html
 
@@ -460,31 +482,20 @@ def run_graph(args: argparse.Namespace) -> int:
             raise _dot_missing("html") from None
         except viz.GraphvizTimeoutError as error:
             raise CommandError(str(error).split(";")[0], FAILURE) from None
+        return
+    fmt = GRAPH_FORMATS[suffix]
+    drawing = viz.draw_dot(root, format=fmt, rankdir=args.rankdir, force=args.force)
+    if drawing.is_summary:
+        print(
+            "note: the graph is too large to lay out in a few seconds, so the drawing is a "
+            "summary (the values nearest the output); --force draws everything",
+            file=sys.stderr,
+        )
+    if suffix == ".dot":
+        content = drawing.source.encode("utf-8")
     else:
-        fmt = GRAPH_FORMATS[suffix]
-        drawing = viz.draw_dot(root, format=fmt, rankdir=args.rankdir, force=args.force)
-        if drawing.is_summary:
-            print(
-                "note: the graph is too large to lay out in a few seconds, so the drawing is a "
-                "summary (the values nearest the output); --force draws everything",
-                file=sys.stderr,
-            )
-        if suffix == ".dot":
-            content = drawing.source.encode("utf-8")
-        else:
-            content = _render(drawing, fmt)
-        _write(args.output, lambda file: file.write(content))
-
-    print(f"{args.expression} = {root.data:.6g}")
-    for name, leaf in variables.items():
-        print(f"  ∂/∂{name} = {leaf.grad:.6g}")
-    if args.explain:
-        from minigrad.teaching.explain import explain_backward
-
-        for step in explain_backward(root):
-            print(step)
-    print(f"wrote {args.output}")
-    return 0
+        content = _render(drawing, fmt)
+    _write(args.output, lambda file: file.write(content))
 
 
 def _render(drawing: object, fmt: str) -> bytes:
@@ -573,12 +584,14 @@ def _write(path: Path, write: Callable[[IO[bytes]], object]) -> Path:
     return path
 
 
-def _require(*modules: str) -> None:
-    """Fail with the install command if an optional package is missing."""
+def _require(extra: str, *modules: str) -> None:
+    """Fail with the install command if a package of an optional extra is missing."""
     import importlib.util
 
     missing = [name for name in modules if importlib.util.find_spec(name) is None]
     if missing:
         raise CommandError(
-            f"this needs {' and '.join(missing)}: pip install 'minigrad-edu[demo]'", FAILURE
+            f"this needs {' and '.join(missing)}, the {extra!r} extra: pip install "
+            f"{' '.join(missing)} (in a clone of MiniGrad: pip install '.[{extra}]')",
+            FAILURE,
         )

@@ -42,7 +42,8 @@ force=True)`` draws everything anyway. Rendering (``.pipe()``, ``.render()`` and
 Jupyter shows) stops after ``timeout`` seconds (60 by default) with a one-line
 GraphvizTimeoutError.
 
-The ``graphviz`` Python package is an optional extra (``pip install 'minigrad-edu[viz]'``),
+The ``graphviz`` Python package is the optional ``viz`` extra (``pip install graphviz``, or
+``pip install '.[viz]'`` in a clone of MiniGrad),
 imported only when a graph is drawn; rendering also needs the Graphviz program ``dot``. Without
 ``dot``, ``draw_dot(...).source`` (the DOT text) still works, and rendering raises an error that
 says how to install it.
@@ -370,8 +371,9 @@ def _import_graphviz() -> Any:
         import graphviz
     except ImportError:
         raise ImportError(
-            "drawing needs the graphviz Python package: pip install 'minigrad-edu[viz]' "
-            "(or pip install graphviz), and the Graphviz program: apt-get install graphviz, "
+            "drawing needs the graphviz Python package, the 'viz' extra: pip install graphviz "
+            "(in a clone of MiniGrad: pip install '.[viz]'), and the Graphviz program: "
+            "apt-get install graphviz, "
             "brew install graphviz or conda install -c conda-forge graphviz"
         ) from None
     return graphviz
