@@ -109,6 +109,9 @@ def _operation_named(name: str) -> Operation:
         raise TypeError(f"a Value's _op is the name of its operation, a str, not {name!r:.60}")
     if not name:
         return LEAF
+    exponent = power_exponent(name) if name not in OPERATIONS else None
+    if exponent is not None:
+        return power_by(exponent)
     return OPERATIONS.get(name) or Operation(name, None, None, None)
 
 
@@ -295,6 +298,40 @@ RELU    = _primitive("relu",    floats.relu,        lambda g, out, x: (0.0 if x 
 # fmt: on
 
 
+def power_by(k: float) -> Operation:
+    """The operation x ↦ x^k for a plain number k, named ``**k`` (``x ** 2`` makes a ``**2`` node).
+
+    The exponent is part of the operation, not an input of the graph, as in micrograd and PyTorch:
+    f(x) = x^k, ∂f/∂x = k·x^(k-1) (exactly 0 when k = 0, as in PyTorch). A Value exponent
+    (``x ** y``) stays an input, with its gradient x^y·ln x: the POW above.
+    """
+    op = _POWERS.get(k if k == k else "nan")  # (nan is not equal to itself, so not a dict key)
+    if op is None:
+        k = float(k)
+        name = f"**{int(k)}" if k.is_integer() and abs(k) < 2**53 else f"**{k!r}"
+        op = Operation(
+            name,
+            lambda x: floats.power(x, k),
+            lambda g, out, x: (0.0 if k == 0.0 else g * (k * power(x, k - 1.0)),),
+            1,
+        )
+        _POWERS[k if k == k else "nan"] = op
+    return op
+
+
+_POWERS: dict[float | str, Operation] = {}  # power_by's operations, one for each exponent used
+
+
+def power_exponent(op_name: str) -> float | None:
+    """k if ``op_name`` names power_by(k) (``'**2'`` gives 2.0), else None."""
+    if not op_name.startswith("**") or op_name == "**":
+        return None
+    try:
+        return float(op_name[2:])
+    except ValueError:
+        return None
+
+
 # Functions of a Value or a float, used by the backward rules above (and handy in user code).
 
 
@@ -312,8 +349,10 @@ def divide(a: Operand, b: Operand) -> Operand:
 
 def power(x: Operand, y: Operand) -> Operand:
     """x ** y; nan for a negative x and a fractional y, never a complex number."""
-    if isinstance(x, Value) or isinstance(y, Value):
+    if isinstance(y, Value):
         return POW(x, y)
+    if isinstance(x, Value):
+        return _unary(power_by(y), x)
     return floats.power(x, y)
 
 
@@ -535,7 +574,12 @@ class Value:
         return _binary(DIV, other, self)
 
     def __pow__(self, other: Operand) -> Value:
-        """f(x, y) = x^y;  ∂f/∂x = y·x^(y-1), ∂f/∂y = x^y·ln x"""
+        """f(x, y) = x^y;  ∂f/∂x = y·x^(y-1), ∂f/∂y = x^y·ln x
+
+        A number exponent is part of the operation (``x ** 2`` is one ``**2`` node, see power_by);
+        a Value exponent is an input, with its gradient."""
+        if isinstance(other, numbers.Real):
+            return _unary(power_by(other), self)
         return _binary(POW, self, other)
 
     def __rpow__(self, other: Operand) -> Value:

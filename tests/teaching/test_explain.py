@@ -86,7 +86,10 @@ def test_a_product_step_names_the_other_factor():
     [
         (lambda a: a.exp(), "∂c/∂a = c"),
         (lambda a: a.log(), "∂c/∂a = 1/a"),
-        (lambda a: a**2, "∂c/∂a = 2·a^(2 - 1)"),
+        (lambda a: a**2, "∂c/∂a = 2·a"),
+        (lambda a: a**3, "∂c/∂a = 3·a^2"),
+        (lambda a: a**-1, "∂c/∂a = -1·a^(-2)"),
+        (lambda a: a ** Value(2.0, label="y"), "∂c/∂a = y·a^(y - 1)"),
         (lambda a: a.sigmoid(), "∂c/∂a = c·(1 - c)"),
         (lambda a: a / 4.0, "∂c/∂a = 1/4"),
         (lambda a: a.sqrt(), "∂c/∂a = 1/(2·c)"),

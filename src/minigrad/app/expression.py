@@ -192,6 +192,13 @@ def quoted(text: str, limit: int = SHOWN_INPUT) -> str:
     return f"{text[: limit - 5]!r}... ({len(text):,} characters)"
 
 
+def _is_literal(node: ast.expr) -> bool:
+    """A number written in the expression: 2, or -2."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        node = node.operand
+    return isinstance(node, ast.Constant)
+
+
 class _Builder:
     """Walks a parsed expression, turning each allowed node into Values (and nothing else)."""
 
@@ -209,7 +216,10 @@ class _Builder:
             combine = _BINARY.get(type(node.op))
             if combine is None:
                 raise self._refuse(node, f"the operator {_symbol(node.op)} is not supported")
-            return combine(self.build(node.left), self.build(node.right))
+            right = self.build(node.right)
+            if isinstance(node.op, ast.Pow) and not right._prev and _is_literal(node.right):
+                return self.build(node.left) ** right.data  # x**2: the 2 is part of the operation
+            return combine(self.build(node.left), right)
         if isinstance(node, ast.UnaryOp):
             if isinstance(node.op, ast.UAdd):
                 return self.build(node.operand)

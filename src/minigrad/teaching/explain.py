@@ -42,7 +42,13 @@ from pathlib import Path
 from typing import NamedTuple
 
 from minigrad import floats
-from minigrad.engine import Value, _check_backward_rules, _walk, assigned_backward
+from minigrad.engine import (
+    Value,
+    _check_backward_rules,
+    _walk,
+    assigned_backward,
+    power_exponent,
+)
 from minigrad.storage.files import write_atomically
 from minigrad.teaching.backprop_page import PAGE
 from minigrad.teaching.input_gradients import input_gradients
@@ -101,6 +107,28 @@ LOCAL_DERIVATIVES: dict[str, Formulas] = {
 _INFIX = {"+", "-", "*", "/", "**"}
 
 
+def _power_formulas(k: float) -> Formulas:
+    """∂(x^k)/∂x = k·x^(k-1), for the power by a plain number k (x ** 2 is one ``**2`` node)."""
+
+    def formulas(c: str, x: str) -> tuple[str]:
+        if k == 0.0:
+            return ("0",)
+        if k == 1.0:
+            return ("1",)
+        lower = f"{k - 1:g}"
+        return (f"{k:g}·{x}" if k == 2.0 else f"{k:g}·{x}^{_wrapped(lower)}",)
+
+    return formulas
+
+
+def _formulas_of(node: Value) -> Formulas | None:
+    """The formulas of ``node``'s local derivatives (None if the table has none)."""
+    k = power_exponent(node._op)
+    if k is not None and len(node._prev) == 1:
+        return _power_formulas(k)
+    return LOCAL_DERIVATIVES.get(node._op)
+
+
 def _wrapped(name: str) -> str:
     """A name in parentheses unless it is one word: (x1*w1 + x2*w2).grad, not x1*w1 + x2*w2.grad."""
     word = name.removeprefix("\u2068").removesuffix("\u2069")  # (see _isolated)
@@ -129,7 +157,7 @@ HAND_WRITTEN = "by the _backward written by hand"
 def _local_formulas(node: Value, names: dict[Value, str], local_grads: list[float]) -> list[str]:
     if assigned_backward(node) is not None:
         return [f"{local:.4f}, {HAND_WRITTEN}" for local in local_grads]
-    formulas = LOCAL_DERIVATIVES.get(node._op)
+    formulas = _formulas_of(node)
     if formulas is not None:
         terms = [_term(x, names) for x in node._prev]
         return list(formulas(_term(node, names), *terms))
@@ -447,6 +475,10 @@ def _contribution_code(node: Value, g: str, c: str, inputs: list[str], index: in
     if len(inputs) != 1:
         return None
     (x,) = inputs
+    k = power_exponent(op)
+    if k is not None:  # the engine's rule: g * (k * x^(k-1)), 0 for k = 0
+        power = _power_code(x, repr(k - 1.0), values[0], k - 1.0)
+        return "0.0" if k == 0.0 else f"{g} * ({k!r} * {power})"
     if op == "abs":
         sign = floats.sign(values[0])
         return g if sign == 1.0 else f"-{g}" if sign == -1.0 else f"{g} * 0.0"
@@ -508,6 +540,8 @@ def _forward(node: Value, names: dict[Value, str]) -> str:
     terms = [_term(x, names) for x in node._prev]
     if node._op in _INFIX and len(terms) == 2:
         return f"{names[node]} = {terms[0]} {node._op} {terms[1]}"
+    if power_exponent(node._op) is not None and len(terms) == 1:
+        return f"{names[node]} = {terms[0]} ** {node._op[2:]}"
     return f"{names[node]} = {node._op}({', '.join(terms)})"
 
 
@@ -641,7 +675,7 @@ def _page_steps(root: Value, steps: list[BackwardStep], ids: dict[Value, str]) -
 
 def _substituted(step: BackwardStep) -> str | None:
     """The local derivative's formula with the numbers put in: 1 - o² -> (1 - 0.7071²)."""
-    formulas = LOCAL_DERIVATIVES.get(step.node._op)
+    formulas = _formulas_of(step.node)
     if formulas is None or assigned_backward(step.node) is not None:
         return None
     numbers = [_number(x.data) for x in step.node._prev]
@@ -705,6 +739,9 @@ def _formula(node: Value, names: dict[Value, str], depth: int) -> tuple[str, int
             b = f"({b})"
         spaced = precedence == 1
         return (f"{a} {node._op} {b}" if spaced else f"{a}{node._op}{b}"), precedence
+    if power_exponent(node._op) is not None and len(terms) == 1:
+        (x, x_precedence), = terms  # type: ignore[misc]
+        return (f"({x})" if x_precedence <= _PRECEDENCE["**"] else x) + node._op, 3
     inner = ", ".join(term[0] for term in terms)  # type: ignore[index]
     return f"{readable(node._op)}({inner})", 4
 

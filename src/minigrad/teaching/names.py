@@ -93,5 +93,5 @@ def _escape(char: str) -> str:
 def _operation_word(node: Value) -> str:
     if not node._prev:
         return "leaf"
-    word = OPERATION_WORDS.get(node._op, node._op)
+    word = OPERATION_WORDS.get(node._op) or ("pow" if node._op.startswith("**") else node._op)
     return re.sub(r"\W+", "_", word).strip("_")[:MAX_WORD_LENGTH] or "op"
