@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test dist docs docs-serve notebook bench bench-instructions lint clean
+.PHONY: demo test dist student-bundle docs docs-serve notebook bench bench-instructions lint clean
 
 demo: $(VENV)/.installed-demo
 	$(BIN)/minigrad demo moons --out minigrad-out
@@ -16,7 +16,7 @@ demo: $(VENV)/.installed-demo
 
 test: $(VENV)/.installed-test
 	./scripts/ensure-system-packages dot=graphviz chromium=chromium
-	$(BIN)/ruff check src tests examples benchmarks docs/*.py exercises/*.py
+	$(BIN)/ruff check src tests examples benchmarks docs/*.py exercises/*.py scripts/*.py
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest
 
@@ -26,6 +26,11 @@ dist: $(VENV)/.installed-dist
 	rm -rf dist
 	$(BIN)/python -m build --outdir dist .
 	$(BIN)/twine check --strict dist/*
+
+# The exercises to hand to students: the notebooks without their solutions, a wheel of MiniGrad
+# and a short README, in student-bundle/ and student-bundle.zip (docs/teaching.md).
+student-bundle: $(VENV)/.installed-dist
+	$(BIN)/python exercises/make_bundle.py student-bundle
 
 # The documentation site (MkDocs + Material) into site/, every warning an error; the notebooks
 # are executed as it builds. docs-serve rebuilds on every change: http://127.0.0.1:8000
@@ -56,7 +61,7 @@ bench-instructions: $(VENV)/.installed-bench
 
 # ruff, and the layers of the package (import-linter's contract in pyproject.toml).
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check src tests examples benchmarks docs/*.py exercises/*.py
+	$(BIN)/ruff check src tests examples benchmarks docs/*.py exercises/*.py scripts/*.py
 	$(BIN)/lint-imports --no-cache
 
 $(BIN)/python:
@@ -68,4 +73,4 @@ $(VENV)/.installed-%: pyproject.toml | $(BIN)/python
 	touch $@
 
 clean:
-	rm -rf $(VENV) build dist site .cache src/*.egg-info .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) build dist student-bundle student-bundle.zip site .cache src/*.egg-info .pytest_cache .ruff_cache .hypothesis

@@ -141,8 +141,9 @@ print(y.data, x.grad)""",
             """# Exercise 3: the accumulation bug
 
 Below is a tiny engine in the style of micrograd: each Value keeps a `_backward` function that
-passes its gradient to its inputs. It has a bug: for `b = a*a + a`, `a.grad` comes out wrong.
-Run the check to see it, then fix the two `_backward` functions.""",
+passes its gradient to its inputs. It has a bug: when a Value is used more than once (as `a`
+in `b = a*a + a`), `a.grad` comes out wrong. Run the check to see it, then fix the two
+`_backward` functions: the check tries each of them.""",
         ),
         ("answer", TINY_ENGINE, TINY_ENGINE_FIXED),
         (
@@ -193,7 +194,17 @@ grads["w2"] = x2 * grads["n"]""",
                  "check_neuron_gradients(grads)"),
         (
             "md",
-            """Compare with the drawing of the neuron: `draw_dot(o)` shows every gradient.""",
+            """Compare with the drawing of the same neuron made of MiniGrad Values (`o` above is a
+plain float, so it is built again here): `draw_dot` shows every gradient.""",
+        ),
+        (
+            "code",
+            """from minigrad import draw_dot
+from minigrad.exercises import neuron
+
+o_value, values = neuron()
+o_value.backward()
+draw_dot(o_value)""",
         ),
     ],
     "05-topological-order.ipynb": [

@@ -1,9 +1,13 @@
 """The checks of the exercise notebooks (exercises/): each says in plain words what is wrong.
 
 A check prints a line starting with "✓" when the answer is right, and otherwise raises
-``WrongAnswerError`` with a message that names the wrong part and hints at the fix. The checks
-compare the learner's answer with what MiniGrad computes (``backward``), and rules of new
-operations with finite differences (``gradcheck``, which names the node whose rule is wrong).
+``WrongAnswerError`` with a message that names the wrong part, where it went wrong and the rule
+to apply, but not the right number: a student who writes 0 everywhere does not get the answer
+key. A teacher may pass ``reveal=True`` to see the right numbers too. The checks compare the
+learner's answer with what MiniGrad computes (``backward``), and rules of new operations with
+finite differences (``gradcheck``, which names the node whose rule is wrong).
+
+In Jupyter a failed check shows its message alone, without a traceback.
 """
 
 from __future__ import annotations
@@ -18,6 +22,10 @@ from minigrad.gradcheck import GradcheckError, gradcheck
 
 class WrongAnswerError(AssertionError):
     """The answer is not right yet; the message says what is wrong."""
+
+    def _render_traceback_(self) -> list[str]:
+        """What IPython shows for this error: the message, not the check's code around it."""
+        return [f"\x1b[31mNot yet:\x1b[0m {self}"]
 
 
 def _fail(message: str) -> None:
@@ -49,7 +57,12 @@ def _cubic(x: Any) -> Any:
     return x**3 - 2 * x
 
 
-def check_derivative_by_hand(df_by_hand: Callable[[float], float]) -> None:
+def _revealed(reveal: bool, text: str) -> str:
+    """``text`` (the right answer) for a teacher who asked for it, else nothing."""
+    return text if reveal else ""
+
+
+def check_derivative_by_hand(df_by_hand: Callable[[float], float], reveal: bool = False) -> None:
     """df_by_hand(x) must be f'(x) for f(x) = x³ - 2x, at every point."""
     for x in (-2.0, 0.0, 1.5, 3.0):
         value = Value(x)
@@ -57,13 +70,17 @@ def check_derivative_by_hand(df_by_hand: Callable[[float], float]) -> None:
         mine = _number(df_by_hand(x), f"df_by_hand({x})")
         if not _close(mine, value.grad):
             _fail(
-                f"df_by_hand({x}) gives {mine:.6g}, but the derivative of x³ - 2x there is "
-                f"{value.grad:.6g}. The power rule: the derivative of xⁿ is n·xⁿ⁻¹."
+                f"df_by_hand({x}) gives {mine:.6g}, which is not the derivative of x³ - 2x at "
+                f"x = {x}{_revealed(reveal, f' (it is {value.grad:.6g})')}. The power rule: the "
+                "derivative of xⁿ is n·xⁿ⁻¹, and the derivative of a sum is the sum of the "
+                "derivatives."
             )
     print("✓ df_by_hand is the derivative of x³ - 2x at every point tried")
 
 
-def check_derivative_numerically(df_numerically: Callable[..., float]) -> None:
+def check_derivative_numerically(
+    df_numerically: Callable[..., float], reveal: bool = False
+) -> None:
     """df_numerically(f, x) must estimate f'(x) from values of f alone, within 1e-4."""
     for x in (-2.0, 0.5, 1.5):
         value = Value(x)
@@ -71,8 +88,9 @@ def check_derivative_numerically(df_numerically: Callable[..., float]) -> None:
         estimate = _number(df_numerically(_cubic, x), f"df_numerically(f, {x})")
         if abs(estimate - value.grad) > 1e-4:
             _fail(
-                f"df_numerically(f, {x}) gives {estimate:.6g}, but f'({x}) = {value.grad:.6g}. "
-                "Nudge x a little (h = 1e-6) both ways: (f(x + h) - f(x - h)) / (2h)."
+                f"df_numerically(f, {x}) gives {estimate:.6g}, more than 1e-4 away from f'({x})"
+                f"{_revealed(reveal, f' = {value.grad:.6g}')}. Nudge x a little (h = 1e-6) both "
+                "ways and divide the change in f by the change in x."
             )
     print("✓ df_numerically estimates the derivative to within 1e-4")
 
@@ -82,7 +100,7 @@ def check_derivative_numerically(df_numerically: Callable[..., float]) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def check_cube_backward(cube_backward: Callable[..., Sequence[Any]]) -> None:
+def check_cube_backward(cube_backward: Callable[..., Sequence[Any]], reveal: bool = False) -> None:
     """cube_backward(g, out, x) must return (g · 3x²,): the chain rule through out = x³."""
     given = cube_backward(2.0, 8.0, 2.0)
     if given is None or given is Ellipsis:
@@ -90,19 +108,21 @@ def check_cube_backward(cube_backward: Callable[..., Sequence[Any]]) -> None:
     if not isinstance(given, (tuple, list)) or len(given) != 1:
         _fail(f"cube_backward should return a tuple with one gradient, like (g * ...,): {given!r}")
     cube = operation("exercise_cube", lambda x: x**3, cube_backward)
-    try:
-        gradcheck(lambda x: cube(x) * 1.5, [0.7])
-        gradcheck(lambda x: cube(x) * 1.5, [-1.3])
-    except GradcheckError as error:
-        if "every node's local derivative agrees" in str(error):
+    for x in (0.7, -1.3):
+        try:
+            gradcheck(lambda x: cube(x) * 1.5, [x])
+        except GradcheckError as error:
+            found = f"\n{error}" if reveal else ""
+            if "every node's local derivative agrees" in str(error):
+                _fail(
+                    f"with g = 1 your rule is right, so it leaves out g: multiply the local "
+                    f"derivative by g, the gradient arriving from above (the chain rule).{found}"
+                )
             _fail(
-                f"{error}\nWith g = 1 your rule is right, so it leaves out g: multiply the local "
-                "derivative by g, the gradient arriving from above (the chain rule)."
+                f"gradcheck found cube's rule wrong at x = {x}: its local derivative disagrees "
+                "with finite differences. The rule returns (g · ∂out/∂x,), the local derivative "
+                f"of x³ by the power rule (the derivative of xⁿ is n·xⁿ⁻¹).{found}"
             )
-        _fail(
-            f"{error}\nThe node named above has the wrong rule: the local derivative of x³ is "
-            "3x², and the rule must multiply it by g, the gradient arriving from above."
-        )
     print("✓ cube's backward rule agrees with finite differences (gradcheck)")
 
 
@@ -111,19 +131,31 @@ def check_cube_backward(cube_backward: Callable[..., Sequence[Any]]) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def check_accumulation(make_value: Callable[[float], Any]) -> None:
-    """A Value used three times (b = a·a + a) must receive all three shares: ∂b/∂a = 2a + 1."""
-    a = make_value(3.0)
-    b = a * a + a
-    b.backward()
-    if _close(a.grad, 7.0):
-        print("✓ a.grad = 7.0: every use of a adds its share")
-        return
-    _fail(
-        f"for b = a*a + a at a = 3, a.grad is {a.grad}, but ∂b/∂a = 2a + 1 = 7. a is used three "
-        "times and each use sends back a share; a rule that sets the gradient (=) throws away "
-        "what the other uses left: add to it (+=)."
-    )
+# Each graph uses a three times, and the rule named beside it receives a share for a Value that
+# already holds one from a use handled before: a rule that sets (=) its input's gradient there
+# throws the earlier share away. Each of the four assignments of a tiny engine's + and * rules
+# is tried that way, so every partial fix still fails one of them.
+ACCUMULATION_GRAPHS = [
+    ("a + (a + a)", lambda a: a + (a + a), "3", "+", lambda a: 3.0),
+    ("a * (a * a)", lambda a: a * (a * a), "3a²", "*", lambda a: 3.0 * a * a),
+    ("a*a + a", lambda a: a * a + a, "2a + 1", "+ and *", lambda a: 2.0 * a + 1.0),
+]
+
+
+def check_accumulation(make_value: Callable[[float], Any], reveal: bool = False) -> None:
+    """A Value used many times must receive every use's share: ∂b/∂a sums them all."""
+    for text, build, derivative, rules, expected in ACCUMULATION_GRAPHS:
+        a = make_value(3.0)
+        b = build(a)
+        b.backward()
+        if not _close(a.grad, expected(3.0)):
+            _fail(
+                f"for b = {text} at a = 3, a.grad is {a.grad}, which is not ∂b/∂a = {derivative}"
+                f"{_revealed(reveal, f' = {expected(3.0):g}')}. a is used three times, and each "
+                f"use sends back a share; look at the _backward of {rules}: a rule that sets "
+                "the gradient (=) throws away what the other uses left there. Add to it (+=)."
+            )
+    print("✓ every use of a adds its share, in + and in *")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -161,7 +193,7 @@ def neuron() -> tuple[Value, dict[str, Value]]:
     return o, {**values, "n": n, "o": o}
 
 
-def check_neuron_gradients(grads: dict[str, float]) -> None:
+def check_neuron_gradients(grads: dict[str, float], reveal: bool = False) -> None:
     """grads[name] must be ∂o/∂name for every Value of the neuron."""
     o, values = neuron()
     o.backward()
@@ -172,9 +204,13 @@ def check_neuron_gradients(grads: dict[str, float]) -> None:
     for name, hint in HINTS.items():
         mine = _number(grads[name], f"grads[{name!r}]")
         if not _close(mine, values[name].grad, 1e-4):
-            wrong.append(f"  {name}: you have {mine:.4g}, it is {values[name].grad:.4g} ({hint})")
+            right = _revealed(reveal, f", it is {values[name].grad:.4g}")
+            wrong.append(f"  {name}: you have {mine:.4g}{right} ({hint})")
     if wrong:
-        _fail("these gradients are not right yet:\n" + "\n".join(wrong))
+        _fail(
+            "these gradients are not right yet (work from the output back: each one is the "
+            "local derivative times the gradient of the Value it feeds):\n" + "\n".join(wrong)
+        )
     print("✓ every gradient of the neuron is right")
 
 
@@ -204,7 +240,9 @@ def _chain(length: int) -> Value:
     return x
 
 
-def check_topological_order(topological_order: Callable[[Value], list[Value]]) -> None:
+def check_topological_order(
+    topological_order: Callable[[Value], list[Value]], reveal: bool = False
+) -> None:
     """Every Value the root depends on, once each, each after all of its inputs."""
     for root in (_diamond(), _chain(200)):
         order = topological_order(root)
@@ -239,8 +277,11 @@ def check_topological_order(topological_order: Callable[[Value], list[Value]]) -
 # ---------------------------------------------------------------------------------------------
 
 
-def check_train_step(train_step: Callable[..., Value], make_model: Callable[[], Any]) -> None:
-    """train_step(model, xs, ys, lr) must do one step of gradient descent on the squared error."""
+def check_train_step(
+    train_step: Callable[..., Value], make_model: Callable[[], Any], reveal: bool = False
+) -> None:
+    """train_step(model, xs, ys, lr) must do one step of gradient descent on the squared error,
+    and return the loss: the Value it called backward() on."""
     xs = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
     ys = [1.0, -1.0, -1.0, 1.0]
     model = make_model()
@@ -251,6 +292,18 @@ def check_train_step(train_step: Callable[..., Value], make_model: Callable[[], 
         returned = train_step(model, xs, ys, 0.05)
         if returned is None or returned is Ellipsis:
             _fail("train_step returns nothing yet: return the loss (a Value)")
+        if not isinstance(returned, Value):
+            _fail(
+                f"train_step returns {type(returned).__name__} {returned!r:.40}: return the loss "
+                "itself, the Value you called backward() on, not its number (loss.data)"
+            )
+        if not _close(returned.data, loss.data):
+            _fail(
+                f"train_step returns a Value of {returned.data:.6g}, which is not this step's "
+                "loss: the squared error (model(x) - y)² summed over every sample, computed "
+                "before the update"
+                + _revealed(reveal, f" (it is {loss.data:.6g})")
+            )
         moved = [p.data - old for p, old in zip(model.parameters(), before)]
         if all(change == 0.0 for change in moved):
             _fail("the weights did not move: update each p.data by -lr · p.grad")
@@ -273,7 +326,7 @@ def check_train_step(train_step: Callable[..., Value], make_model: Callable[[], 
 # ---------------------------------------------------------------------------------------------
 
 
-def check_matvec_backward(matvec_backward: Callable[..., Any]) -> None:
+def check_matvec_backward(matvec_backward: Callable[..., Any], reveal: bool = False) -> None:
     """matvec_backward(W, x, grad_y) must give (∂L/∂W, ∂L/∂x) for y = W·x."""
     weights = [[1.0, -2.0, 0.5], [3.0, 0.0, -1.0]]
     x = [0.5, 1.5, -2.0]
@@ -281,6 +334,10 @@ def check_matvec_backward(matvec_backward: Callable[..., Any]) -> None:
     answer = matvec_backward(weights, x, grad_y)
     if answer is None or answer is Ellipsis:
         _fail("matvec_backward returns nothing yet: return (grad_W, grad_x)")
+    if _is_matrix(answer) and not _is_matrix(answer[0]):
+        _fail("matvec_backward returns one list of rows, grad_W alone: return both, grad_W, grad_x")
+    if not isinstance(answer, (tuple, list)) or len(answer) != 2:
+        _fail(f"matvec_backward returns {answer!r:.40}: return both, grad_W, grad_x")
     grad_weights, grad_x = answer
     for name, part in (("grad_W", grad_weights), ("grad_x", grad_x)):
         if part is None or part is Ellipsis:
@@ -301,13 +358,26 @@ def check_matvec_backward(matvec_backward: Callable[..., Any]) -> None:
         for j, w in enumerate(row):
             if not math.isclose(grad_weights[i][j], w.grad, rel_tol=1e-9, abs_tol=1e-12):
                 _fail(
-                    f"grad_W[{i}][{j}] is {grad_weights[i][j]}, it should be {w.grad}: W[i][j] "
-                    "multiplies x[j] into y[i], so ∂L/∂W[i][j] = grad_y[i] · x[j] (grad_y xᵀ)"
+                    f"grad_W[{i}][{j}] is {grad_weights[i][j]}, which is not ∂L/∂W[{i}][{j}]"
+                    f"{_revealed(reveal, f' = {w.grad}')}: W[i][j] multiplies x[j] into y[i], "
+                    "so ∂L/∂W[i][j] = grad_y[i] · x[j] (grad_y xᵀ)"
                 )
+    if len(grad_x) != len(x):
+        _fail(f"grad_x must have x's length, {len(x)}: one gradient per entry of x")
     for j, v in enumerate(xv):
-        if len(grad_x) != len(x) or not math.isclose(grad_x[j], v.grad, abs_tol=1e-12):
+        if not math.isclose(grad_x[j], v.grad, abs_tol=1e-12):
             _fail(
-                f"grad_x should be {[v.grad for v in xv]}: x[j] reaches every y[i] through "
-                "W[i][j], so ∂L/∂x[j] = Σᵢ grad_y[i] · W[i][j] (Wᵀ grad_y)"
+                f"grad_x[{j}] is {grad_x[j]}, which is not ∂L/∂x[{j}]"
+                f"{_revealed(reveal, f' = {v.grad}')}: x[j] reaches every y[i] through W[i][j], "
+                "so ∂L/∂x[j] = Σᵢ grad_y[i] · W[i][j] (Wᵀ grad_y)"
             )
     print("✓ matvec_backward gives grad_y xᵀ and Wᵀ grad_y")
+
+
+def _is_matrix(part: object) -> bool:
+    """A list of rows, each a list of numbers (grad_W's shape)."""
+    return (
+        isinstance(part, (list, tuple))
+        and len(part) > 0
+        and all(isinstance(row, (list, tuple)) for row in part)
+    )
