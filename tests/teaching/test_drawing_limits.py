@@ -17,8 +17,16 @@ from minigrad import (
     explain_backward,
     grad_paths,
     operation,
+    topological_order,
 )
-from minigrad.teaching.viz import GraphTooLargeError, GraphvizTimeoutError, layout_cost
+from minigrad.teaching.explain import HTML_MAX_NODES
+from minigrad.teaching.viz import (
+    DEFAULT_MAX_LAYOUT_COST,
+    GraphTooLargeError,
+    GraphvizTimeoutError,
+    layout_cost,
+    too_large,
+)
 
 pytest.importorskip("graphviz")
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")
@@ -64,6 +72,22 @@ def test_layout_cost_counts_the_hidden_nodes_of_edges_that_skip_ranks():
     for _ in range(50):
         chain = chain * 2.0
     assert layout_cost(chain).hidden_nodes == 0  # every edge joins neighbouring ranks
+
+
+def test_micrograds_demo_network_is_drawn_in_full_and_its_page_not_refused():
+    """MLP(2, [16, 16, 1]) on one input: about 4,100 hidden nodes, all of edges from Values used
+    once (w·x waiting for its neuron's sum), which dot lays out in a second or two."""
+    from minigrad import MLP, manual_seed
+
+    manual_seed(0)
+    y = MLP(2, [16, 16, 1])([0.5, -1.0])
+    y.backward()
+    cost = layout_cost(y)
+    assert cost.single_use_hidden_nodes == cost.hidden_nodes > 4000
+    assert cost.cost < DEFAULT_MAX_LAYOUT_COST
+    assert "SUMMARY" not in draw_dot(y).source
+    reason = too_large(topological_order(y), cost, HTML_MAX_NODES, DEFAULT_MAX_LAYOUT_COST)
+    assert reason is None
 
 
 def test_a_graph_with_a_wide_fan_out_is_drawn_as_a_summary_at_once():

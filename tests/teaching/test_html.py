@@ -430,3 +430,131 @@ def test_the_title_of_an_unlabelled_output_is_its_expression(tmp_path):
     assert "<title>Backpropagation through add30</title>" in text  # too long to write out
     titled = backprop_html(deep, tmp_path / "titled.html", title="f(x)")
     assert "<h1>Backpropagation through f(x)</h1>" in titled.read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------------------------
+# Every screen: a phone, a tablet upright and lying, a laptop
+# ---------------------------------------------------------------------------------------------
+
+SCREENS = [(390, 844), (768, 1024), (1024, 768), (1280, 800)]
+IN_VIEW_AT_EVERY_STEP = """() => {
+  // Each step: the Values pushing and receiving, wholly inside the view and under neither the
+  // toolbar nor the overview. Returns the steps where one is not, with the reason.
+  const bad = [];
+  const inside = (b, r) => b.left >= r.left - 1 && b.right <= r.right + 1
+                           && b.top >= r.top - 1 && b.bottom <= r.bottom + 1;
+  const overlaps = (b, r) => b.left < r.right && b.right > r.left
+                             && b.top < r.bottom && b.bottom > r.top;
+  const box = id => document.getElementById(id).getBoundingClientRect();
+  for (let i = 1; i <= DATA.steps.length; i++) {
+    go(i);
+    const view = box("view"), tools = box("view-tools"), overview = box("overview");
+    for (const id of [DATA.steps[i - 1].node, DATA.steps[i - 1].child]) {
+      const b = box(id);
+      if (!inside(b, view)) bad.push([i, id, "outside"]);
+      else if (overlaps(b, tools) || overlaps(b, overview)) bad.push([i, id, "covered"]);
+    }
+  }
+  return bad;
+}"""
+
+
+@pytest.fixture(scope="module")
+def network_path(tmp_path_factory):
+    return backprop_html(description_network_loss(), tmp_path_factory.mktemp("net") / "net.html")
+
+
+@pytest.mark.parametrize(("width", "height"), SCREENS, ids=[f"{w}px" for w, _ in SCREENS])
+def test_both_highlighted_values_stay_in_view_at_every_step(browser, network_path, width, height):
+    page = Page(browser, network_path)
+    page.page.set_viewport_size({"width": width, "height": height})
+    page.page.reload()
+    assert page.page.evaluate(IN_VIEW_AT_EVERY_STEP) == []
+    view, side = (page.page.locator(f"#{i}").bounding_box() for i in ("view", "side"))
+    if width < 900:  # the steps under the graph, both as wide as the window allows
+        assert side["y"] >= view["y"] + view["height"] - 1
+        assert view["width"] >= width - 40 and side["width"] >= width - 40
+    else:
+        assert side["x"] >= view["x"] + view["width"] - 1
+    toolbar = page.page.locator("#view-tools").bounding_box()
+    assert toolbar["x"] + toolbar["width"] <= view["x"] + view["width"]  # not cut
+    assert page.errors == []
+    page.page.close()
+
+
+@pytest.mark.parametrize(("width", "height"), [SCREENS[0], SCREENS[-1]], ids=["phone", "laptop"])
+def test_text_that_teaches_is_at_least_16px_and_the_chain_rule_larger(
+    browser, network_path, width, height
+):
+    page = Page(browser, network_path)
+    page.page.set_viewport_size({"width": width, "height": height})
+    page.page.reload()
+    go_to_step(page, 40)
+    sizes = page.page.evaluate(
+        """() => Array.from(document.querySelectorAll("body *"))
+            .filter(e => e.closest("svg") === null && e.offsetParent !== null
+                         && Array.from(e.childNodes).some(
+                              n => n.nodeType === Node.TEXT_NODE && n.textContent.trim()))
+            .map(e => [e.id || e.tagName, parseFloat(getComputedStyle(e).fontSize)])"""
+    )
+    small = [(name, size) for name, size in sizes if size < 16]
+    assert small == []
+    rule = dict(sizes)["rule"]
+    assert all(size < rule for name, size in sizes if name not in ("rule", "numbers"))
+    page.page.close()
+
+
+def test_toolbar_and_overview_have_backgrounds_of_their_own(network_page):
+    for element in ("#view-tools", "#overview"):
+        colour = network_page.page.evaluate(
+            "s => getComputedStyle(document.querySelector(s)).backgroundColor", element
+        )
+        assert colour not in ("rgba(0, 0, 0, 0)", "transparent")
+        assert "rgba" not in colour  # opaque: the graph does not show through
+
+
+def test_next_and_play_keep_to_the_found_values_steps(network_page):
+    go_to_step(network_page, 0)
+    network_page.page.fill("#search", "L1.N0.b")
+    network_page.page.click("#find")
+    network_page.page.check("#only")
+    own = network_page.page.evaluate(
+        """() => DATA.steps.map((s, i) => [s, i + 1])
+            .filter(([s]) => s.node === found || s.child === found).map(([, n]) => n)"""
+    )
+    assert len(own) >= 2
+    network_page.page.click("#next")
+    assert network_page.step() == own[0]
+    network_page.page.click("#next")
+    assert network_page.step() == own[1]
+    network_page.page.click("#previous")
+    assert network_page.step() == own[0]
+    network_page.page.uncheck("#only")
+    network_page.page.click("#next")
+    assert network_page.step() == own[0] + 1
+
+
+def test_play_has_a_speed_control(network_page):
+    go_to_step(network_page, 0)
+    network_page.page.select_option("#speed", label="fastest")
+    network_page.page.click("#play")
+    waited = 0.0
+    while network_page.step() < 5 and waited < 120:  # 100 ms a step: about half a second
+        time.sleep(0.1)
+        waited += 0.1
+    assert network_page.step() >= 5
+    network_page.page.click("#play")  # pause
+    assert network_page.page.inner_text("#play") == "Play"
+
+
+def test_a_tiny_gradient_is_shown_in_significant_digits(browser, tmp_path):
+    x = Value(8.0, label="x")
+    y = x.tanh()  # ∂y/∂x = 1 - tanh²(8), about 4.5e-7
+    y.label = "y"
+    page = Page(browser, backprop_html(y, tmp_path / "tiny.html"))
+    go_to_step(page, 1)
+    grad_x = page.records()["x"]
+    assert grad_x not in ("grad 0.0000", "grad -0.0000")
+    assert re.fullmatch(r"grad \d\.\d*e-\d+", grad_x), grad_x
+    assert "e-" in page.page.inner_text("#numbers")
+    page.page.close()

@@ -169,7 +169,23 @@ def test_a_networks_inputs_are_numbered_by_sample_and_its_parameters_named_by_pl
     for sample, xs in enumerate(DESCRIPTION_XS, start=1):
         for i, number in enumerate(xs):
             assert by_name[f"x[{i}]@{sample}"].data == number  # x[i] of that sample
-    parameters = sorted(name for name in names.values() if name.startswith("L"))
+    parameters = sorted(name for name in names.values() if name.startswith("L") and "@" not in name)
     assert len(parameters) == 41  # 4·(3+1) + 4·(4+1) + (4+1), each used by all four samples
     assert all(re.fullmatch(r"L[0-2]\.N[0-3]\.(w[0-3]|b)", name) for name in parameters)
     assert "L1.N2.w3" in parameters and "L2.N0.b" in parameters
+    assert by_name["L2.N0@4"]._op == "tanh"  # the output neuron, on the fourth sample
+
+
+@pytest.mark.parametrize("fused", [False, True])
+@pytest.mark.parametrize("output", ["tanh", "linear"])
+def test_a_neurons_output_is_called_by_the_neurons_name(fused, output):
+    from minigrad import MLP, manual_seed
+
+    manual_seed(0)
+    model = MLP(2, [3, 1], fused=fused, output_activation=output)
+    loss = (model([1.0, 2.0]) - 1.0) ** 2 + (model([0.5, -1.0]) + 1.0) ** 2
+    names = value_names(loss)
+    neurons = sorted(name for name in names.values() if re.fullmatch(r"L\d\.N\d(@\d)?", name))
+    places = [(0, 0), (0, 1), (0, 2), (1, 0)]
+    assert neurons == [f"L{i}.N{j}@{k}" for i, j in places for k in (1, 2)]
+    assert not any(name.startswith("tanh") for name in names.values())

@@ -55,7 +55,7 @@ from minigrad.teaching.input_gradients import input_gradients
 from minigrad.teaching.names import names_in_order as _names
 from minigrad.teaching.names import readable
 from minigrad.teaching.names import value_names as value_names
-from minigrad.teaching.viz import DEFAULT_MAX_LAYOUT_COST, DEFAULT_TIMEOUT
+from minigrad.teaching.viz import DEFAULT_MAX_LAYOUT_COST, DEFAULT_TIMEOUT, shown
 
 MAX_PATHS = 100_000
 HTML_MAX_NODES = 1000
@@ -156,12 +156,12 @@ HAND_WRITTEN = "by the _backward written by hand"
 
 def _local_formulas(node: Value, names: dict[Value, str], local_grads: list[float]) -> list[str]:
     if assigned_backward(node) is not None:
-        return [f"{local:.4f}, {HAND_WRITTEN}" for local in local_grads]
+        return [f"{shown(local)}, {HAND_WRITTEN}" for local in local_grads]
     formulas = _formulas_of(node)
     if formulas is not None:
         terms = [_term(x, names) for x in node._prev]
         return list(formulas(_term(node, names), *terms))
-    return [f"{local:.4f}" for local in local_grads]
+    return [shown(local) for local in local_grads]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -191,8 +191,8 @@ class BackwardStep:
     def __str__(self) -> str:
         node, child = _wrapped(self.node_name), _wrapped(self.child_name)
         return (
-            f"{child}.grad += {self.local_grad:.4f} (∂{node}/∂{child} = {self.local_formula}) "
-            f"× {self.upstream_grad:.4f} ({node}.grad) = {self.contribution:.4f}"
+            f"{child}.grad += {shown(self.local_grad)} (∂{node}/∂{child} = {self.local_formula}) "
+            f"× {shown(self.upstream_grad)} ({node}.grad) = {shown(self.contribution)}"
         )
 
 
@@ -651,7 +651,7 @@ def _page_steps(root: Value, steps: list[BackwardStep], ids: dict[Value, str]) -
         grads[step.child] = after = before + step.contribution
         local, upstream = _factor(step.local_grad), _factor(step.upstream_grad)
         substituted = _substituted(step)
-        numbers = f"= {local} × {upstream} = {step.contribution:.4f}"
+        numbers = f"= {local} × {upstream} = {shown(step.contribution)}"
         if substituted is not None:
             numbers = f"= {substituted} × {upstream} " + numbers
         page_steps.append(
@@ -664,9 +664,9 @@ def _page_steps(root: Value, steps: list[BackwardStep], ids: dict[Value, str]) -
                 "numbers": numbers,
                 "detail": (
                     f"∂{node}/∂{child} = {step.local_formula}: the local derivative of "
-                    f"{_operation_name(step.node)}; {node}.grad = {step.upstream_grad:.4f} is "
-                    f"what arrived at {node} from the output. {child}.grad goes from "
-                    f"{before:.4f} to {after:.4f}."
+                    f"{_operation_name(step.node)}; {node}.grad = {shown(step.upstream_grad)} "
+                    f"is what arrived at {node} from the output. {child}.grad goes from "
+                    f"{shown(before)} to {shown(after)}."
                 ),
             }
         )
@@ -690,7 +690,7 @@ def _substituted(step: BackwardStep) -> str | None:
 
 def _factor(x: float) -> str:
     """A number as a factor of a product: -0.5 × (-2.0000), not -0.5 × -2.0000."""
-    return f"({x:.4f})" if x < 0 else f"{x:.4f}"
+    return f"({shown(x)})" if x < 0 else shown(x)
 
 
 def _number(x: float) -> str:

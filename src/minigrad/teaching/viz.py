@@ -16,25 +16,33 @@ name such as ``mul1`` for a Value without one. ``draw_dot(root, edge_grads=True)
 input edge the gradient that edge carries backward, so the sum at a Value used twice is visible.
 
 How long drawing takes: Graphviz's ``dot`` lays a graph out in time that grows much faster than
-its size, and fastest of all with edges that skip many ranks: ``x + x + ... + x`` (100 terms, only
-100 values) uses ``x`` at every rank of a 200-rank drawing, dot routes each of those edges through
-one hidden node per rank it crosses (about 10,000 of them), and the layout takes minutes.
-Measured (Graphviz 2.43, SVG, on a busy 2-core machine):
+its size, and fastest of all with many edges that skip ranks from one Value: ``x + x + ... + x``
+(100 terms, only 100 values) uses ``x`` at every rank of a 200-rank drawing, dot routes each of
+those edges through one hidden node per rank it crosses (about 10,000 of them), and the layout
+takes minutes. A long edge from a Value used once (the product w·x waiting for the end of a
+neuron's chain of sums, b + w₁x₁ + w₂x₂ + ...) costs dot much less: it lies beside its neighbours
+without crossing them. Measured (Graphviz 2.43, SVG; the first column on a quiet 2-core machine,
+the second in one run on the same machine under a load average of 25, where every layout took
+about 11 times as long):
 
-    graph                              values   edges   hidden nodes   cost   dot -Tsvg
-    x + x + ... + x,  40 terms             40     117          1,482   1,599    0.3 s
-    x + x + ... + x,  60 terms             60     177          3,422   3,599    7 s
-    x + x + ... + x,  70 terms             70     207          4,692   4,899   19 s
+    graph                              values   edges   hidden nodes   cost   dot    dot, loaded
+    x + x + ... + x,  40 terms             40     117          1,482   1,599   0.3 s    3.4 s
+    x + x + ... + x,  60 terms             60     177          3,422   3,599   7 s      > 120 s
     x + x + ... + x, 100 terms            100     297          9,702   9,999   minutes
-    MLP(3, [4, 4, 1]) loss, 4 samples     366     876            348   1,224    0.1 s
-    MLP(3, [4, 4, 1]) loss, 16 samples  1,338   3,504          1,584   5,088    2.3 s
-    MLP(3, [8, 8, 1]) fused, 32 samples   914   7,520            992   8,512   10 s
+    MLP(3, [4, 4, 1]) loss, 4 samples     362     872            348     959   0.1 s    2.8 s
+    MLP(3, [4, 4, 1]) loss, 16 samples  1,322   3,488          1,584   3,884   2.3 s    58 s
+    MLP(2, [8, 8, 1]) loss, 4 samples     902   2,280          2,092   2,803            22 s
+    MLP(2, [16, 16, 1]), one input        980   1,890          4,112   2,918   1.6 s    14 s
+    MLP(3, [8, 8, 1]) fused, 32 samples   882   7,488            992   7,736   10 s     > 120 s
+    random, 300 operations                235     629          3,988   3,940            71 s
 
 (MLPs with every operation its own Value unless fused; edges count one per input of each
-operation and one from each operation to its result.)
+operation and one from each operation to its result. micrograd's demo network, MLP(2, [16, 16,
+1]), is drawn and stepped through in full.)
 
 So before calling Graphviz, ``layout_cost(root)`` estimates the work: the edges plus the hidden
-nodes (each edge skipping k ranks adds k - 1; an input is placed just before its first use).
+nodes (each edge skipping k ranks adds k - 1; an input is placed just before its first use), a
+hidden node of a Value used only once counting a quarter.
 Above ``max_layout_cost`` (4,000 by default) or ``max_nodes`` values (1,000), draw_dot draws a
 summary instead, clearly marked as such: the counts of values and operations and the 30 values
 next to the output; it takes under a second even for 100,000 values. ``draw_dot(root,
@@ -52,6 +60,7 @@ says how to install it.
 from __future__ import annotations
 
 import functools
+import math
 import os
 import subprocess
 from collections import Counter, deque
@@ -122,10 +131,12 @@ class LayoutCost:
     hidden_nodes: int  # dot routes an edge that skips k ranks through k - 1 hidden nodes
     widest_fan_out: int  # the most operations one Value feeds
     widest_fan_out_name: str
+    single_use_hidden_nodes: int = 0  # those of edges from a Value used once: cheap for dot
 
     @property
     def cost(self) -> int:
-        return self.edges + self.hidden_nodes
+        shared = self.hidden_nodes - self.single_use_hidden_nodes
+        return self.edges + shared + self.single_use_hidden_nodes // 4
 
     def why(self) -> str:
         """Where the cost comes from, in a sentence."""
@@ -162,10 +173,13 @@ def _layout_cost(nodes: list[Value], names: dict[Value, str]) -> LayoutCost:
             edges += len(node._prev) + 1
         elif node in uses:  # a leaf is placed once its first use is known: it comes first
             rank[node] = 0
-    hidden = 0
+    hidden = single_use_hidden = 0
     for child, op_ranks in uses.items():
         start = rank[child] if child._prev else min(op_ranks) - 1
-        hidden += sum(op_rank - start - 1 for op_rank in op_ranks)
+        skipped = sum(op_rank - start - 1 for op_rank in op_ranks)
+        hidden += skipped
+        if len(op_ranks) == 1:
+            single_use_hidden += skipped
     widest = max(uses, key=lambda node: len(uses[node]), default=None)
     return LayoutCost(
         values=len(nodes),
@@ -173,6 +187,7 @@ def _layout_cost(nodes: list[Value], names: dict[Value, str]) -> LayoutCost:
         hidden_nodes=hidden,
         widest_fan_out=len(uses[widest]) if widest is not None else 0,
         widest_fan_out_name=names[widest] if widest is not None else "",
+        single_use_hidden_nodes=single_use_hidden,
     )
 
 
@@ -260,7 +275,7 @@ def _draw(
     ids = {node: f"v{i}" for i, node in enumerate(nodes)}
     for node in nodes:
         name = names[node]
-        label = f"{{ {_record_text(name)} | data {node.data:.4f} | grad {node.grad:.4f} }}"
+        label = f"{{ {_record_text(name)} | data {shown(node.data)} | grad {shown(node.grad)} }}"
         extra = {"id": ids[node]} if svg_ids else {}
         dot.node(ids[node], label=label, shape="record", **extra)
     for node in nodes:
@@ -291,7 +306,7 @@ def _backward_shares(node: Value) -> list[str]:
         op.backward is None or (op.arity is not None and op.arity != len(node._prev))
     ):
         return ["?"] * len(node._prev)  # an operation without a rule for these inputs
-    return [f"{share:.4f}" for share in input_gradients(node, node.grad)]
+    return [shown(share) for share in input_gradients(node, node.grad)]
 
 
 def _draw_summary(
@@ -359,6 +374,14 @@ def _record_text(text: str) -> str:
     for special in '\\{}|<>"':
         text = text.replace(special, "\\" + special)
     return text.replace("\n", "\\n")
+
+
+def shown(x: float) -> str:
+    """A number as the drawings and explainers print it: 4 decimals, or 4 significant digits for
+    a number too small for them (1.234e-07, not 0.0000)."""
+    if x == 0.0 or not math.isfinite(x) or abs(x) >= 1e-3:
+        return f"{x:.4f}"
+    return f"{x:.4g}"
 
 
 # ---------------------------------------------------------------------------------------------
