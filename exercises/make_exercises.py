@@ -200,7 +200,7 @@ plain float, so it is built again here): `draw_dot` shows every gradient.""",
         (
             "code",
             """from minigrad import draw_dot
-from minigrad.exercises import neuron
+from minigrad.teaching.exercises import neuron
 
 o_value, values = neuron()
 o_value.backward()

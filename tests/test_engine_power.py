@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from minigrad import MLP, Value, grad, gradcheck, manual_seed, topological_order
-from minigrad.explain import backprop_html, explain_backward
+from minigrad.teaching.explain import backprop_html, explain_backward
 
 
 def test_a_number_exponent_is_part_of_the_operation_not_a_leaf():
@@ -91,7 +91,7 @@ def test_the_lectures_loss_has_no_nan_gradient_nor_nan_step():
 
 def test_the_lectures_loss_drawing_and_page_show_no_nan(tmp_path):
     pytest.importorskip("graphviz")
-    from minigrad.viz import draw_dot
+    from minigrad.teaching.viz import draw_dot
 
     loss = lecture_loss()
     assert "nan" not in draw_dot(loss).source

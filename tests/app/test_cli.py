@@ -375,7 +375,7 @@ def test_graph_without_a_file_or_explain_says_what_to_give(tmp_path):
 def run_without(package, *args, cwd):
     """The command run as if ``package`` were not installed."""
     program = (
-        f"import sys; sys.modules[{package!r}] = None; from minigrad.cli import main; "
+        f"import sys; sys.modules[{package!r}] = None; from minigrad.app.cli import main; "
         f"sys.exit(main(sys.argv[1:]))"
     )
     return run(*args, cwd=cwd, command=[sys.executable, "-c", program])
