@@ -264,3 +264,49 @@ def test_search_finds_a_page(browser, served):
         results = page.locator(".md-search-result__item")
         results.first.wait_for(timeout=15_000)
         assert "Concepts" in page.locator(".md-search-result").inner_text()
+
+
+def test_the_api_reference_shows_its_examples_as_code_not_as_quotes(browser, served):
+    with opened(browser, served, "api/") as page:
+        quoted = page.evaluate(
+            """() => Array.from(document.querySelectorAll("blockquote"))
+                .filter(q => q.textContent.includes(">>>")).length"""
+        )
+        as_code = page.evaluate(
+            """() => Array.from(document.querySelectorAll("pre code"))
+                .filter(c => c.textContent.includes(">>>")).length"""
+        )
+    assert quoted == 0
+    assert as_code >= 5
+
+
+def test_the_exercise_notebooks_and_a_live_step_through_page_are_on_the_site(site):
+    for name in sorted(p.name for p in (ROOT / "exercises").glob("[0-9][0-9]-*.ipynb")):
+        served = site / "exercises" / name
+        assert served.read_bytes() == (ROOT / "exercises" / name).read_bytes()
+    links = _parse(site / "exercises" / "index.html").links
+    assert sum(link.endswith(".ipynb") for link in links) == 7
+    page = (site / "step-through" / "neuron.html").read_text(encoding="utf-8")
+    assert "Content-Security-Policy" in page and "x1*w1" in page
+    assert any(
+        link.endswith("step-through/neuron.html")
+        for link in _parse(site / "explaining-backward" / "index.html").links
+    )
+
+
+def test_on_a_phone_code_wraps_and_keeps_clear_of_the_copy_button(browser, served):
+    with opened(browser, served, "lecture/") as page:
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.reload()
+        blocks = page.evaluate(
+            """() => Array.from(document.querySelectorAll(".md-typeset pre > code")).map(code => {
+                const button = code.parentElement.querySelector(".md-clipboard");
+                const box = code.getBoundingClientRect();
+                const text = box.right - parseFloat(getComputedStyle(code).paddingRight);
+                return {overflows: code.scrollWidth > code.clientWidth + 1,
+                        covered: button !== null && button.getBoundingClientRect().left < text};
+            })"""
+        )
+    assert blocks
+    assert [b for b in blocks if b["overflows"]] == []
+    assert [b for b in blocks if b["covered"]] == []

@@ -1,11 +1,12 @@
 """MiniGrad: a scalar-valued autograd engine and a small neural-network library, from scratch.
 
->>> from minigrad import Value
->>> a, b = Value(2.0), Value(-3.0)
->>> c = a * b + a
->>> c.backward()
->>> a.grad, b.grad
-(-2.0, 2.0)
+Examples:
+    >>> from minigrad import Value
+    >>> a, b = Value(2.0), Value(-3.0)
+    >>> c = a * b + a
+    >>> c.backward()
+    >>> a.grad, b.grad
+    (-2.0, 2.0)
 """
 
 import importlib

@@ -401,11 +401,12 @@ def _grad_mode_set(enabled: bool) -> Iterator[None]:
 def no_grad() -> contextlib.AbstractContextManager[None]:
     """Record no graph inside ``with no_grad():`` (per thread): for updates and inference.
 
-    >>> w = Value(0.5)
-    >>> with no_grad():
-    ...     w = w - 0.1 * 2.0
-    >>> w.data, w._prev
-    (0.3, ())
+    Examples:
+        >>> w = Value(0.5)
+        >>> with no_grad():
+        ...     w = w - 0.1 * 2.0
+        >>> w.data, w._prev
+        (0.3, ())
     """
     return _grad_mode_set(False)
 
@@ -483,16 +484,17 @@ class Value:
     inputs it was computed from, ``_op`` the name of the operation that computed it and
     ``_backward()`` that operation's step of the chain rule at this node.
 
-    >>> a = Value(3.0)
-    >>> b = a * a + a
-    >>> b.data, b._op, b._prev[0]._prev == (a, a)
-    (12.0, '+', True)
-    >>> b.backward()
-    >>> a.grad  # ∂b/∂a = 2a + 1
-    7.0
-    >>> b.backward()  # a leaf accumulates, as in PyTorch
-    >>> a.grad
-    14.0
+    Examples:
+        >>> a = Value(3.0)
+        >>> b = a * a + a
+        >>> b.data, b._op, b._prev[0]._prev == (a, a)
+        (12.0, '+', True)
+        >>> b.backward()
+        >>> a.grad  # ∂b/∂a = 2a + 1
+        7.0
+        >>> b.backward()  # a leaf accumulates, as in PyTorch
+        >>> a.grad
+        14.0
     """
 
     __slots__ = ("data", "grad", "label", "_prev", "_operation")
@@ -1017,15 +1019,16 @@ def grad(
     With ``create_graph=True`` each gradient is a Value in a new graph, so it can be
     differentiated again: ``grad(grad(y, x, create_graph=True)[0], x)`` is the second derivative.
 
-    >>> x, unused = Value(2.0), Value(5.0)
-    >>> y = x * x * x
-    >>> grad(y, [x, unused])  # 3x², and 0.0 for an input y does not depend on
-    (12.0, 0.0)
-    >>> (dy,) = grad(y, x, create_graph=True)
-    >>> grad(dy, x)  # 6x
-    (12.0,)
-    >>> x.grad  # untouched
-    0.0
+    Examples:
+        >>> x, unused = Value(2.0), Value(5.0)
+        >>> y = x * x * x
+        >>> grad(y, [x, unused])  # 3x², and 0.0 for an input y does not depend on
+        (12.0, 0.0)
+        >>> (dy,) = grad(y, x, create_graph=True)
+        >>> grad(dy, x)  # 6x
+        (12.0,)
+        >>> x.grad  # untouched
+        0.0
     """
     if isinstance(inputs, Value):
         inputs = (inputs,)

@@ -6,8 +6,9 @@ and ``(-2.0) ** 0.5`` even returns a complex number. Each function here returns 
 ``<math.h>`` returns instead, so the engine never stops on a number and never silently leaves
 the real line. Nothing here knows about graphs: these are the forward rules on plain floats.
 
->>> divide(1.0, 0.0), divide(1.0, -0.0), power(-2.0, 0.5), exp(1000.0), log(0.0)
-(inf, -inf, nan, inf, -inf)
+Examples:
+    >>> divide(1.0, 0.0), divide(1.0, -0.0), power(-2.0, 0.5), exp(1000.0), log(0.0)
+    (inf, -inf, nan, inf, -inf)
 """
 
 from __future__ import annotations

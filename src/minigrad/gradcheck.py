@@ -47,8 +47,9 @@ def gradcheck(
     GradcheckError naming each wrong input and the node whose local derivative is wrong, or
     returns False when ``raise_exception`` is False.
 
-    >>> gradcheck(lambda x, y: (x * y).tanh() + x ** 2, [0.5, -1.5])
-    True
+    Examples:
+        >>> gradcheck(lambda x, y: (x * y).tanh() + x ** 2, [0.5, -1.5])
+        True
     """
     point = [_as_float(x) for x in inputs]
     if not point:

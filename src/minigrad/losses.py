@@ -8,13 +8,14 @@ Two losses need care with large logits: log(1 + e^x) and log Σ e^zᵢ overflow 
 written literally. They use two primitives defined here, ``softplus`` and ``logsumexp``, whose
 forward rules never form e^(big) and whose backward rules are the sigmoid and the softmax.
 
->>> from minigrad.losses import binary_cross_entropy_with_logits, cross_entropy, mse_loss
->>> mse_loss([1.0, 2.0], [0.0, 0.0]).data  # (1² + 2²) / 2
-2.5
->>> binary_cross_entropy_with_logits([-1000.0], [1.0]).data  # -ln σ(-1000), no overflow
-1000.0
->>> round(cross_entropy([[0.0, 0.0]], [1]).data, 6)  # ln 2
-0.693147
+Examples:
+    >>> from minigrad.losses import binary_cross_entropy_with_logits, cross_entropy, mse_loss
+    >>> mse_loss([1.0, 2.0], [0.0, 0.0]).data  # (1² + 2²) / 2
+    2.5
+    >>> binary_cross_entropy_with_logits([-1000.0], [1.0]).data  # -ln σ(-1000), no overflow
+    1000.0
+    >>> round(cross_entropy([[0.0, 0.0]], [1]).data, 6)  # ln 2
+    0.693147
 """
 
 from __future__ import annotations

@@ -30,22 +30,23 @@ Parameters are labelled by their place in the model (``L0.N1.w2`` is weight 2 of
 layer 0: ``layers.0.neurons.1.w.2`` in the state dict), and plain numbers given as inputs become
 leaf Values labelled ``x[0]``, ``x[1]``, ... (once per call, shared by the neurons that read them).
 
->>> import random
->>> from minigrad import MLP
->>> random.seed(0)
->>> n = MLP(3, [4, 4, 1])
->>> len(n.parameters())
-41
->>> y = n([2.0, 3.0, -1.0])
->>> y._op, y._prev[0]._op  # tanh of (... + w·x)
-('tanh', '+')
->>> fast = MLP(3, [4, 4, 1], fused=True)
->>> fast.load_state_dict(n.state_dict())
->>> z = fast([2.0, 3.0, -1.0])
->>> z._op, len(z._prev)  # one node: 4 inputs, 4 weights, 1 bias
-('tanh(w·x+b)', 9)
->>> z.data == y.data
-True
+Examples:
+    >>> import random
+    >>> from minigrad import MLP
+    >>> random.seed(0)
+    >>> n = MLP(3, [4, 4, 1])
+    >>> len(n.parameters())
+    41
+    >>> y = n([2.0, 3.0, -1.0])
+    >>> y._op, y._prev[0]._op  # tanh of (... + w·x)
+    ('tanh', '+')
+    >>> fast = MLP(3, [4, 4, 1], fused=True)
+    >>> fast.load_state_dict(n.state_dict())
+    >>> z = fast([2.0, 3.0, -1.0])
+    >>> z._op, len(z._prev)  # one node: 4 inputs, 4 weights, 1 bias
+    ('tanh(w·x+b)', 9)
+    >>> z.data == y.data
+    True
 """
 
 from __future__ import annotations

@@ -15,14 +15,15 @@ so a model trained by both stays equal to rounding. One difference: PyTorch skip
 whose ``.grad`` is ``None``; here a parameter the loss did not use still gets its weight decay
 and momentum (with gradient 0), a Value's or a Tensor's alike.
 
->>> from minigrad import Value
->>> from minigrad.optim import SGD
->>> w = Value(3.0)
->>> opt = SGD([w], lr=0.1)
->>> loss = w * w
->>> opt.zero_grad(); loss.backward(); opt.step()
->>> w.data  # 3 - 0.1 · 2·3
-2.4
+Examples:
+    >>> from minigrad import Value
+    >>> from minigrad.optim import SGD
+    >>> w = Value(3.0)
+    >>> opt = SGD([w], lr=0.1)
+    >>> loss = w * w
+    >>> opt.zero_grad(); loss.backward(); opt.step()
+    >>> w.data  # 3 - 0.1 · 2·3
+    2.4
 """
 
 from __future__ import annotations

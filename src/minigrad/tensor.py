@@ -150,9 +150,10 @@ def sum_to(x: Operand, shape: tuple[int, ...]) -> Operand:
     1; each copy's gradient must be added back to the one number it came from. So: sum over the
     leading axes x has in addition, and over the axes where ``shape`` has 1 and x more.
 
-    >>> import numpy as np
-    >>> sum_to(np.ones((128, 4)), (4,))  # b.grad of x @ W + b, for a batch of 128
-    array([128., 128., 128., 128.])
+    Examples:
+        >>> import numpy as np
+        >>> sum_to(np.ones((128, 4)), (4,))  # b.grad of x @ W + b, for a batch of 128
+        array([128., 128., 128., 128.])
     """
     if x.shape == shape:  # (a shape is a tuple, or torch's tuple subclass)
         return x
@@ -745,11 +746,12 @@ class Tensor:
     Numbers and lists become float32 arrays (``dtype='float64'`` for double precision); an array
     keeps its library and dtype.
 
-    >>> x = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
-    >>> y = (x * x).sum()
-    >>> y.backward()
-    >>> x.grad.tolist()
-    [[2.0, 4.0], [6.0, 8.0]]
+    Examples:
+        >>> x = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        >>> y = (x * x).sum()
+        >>> y.backward()
+        >>> x.grad.tolist()
+        [[2.0, 4.0], [6.0, 8.0]]
     """
 
     __slots__ = ("data", "grad", "label", "requires_grad", "_prev", "_op", "_params", "__weakref__")

@@ -16,13 +16,14 @@ its initial weights the same way (uniform in [-1, 1], neuron by neuron, from the
 (``layers.0.neurons.2.w.1``...), so one network's weights load into the other and the JSON
 checkpoints of ``minigrad.save``/``load`` work for both.
 
->>> from minigrad import manual_seed, MLP as ScalarMLP
->>> manual_seed(0); scalar = ScalarMLP(3, [4, 4, 1])
->>> manual_seed(0); tensor = MLP(3, [4, 4, 1], dtype="float64")
->>> tensor.state_dict() == scalar.state_dict()
-True
->>> abs(tensor([[2.0, 3.0, -1.0]]).item() - scalar([2.0, 3.0, -1.0]).data) < 1e-12
-True
+Examples:
+    >>> from minigrad import manual_seed, MLP as ScalarMLP
+    >>> manual_seed(0); scalar = ScalarMLP(3, [4, 4, 1])
+    >>> manual_seed(0); tensor = MLP(3, [4, 4, 1], dtype="float64")
+    >>> tensor.state_dict() == scalar.state_dict()
+    True
+    >>> abs(tensor([[2.0, 3.0, -1.0]]).item() - scalar([2.0, 3.0, -1.0]).data) < 1e-12
+    True
 """
 
 from __future__ import annotations

@@ -27,8 +27,18 @@ def test_explain_backward_says_where_broadcasting_made_backward_sum():
     loss, w, b = small_layer()
     lines = [str(step) for step in explain_backward(loss)]
     assert "b.grad (4,) += sum over axis 0 of (128, 4)" in "\n".join(lines)
-    assert any(line.startswith("W.grad (3, 4) += aᵀ @ g") for line in lines)
+    assert any(line.startswith("W.grad (3, 4) += xᵀ @ g") for line in lines)
     assert w.grad is None  # nothing changed
+
+
+def test_explain_backward_names_the_other_operand_by_its_own_name():
+    x = Tensor(np.ones((2, 3)), label="x")
+    w = Tensor(np.full((2, 3), 2.0), requires_grad=True, label="w")
+    b = Tensor(np.zeros(3), requires_grad=True, label="b")
+    loss = (x * w + b).sum()
+    lines = [str(step) for step in explain_backward(loss)]
+    assert any(line.startswith("w.grad (2, 3) += g·x") for line in lines), lines
+    assert not any("g·b" in line for line in lines)  # b is the bias here, not w's partner
 
 
 def test_explained_contributions_add_up_to_the_gradients_of_backward():

@@ -6,9 +6,10 @@ has ``classes`` of them, the others two); ``seed`` is the four samples of the or
 description, with their targets of +1 and -1. The same arguments give the same points on every
 machine.
 
->>> X, y = moons(n=4, seed=1)
->>> len(X), len(X[0]), sorted(set(y))
-(4, 2, [0, 1])
+Examples:
+    >>> X, y = moons(n=4, seed=1)
+    >>> len(X), len(X[0]), sorted(set(y))
+    (4, 2, [0, 1])
 """
 
 from __future__ import annotations

@@ -8,12 +8,13 @@ as Python: a node of any kind not on the list below is refused, so ``__import__(
 Allowed: numbers, names given a value, ``+ - * / **``, unary ``-`` and ``+``, parentheses, and
 one-argument calls of the engine's functions ``exp log tanh relu sigmoid sqrt sin cos abs``.
 
->>> f, variables = build("x*x + 3", {"x": 2.0})
->>> f.data
-7.0
->>> f.backward()
->>> variables["x"].grad
-4.0
+Examples:
+    >>> f, variables = build("x*x + 3", {"x": 2.0})
+    >>> f.data
+    7.0
+    >>> f.backward()
+    >>> variables["x"].grad
+    4.0
 """
 
 from __future__ import annotations

@@ -19,13 +19,14 @@ reader accepts. On reading, the bare tokens ``NaN``, ``Infinity`` and ``-Infinit
 target (``os.replace`` is atomic), so a crash leaves either the old file or the new one, never half
 of one, and no temporary file is left behind. No pickle: loading a checkpoint runs no code.
 
->>> import os, tempfile
->>> from minigrad import load, save
->>> path = os.path.join(tempfile.mkdtemp(), "model.json")
->>> save({"w.0": 0.1, "b": float("-inf")}, path)
->>> load(path)
-{'w.0': 0.1, 'b': -inf}
->>> import shutil; shutil.rmtree(os.path.dirname(path))
+Examples:
+    >>> import os, tempfile
+    >>> from minigrad import load, save
+    >>> path = os.path.join(tempfile.mkdtemp(), "model.json")
+    >>> save({"w.0": 0.1, "b": float("-inf")}, path)
+    >>> load(path)
+    {'w.0': 0.1, 'b': -inf}
+    >>> import shutil; shutil.rmtree(os.path.dirname(path))
 """
 
 from __future__ import annotations

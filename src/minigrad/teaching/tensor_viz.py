@@ -75,17 +75,27 @@ def draw_dot(root: Tensor, format: str = "svg", rankdir: str = "LR") -> Any:  # 
 # explain_backward
 # ---------------------------------------------------------------------------------------------
 
-# What input i of an operation receives, in words (g is the output's gradient).
+# What input i of an operation receives, in words (g is the output's gradient; {a} and {b} the
+# names of its first and second input, {x} of its only input, {W} of a linear layer's weights).
 _FORMULAS = {
     ("+", 0): "g", ("+", 1): "g", ("-", 0): "g", ("-", 1): "-g",
-    ("*", 0): "g·b", ("*", 1): "g·a", ("/", 0): "g/b", ("/", 1): "-g·out/b",
-    ("@", 0): "g @ bᵀ", ("@", 1): "aᵀ @ g", ("tanh", 0): "g·(1 - out²)",
-    ("relu", 0): "g·[x > 0]", ("sigmoid", 0): "g·out·(1 - out)", ("exp", 0): "g·out",
-    ("log", 0): "g/x", ("sum", 0): "g copied along the summed axes",
+    ("*", 0): "g·{b}", ("*", 1): "g·{a}", ("/", 0): "g/{b}", ("/", 1): "-g·out/{b}",
+    ("@", 0): "g @ {b}ᵀ", ("@", 1): "{a}ᵀ @ g", ("tanh", 0): "g·(1 - out²)",
+    ("relu", 0): "g·[{x} > 0]", ("sigmoid", 0): "g·out·(1 - out)", ("exp", 0): "g·out",
+    ("log", 0): "g/{x}", ("sum", 0): "g copied along the summed axes",
     ("mean", 0): "g/n copied along the averaged axes",
     ("cross_entropy", 0): "(softmax - one-hot)·g/n",
-    ("linear", 0): "g @ Wᵀ", ("linear", 1): "xᵀ @ g", ("linear", 2): "g",
+    ("linear", 0): "g @ {W}ᵀ", ("linear", 1): "{x}ᵀ @ g", ("linear", 2): "g",
 }  # fmt: skip
+
+
+def _formula(node: Tensor, index: int, names: dict[Tensor, str]) -> str:
+    """What input ``index`` of ``node`` receives, the other operands called by their names."""
+    inputs = [names[x] for x in node._prev]
+    first = inputs[0] if inputs else "x"
+    second = inputs[1] if len(inputs) > 1 else "b"
+    template = _FORMULAS.get((node._op, index), "g·∂out/∂input")
+    return template.format(a=first, b=second, x=first, W=second)
 
 
 @dataclass(frozen=True)
@@ -144,7 +154,7 @@ def explain_backward(root: Tensor) -> list[TensorBackwardStep]:
                     child_shape=child.shape,
                     upstream_shape=node.shape,
                     summed_axes=_broadcast_axes(node, child),
-                    formula=_FORMULAS.get((node._op, i), "g·∂out/∂input"),
+                    formula=_formula(node, i, names),
                     contribution=dx,
                 )
             )
