@@ -15,8 +15,11 @@ from minigrad import tensor as mt
 from minigrad.tensor import Tensor
 
 
-def test_numbers_and_lists_become_float32_and_float64_on_request():
-    assert Tensor([1, 2]).dtype == np.float32
+def test_numbers_and_lists_become_float32_ints_int64_and_float64_on_request():
+    assert Tensor([1.0, 2]).dtype == np.float32
+    assert Tensor([1, 2]).dtype == np.int64 and Tensor(3).dtype == np.int64  # as in PyTorch
+    assert Tensor([True, False]).dtype == np.bool_
+    assert Tensor([1, 2], dtype="float32").dtype == np.float32
     assert Tensor(1.5, dtype="float64").dtype == np.float64
     assert Tensor(np.zeros(2, dtype=np.float64)).dtype == np.float64  # an array keeps its dtype
     t = Tensor([[1.0, 2.0]])
@@ -290,7 +293,7 @@ def test_unsupported_data_is_refused():
             Tensor(bad)
     with pytest.raises(ValueError, match="same length"):
         Tensor([[1.0], [1.0, 2.0]])
-    with pytest.raises(ValueError, match="dtype is 'float32' or 'float64'"):
+    with pytest.raises(ValueError, match="dtype is one of 'float32', 'float64'"):
         Tensor([1.0], dtype="float16")
 
 
@@ -301,9 +304,11 @@ def test_bad_axes_and_shapes_are_named():
     with pytest.raises(ValueError, match=r"\(2, 3\) cannot become \(4, 2\)"):
         x.reshape(4, 2)
     with pytest.raises(ValueError, match="names an axis twice"):
-        x.transpose(0, 0)
+        x.permute(0, 0)
     with pytest.raises(ValueError, match="is not an order of the axes"):
-        x.transpose(1)
+        x.permute(1)
+    with pytest.raises(ValueError, match="axis 2 is out of range"):
+        x.transpose(0, 2)
     with pytest.raises(ValueError, match="differ in another axis"):
         mt.concatenate([x, Tensor(np.ones((3, 3)))], axis=1)
 

@@ -48,6 +48,8 @@ def assert_close(mine, theirs, what: str) -> None:
 @FAST
 @given(data=st.data())
 def test_operation_matches_pytorch_value_and_gradient(row, backend, data):
+    if row.sets_at_arrays and backend == "array-api-strict":
+        pytest.skip("the array API standard has no assignment at integer arrays")
     shapes = data.draw(row.shapes, label="shapes")
     inputs = draw_inputs(row, shapes, data.draw(st.integers(0, 2**32 - 1), label="seed"))
     mine = [mt.Tensor(BACKENDS[backend](a), requires_grad=True) for a in inputs]

@@ -34,11 +34,12 @@ module is.
 
 from __future__ import annotations
 
+import math
 import numbers
 import types
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any, NamedTuple, Union
 
 import array_api_compat
 import array_api_compat.numpy as np_xp
@@ -188,7 +189,7 @@ def broadcast_to(x: Operand, shape: tuple[int, ...]) -> Operand:
 def permute_dims(x: Operand, axes: tuple[int, ...]) -> Operand:
     """x with its axes in the order ``axes``."""
     if isinstance(x, Tensor):
-        return x.transpose(*axes)
+        return x.permute(*axes)
     return _namespace(x).permute_dims(x, axes)
 
 
@@ -224,6 +225,13 @@ def where(condition: Operand, a: Operand, b: Operand) -> Operand:
     a = a if _is_array(a) else xp.asarray(a, dtype=like.dtype)
     b = b if _is_array(b) else xp.asarray(b, dtype=like.dtype)
     return xp.where(condition, a, b)
+
+
+def _astype(x: Operand, dtype: Any) -> Operand:
+    """x's numbers as ``dtype``: a Tensor operation on a Tensor, the backend's on an array."""
+    if isinstance(x, Tensor):
+        return x._cast(dtype)
+    return _namespace(x).astype(x, dtype)
 
 
 def _data(x: Operand) -> Array:
@@ -463,9 +471,25 @@ def _index_forward(x: Array, *, index: Any) -> Array:
 def _read(x: Array, index: tuple[Any, ...]) -> Array:
     """x[index]; one integer array picking rows is ``take`` (the standard allows integer arrays
     in an index only when every axis is indexed)."""
-    if len(index) == 2 and index[1] is Ellipsis and _is_array(index[0]) and index[0].ndim == 1:
-        return _namespace(x).take(x, index[0], axis=0)
+    rows = index[0]
+    if len(index) == 2 and index[1] is Ellipsis and _is_array(rows) and rows.ndim == 1:
+        if not _is_mask(rows):  # (a boolean mask is no list of rows)
+            return _namespace(x).take(x, rows, axis=0)
     return x[index]
+
+
+_BOOL_DTYPES: dict[Any, bool] = {}  # (array type, dtype) -> whether it is boolean (asked once)
+
+
+def _is_mask(part: Any) -> bool:
+    """Whether an index's part is a boolean array (a mask)."""
+    if not _is_array(part):
+        return False
+    key = (type(part), part.dtype)  # (the array's type first: two libraries' dtypes never meet)
+    is_bool = _BOOL_DTYPES.get(key)
+    if is_bool is None:
+        is_bool = _BOOL_DTYPES[key] = _namespace(part).isdtype(part.dtype, "bool")
+    return is_bool
 
 
 def _index_x(g: Operand, out: Operand, x: Operand, *, index: Any) -> Operand:
@@ -499,6 +523,31 @@ def _index_add_forward(g: Array, *, index: Any, shape: tuple[int, ...]) -> Array
 def _index_add_g(g: Operand, out: Operand, x: Operand, *, index: Any, shape: Any) -> Operand:
     """The gradient of adding at ``index`` is reading at ``index``."""
     return g[index]
+
+
+def _index_put_forward(x: Array, value: Array, *, index: Any) -> Array:
+    """A copy of x with ``value`` put at ``index`` (broadcast to the places it fills)."""
+    out = _namespace(x).asarray(x, copy=True)
+    out[index] = value
+    return out
+
+
+def _index_put_x(g: Operand, out: Operand, x: Operand, value: Operand, *, index: Any) -> Operand:
+    """The old numbers at index were replaced: they get no gradient, the others g."""
+    xp = _namespace(_data(g))
+    replaced = xp.zeros(tuple(x.shape), dtype=xp.bool)
+    replaced[index] = True
+    return where(replaced, 0.0, g)
+
+
+def _index_put_value(
+    g: Operand, out: Operand, x: Operand, value: Operand, *, index: Any
+) -> Operand:
+    """value receives the gradient of the places it filled (summed where it was broadcast)."""
+    filled = g[index] if not isinstance(g, Tensor) else _apply(INDEX, (g,), {"index": index})
+    if filled.ndim < value.ndim:  # (a value of shape (1, n) may fill places of shape (n,))
+        filled = reshape(filled, (1,) * (value.ndim - filled.ndim) + tuple(filled.shape))
+    return sum_to(filled, tuple(value.shape))
 
 
 def _has_arrays(index: Any) -> bool:
@@ -555,6 +604,8 @@ WHERE       = operation("where",         lambda a, b, *, condition: _namespace(a
                         lambda g, out, a, b, *, condition: sum_to(g * _mask(~condition, _data(g)), b.shape))  # noqa: E501
 EXP         = operation("exp",           lambda x: _namespace(x).exp(x), lambda g, out, x: g * out)
 LOG         = operation("log",           lambda x: _namespace(x).log(x), lambda g, out, x: g / x)
+LOG10       = operation("log10",         lambda x: _namespace(x).log10(x),
+                        lambda g, out, x: g / (x * math.log(10.0)))
 SQRT        = operation("sqrt",          lambda x: _namespace(x).sqrt(x),
                         lambda g, out, x: g / (2.0 * out))
 ABS         = operation("abs",           lambda x: _namespace(x).abs(x),
@@ -584,6 +635,11 @@ BROADCAST_TO = operation("broadcast_to", lambda x, *, shape: _namespace(x).broad
                         lambda g, out, x, *, shape: sum_to(g, tuple(x.shape)))
 INDEX       = operation("[]",            _index_forward,                _index_x)
 INDEX_ADD   = operation("index_add",     _index_add_forward,            _index_add_g)
+INDEX_PUT   = operation("index_put",     _index_put_forward,            _index_put_x, _index_put_value)  # noqa: E501
+CLONE       = operation("clone",         lambda x: _namespace(x).asarray(x, copy=True),
+                        lambda g, out, x: g)
+ASTYPE      = operation("astype",        lambda x, *, dtype: _namespace(x).astype(x, dtype),
+                        lambda g, out, x, *, dtype: _astype(g, x.dtype))
 CONCATENATE = operation("concatenate",   _concatenate_forward,          _concatenate_x,
                         variadic=True)
 LINEAR      = operation("linear",        lambda x, w, b: x @ w + b,     # (a layer: see linear)
@@ -684,12 +740,20 @@ def _operand(x: object, like: Tensor, op_name: str) -> Tensor:
         )
     if isinstance(x, numbers.Real):
         xp = _namespace(like.data)
-        dtype = like.data.dtype if _is_float(like.data.dtype, xp) else None
+        if _is_float(like.data.dtype, xp):
+            dtype = like.data.dtype
+        else:  # an integer or boolean tensor: a float makes float32 (PyTorch's default dtype)
+            dtype = None if isinstance(x, numbers.Integral) else xp.float32
         device = array_api_compat.device(like.data)
         return _constant(xp.asarray(x, dtype=dtype, device=device))
     if _is_array(x):
         return _constant(x)
     raise TypeError(f"{op_name} takes Tensors, arrays and numbers, not {type(x).__name__}")
+
+
+def _can_compare(other: object) -> bool:
+    """Whether == and != compare elementwise with ``other`` (else Python's identity decides)."""
+    return isinstance(other, (Tensor, numbers.Real)) or _is_array(other)
 
 
 def _constant(array: Array) -> Tensor:
@@ -711,7 +775,23 @@ def _binary(op: Operation, a: object, b: object) -> Tensor:
         a = _operand(a, like, op.name)
     if type(b) is not Tensor:
         b = _operand(b, like, op.name)
+    if a.data.dtype is not b.data.dtype and a.data.dtype != b.data.dtype:
+        a, b = _promoted(a, b)
+    if op is DIV and not _is_float(a.data.dtype, _namespace(a.data)):
+        a, b = a.float(), b.float()  # integers divide into float32, as in PyTorch
     return _apply(op, (a, b), _NO_PARAMS)
+
+
+def _promoted(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
+    """a and b of one dtype where one is floating and the other not: the integers (or bools)
+    become the float's dtype, as in PyTorch (NumPy would make int64 with float32 float64)."""
+    xp = _namespace(a.data)
+    a_float, b_float = _is_float(a.data.dtype, xp), _is_float(b.data.dtype, xp)
+    if a_float and not b_float:
+        b = _constant(xp.astype(b.data, a.data.dtype))
+    elif b_float and not a_float:
+        a = _constant(xp.astype(a.data, b.data.dtype))
+    return a, b
 
 
 def _axes(axis: object, ndim: int, what: str) -> tuple[int, ...] | None:
@@ -730,6 +810,42 @@ def _axes(axis: object, ndim: int, what: str) -> tuple[int, ...] | None:
     if len(set(axes)) != len(axes):
         raise ValueError(f"{what}: axis {axis!r} names an axis twice")
     return tuple(sorted(axes))
+
+
+def _computed_from(value: Tensor, x: Tensor, old: Tensor) -> Tensor:
+    """value, whose graph reads ``old`` wherever it read x: x is about to take new numbers
+    (``x[i] = x[i] - 1`` computes the value from x's old numbers)."""
+    if value is x:
+        return old
+    if value.requires_grad:
+        for node in _walk(value)[1]:
+            if any(input is x for input in node._prev):
+                node._prev = tuple(old if input is x else input for input in node._prev)
+    return value
+
+
+def _dim_names(
+    dim: Any, keepdim: bool, names: dict[str, Any], what: str
+) -> tuple[Any, bool]:  # fmt: skip
+    """dim and keepdim from NumPy's names for them, ``axis=`` and ``keepdims=``, also accepted."""
+    unknown = set(names) - {"axis", "keepdims"}
+    if unknown:
+        raise TypeError(f"{what}() got an unexpected keyword argument {sorted(unknown)[0]!r}")
+    if "axis" in names:
+        if dim is not None:
+            raise TypeError(f"{what}: give dim or axis (the same thing), not both")
+        dim = names["axis"]
+    if "keepdims" in names:
+        keepdim = names["keepdims"]
+    return dim, keepdim
+
+
+class ValuesIndices(NamedTuple):
+    """What ``x.max(dim)`` and ``x.min(dim)`` return, as PyTorch: the extreme numbers along the
+    axis and their places in it (int64), a pair that unpacks: ``values, indices = x.max(1)``."""
+
+    values: Tensor
+    indices: Tensor
 
 
 # ---------------------------------------------------------------------------------------------
@@ -794,13 +910,29 @@ class Tensor:
     def size(self) -> int:
         return _count(self.shape, None)
 
-    def item(self) -> float:
-        """The one number of a one-element tensor, as a Python float."""
+    def item(self) -> float | int | bool:
+        """The one number of a one-element tensor, as a Python float (int, bool for integer and
+        boolean tensors)."""
         if self.data.ndim == 0:
-            return float(self.data)
-        if self.size != 1:
+            number = self.data
+        elif self.size != 1:
             raise ValueError(f"item() needs a tensor of one element, not of shape {self.shape}")
-        return float(_namespace(self.data).reshape(self.data, ()))
+        else:
+            number = _namespace(self.data).reshape(self.data, ())
+        xp = _namespace(self.data)
+        if _is_float(self.data.dtype, xp):
+            return float(number)
+        return bool(number) if xp.isdtype(self.data.dtype, "bool") else int(number)
+
+    def numel(self) -> int:
+        """The number of elements (PyTorch's name for ``size``)."""
+        return self.size
+
+    nelement = numel
+
+    def dim(self) -> int:
+        """The number of axes (PyTorch's method for ``ndim``)."""
+        return self.ndim
 
     def numpy(self) -> Any:
         """The data as a NumPy array (a copy when the backend is not NumPy)."""
@@ -812,6 +944,80 @@ class Tensor:
     def detach(self) -> Tensor:
         """The same array as a new constant: no graph, no gradient."""
         return _constant(self.data)
+
+    def clone(self) -> Tensor:
+        """A copy of the numbers, in the graph: its gradient passes back unchanged."""
+        return _apply(CLONE, (self,), _NO_PARAMS)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Make this leaf require a gradient (or not), and return it, as PyTorch's."""
+        if not isinstance(requires_grad, bool):
+            raise TypeError(f"requires_grad is True or False, not {requires_grad!r:.60}")
+        if self._prev:
+            raise ValueError(
+                "requires_grad_() changes a leaf (a tensor made from numbers), not a tensor "
+                "computed from others: use .detach() first"
+            )
+        if requires_grad:
+            _check_differentiable(self.data)
+        self.requires_grad = requires_grad
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep this inner tensor's gradient after backward(), as PyTorch's. MiniGrad keeps every
+        inner tensor's gradient of the last backward pass already, so this only checks that
+        the tensor is in a graph."""
+        if not self.requires_grad:
+            raise ValueError(f"retain_grad() on {self!r}, which does not require a gradient")
+
+    # Types: the numbers as another dtype. Between floating dtypes the gradient passes back
+    # (cast back to the input's dtype); integers and bools have none.
+
+    def to(self, *args: Any, dtype: Any = None, device: Any = None) -> Tensor:
+        """The tensor as ``dtype`` (``x.to(torch.float64)``); the device can only be the CPU."""
+        for arg in args:
+            if isinstance(arg, str) and arg not in _DTYPE_NAMES:
+                device = arg
+            elif isinstance(arg, Tensor):
+                dtype = arg.dtype
+            else:
+                dtype = arg
+        if device is not None and str(device) != "cpu":
+            raise ValueError(f"MiniGrad's tensors live on the CPU, not on {device!r}")
+        return self if dtype is None else self._cast(dtype)
+
+    def float(self) -> Tensor:
+        """The numbers as float32."""
+        return self._cast("float32")
+
+    def double(self) -> Tensor:
+        """The numbers as float64."""
+        return self._cast("float64")
+
+    def long(self) -> Tensor:
+        """The numbers as int64 (a float is cut towards zero); no gradient."""
+        return self._cast("int64")
+
+    def int(self) -> Tensor:
+        """The numbers as int32 (a float is cut towards zero); no gradient."""
+        return self._cast("int32")
+
+    def bool(self) -> Tensor:
+        """Whether each number is non-zero."""
+        return self._cast("bool")
+
+    def type(self, dtype: Any = None) -> Any:
+        """``x.type(dtype)`` casts; ``x.type()`` names the dtype."""
+        return _dtype_name(self.dtype) if dtype is None else self._cast(dtype)
+
+    def _cast(self, dtype: Any) -> Tensor:
+        xp = _namespace(self.data)
+        dtype = _dtype(dtype, xp)
+        if dtype == self.data.dtype:
+            return self
+        if _is_float(dtype, xp) and self.requires_grad:
+            return _apply(ASTYPE, (self,), {"dtype": dtype})
+        return _constant(xp.astype(self.data, dtype))
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -830,7 +1036,47 @@ class Tensor:
             raise ValueError(f"the truth of a tensor of shape {self.shape} is ambiguous")
         return bool(self.item())
 
-    __hash__ = object.__hash__  # == stays by identity for sets and dicts, as for Value
+    def __float__(self) -> float:
+        return float(self._one_number("float()"))
+
+    def __int__(self) -> int:
+        return int(self._one_number("int()"))
+
+    def __index__(self) -> int:
+        """A one-element integer tensor as an index (``itos[ix]``, ``range(t)``)."""
+        xp = _namespace(self.data)
+        if not xp.isdtype(self.data.dtype, "integral"):
+            raise TypeError(f"only an integer tensor is an index, not one of dtype {self.dtype}")
+        return int(self._one_number("an index"))
+
+    def _one_number(self, what: str) -> float | int | bool:
+        if self.size != 1:
+            raise TypeError(f"{what} takes a tensor of one element, not of shape {self.shape}")
+        return self.item()
+
+    def __format__(self, spec: str) -> str:
+        """f"{loss:.4f}" formats a one-element tensor's number; a bigger one only as its repr."""
+        if not spec:
+            return repr(self)
+        if self.size != 1:
+            raise TypeError(f"format spec {spec!r} needs a one-element tensor, not {self.shape}")
+        return format(self.item(), spec)
+
+    def __iter__(self) -> Iterator[Tensor]:
+        """The tensor's rows (its sub-tensors along the first axis), one by one."""
+        for i in range(len(self)):
+            yield self[i]
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> numpy.ndarray:
+        """The data as a NumPy array, for NumPy and matplotlib (``plt.plot(t)``)."""
+        array = self.numpy()
+        if dtype is not None:
+            array = array.astype(dtype, copy=False)
+        return array.copy() if copy else array
+
+    # Tensors are hashed by identity, so they work as dict keys and in sets (two Tensors holding
+    # equal numbers are two keys), while == and != compare elementwise, as in PyTorch and NumPy.
+    __hash__ = object.__hash__
 
     # Arithmetic: NumPy broadcasting forward, sum_to backward
 
@@ -886,7 +1132,17 @@ class Tensor:
     def __abs__(self) -> Tensor:
         return self.abs()
 
-    # Comparisons give boolean constants (no gradient); == and hash stay by identity.
+    # Comparisons give boolean constants (no gradient), elementwise.
+
+    def __eq__(self, other: object) -> Tensor:  # type: ignore[override]
+        if not _can_compare(other):
+            return NotImplemented
+        return _constant(self.data == _data(_operand(other, self, "==")))
+
+    def __ne__(self, other: object) -> Tensor:  # type: ignore[override]
+        if not _can_compare(other):
+            return NotImplemented
+        return _constant(self.data != _data(_operand(other, self, "!=")))
 
     def __lt__(self, other: Operand) -> Tensor:
         return _constant(self.data < _data(_operand(other, self, "<")))
@@ -909,6 +1165,10 @@ class Tensor:
     def log(self) -> Tensor:
         """f(x) = ln x;  f' = 1/x"""
         return _apply(LOG, (self,), _NO_PARAMS)
+
+    def log10(self) -> Tensor:
+        """f(x) = log₁₀ x;  f' = 1/(x ln 10)"""
+        return _apply(LOG10, (self,), _NO_PARAMS)
 
     def sqrt(self) -> Tensor:
         """f(x) = √x;  f' = 1/(2√x)"""
@@ -943,7 +1203,8 @@ class Tensor:
             raise ValueError(f"clip: low ({low}) is above high ({high})")
         return _apply(CLIP, (self,), {"low": float(low), "high": float(high)})
 
-    # Reductions: over every axis (axis=None), one axis or a tuple of axes
+    # Reductions: over every axis (dim=None), one axis or a tuple of axes. ``dim``/``keepdim``
+    # are PyTorch's names, ``axis``/``keepdims`` NumPy's: either works.
 
     def _reduce(self, op: Operation, axis: Axis, keepdims: bool) -> Tensor:
         axes = _axes(axis, self.ndim, op.name)
@@ -951,35 +1212,174 @@ class Tensor:
             raise ValueError(f"{op.name} of an empty tensor (shape {self.shape}) is undefined")
         return _apply(op, (self,), {"axis": axes, "keepdims": bool(keepdims)})
 
-    def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    def sum(self, dim: Axis = None, keepdim: bool = False, **names: Any) -> Tensor:
         """f(x) = Σ xᵢ;  ∂f/∂xᵢ = 1"""
-        return self._reduce(SUM, axis, keepdims)
+        if names:
+            dim, keepdim = _dim_names(dim, keepdim, names, "sum")
+        return self._reduce(SUM, dim, keepdim)
 
-    def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    def mean(self, dim: Axis = None, keepdim: bool = False, **names: Any) -> Tensor:
         """f(x) = Σ xᵢ / n;  ∂f/∂xᵢ = 1/n"""
-        return self._reduce(MEAN, axis, keepdims)
+        if names:
+            dim, keepdim = _dim_names(dim, keepdim, names, "mean")
+        if not _is_float(self.data.dtype, _namespace(self.data)):
+            raise TypeError(
+                f"mean of a tensor of dtype {_dtype_name(self.dtype)}: make it floating-point "
+                "first (.float()), as in PyTorch"
+            )
+        return self._reduce(MEAN, dim, keepdim)
 
-    def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        """f(x) = max xᵢ;  ∂f/∂xᵢ = 1 at the maximum (ties share it), else 0"""
-        return self._reduce(MAX, axis, keepdims)
+    def var(
+        self, dim: Axis = None, keepdim: bool = False, *, unbiased: bool | None = None,
+        correction: int | None = None, **names: Any,
+    ) -> Tensor:  # fmt: skip
+        """f(x) = Σ (xᵢ - mean)² / (n - correction), correction 1 by default (Bessel's, as in
+        PyTorch; ``unbiased=False`` or ``correction=0`` divides by n). Written as Tensor
+        operations, so its gradient, 2(xᵢ - mean)/(n - correction), comes from theirs."""
+        if names:
+            dim, keepdim = _dim_names(dim, keepdim, names, "var")
+        if unbiased is not None and correction is not None:
+            raise TypeError("var: give unbiased or correction, not both")
+        if correction is None:
+            correction = 0 if unbiased is False else 1
+        axes = _axes(dim, self.ndim, "var")
+        deviation = self - self.mean(axes, keepdim=True)
+        n = _count(self.shape, axes)
+        return (deviation * deviation).sum(axes, keepdim) / max(n - correction, 0)
 
-    def min(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    def std(
+        self, dim: Axis = None, keepdim: bool = False, *, unbiased: bool | None = None,
+        correction: int | None = None, **names: Any,
+    ) -> Tensor:  # fmt: skip
+        """f(x) = √var(x) (with Bessel's correction by default, as in PyTorch)."""
+        if names:
+            dim, keepdim = _dim_names(dim, keepdim, names, "std")
+        return self.var(dim, keepdim, unbiased=unbiased, correction=correction).sqrt()
+
+    def amax(self, dim: Axis = None, keepdim: bool = False, **names: Any) -> Tensor:
+        """f(x) = max xᵢ (over every axis, one or several);  ∂f/∂xᵢ = 1 at the maximum (ties
+        share it), else 0"""
+        if names:
+            dim, keepdim = _dim_names(dim, keepdim, names, "amax")
+        return self._reduce(MAX, dim, keepdim)
+
+    def amin(self, dim: Axis = None, keepdim: bool = False, **names: Any) -> Tensor:
         """f(x) = min xᵢ;  ∂f/∂xᵢ = 1 at the minimum (ties share it), else 0"""
-        return self._reduce(MIN, axis, keepdims)
+        if names:
+            dim, keepdim = _dim_names(dim, keepdim, names, "amin")
+        return self._reduce(MIN, dim, keepdim)
 
-    def logsumexp(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    def max(self, dim: Any = None, keepdim: bool = False, **names: Any) -> Any:
+        """As PyTorch's: ``x.max()`` the largest number (a Tensor); ``x.max(dim)`` the pair
+        ``(values, indices)`` along that axis, whose values pass their gradient to the one
+        place each came from; ``x.max(other_tensor)`` the elementwise maximum."""
+        if isinstance(dim, Tensor):
+            return maximum(self, dim)
+        if names:
+            dim, keepdim = _dim_names(dim, keepdim, names, "max")
+        if dim is None:
+            return self._reduce(MAX, None, keepdim)
+        return self._extreme_along(dim, keepdim, "max")
+
+    def min(self, dim: Any = None, keepdim: bool = False, **names: Any) -> Any:
+        """As ``max``, for the smallest: ``x.min()``, ``x.min(dim)`` → (values, indices)."""
+        if isinstance(dim, Tensor):
+            return -maximum(-self, -dim)
+        if names:
+            dim, keepdim = _dim_names(dim, keepdim, names, "min")
+        if dim is None:
+            return self._reduce(MIN, None, keepdim)
+        return self._extreme_along(dim, keepdim, "min")
+
+    def argmax(self, dim: int | None = None, keepdim: bool = False, **names: Any) -> Tensor:
+        """The place of the largest number (in the flattened tensor when dim is None), int64."""
+        if names:
+            dim, keepdim = _dim_names(dim, keepdim, names, "argmax")
+        return self._arg("argmax", dim, keepdim)
+
+    def argmin(self, dim: int | None = None, keepdim: bool = False, **names: Any) -> Tensor:
+        """The place of the smallest number (in the flattened tensor when dim is None), int64."""
+        if names:
+            dim, keepdim = _dim_names(dim, keepdim, names, "argmin")
+        return self._arg("argmin", dim, keepdim)
+
+    def _arg(self, name: str, dim: int | None, keepdim: bool) -> Tensor:
+        if isinstance(dim, tuple):
+            raise TypeError(f"{name} takes one axis (an int) or None, not {dim!r}")
+        if self.size == 0:
+            raise ValueError(f"{name} of an empty tensor (shape {self.shape}) is undefined")
+        xp = _namespace(self.data)
+        if dim is None:
+            flat = xp.reshape(self.data, (-1,))
+            places = getattr(xp, name)(flat, keepdims=keepdim)
+            if keepdim:
+                places = xp.reshape(places, (1,) * self.ndim)
+        else:
+            (axis,) = _axes(dim, self.ndim, name) or (0,)
+            places = getattr(xp, name)(self.data, axis=axis, keepdims=keepdim)
+        return _constant(xp.astype(_as_array(places, self.data), xp.int64))
+
+    def _extreme_along(self, dim: Any, keepdim: bool, name: str) -> ValuesIndices:
+        if isinstance(dim, tuple):
+            raise TypeError(f"{name}(dim) takes one axis; for several use a{name}(dims)")
+        (axis,) = _axes(dim, self.ndim, name) or (0,)
+        if self.shape[axis] == 0:
+            raise ValueError(f"{name} along axis {axis} of an empty tensor {self.shape}")
+        indices = self._arg(f"arg{name}", axis, keepdim)
+        # values = x at those places: one integer array per axis, broadcast together
+        xp = _namespace(self.data)
+        shape = indices.shape
+        index = []
+        for i, n in enumerate(self.shape):
+            if i == axis:
+                index.append(indices.data)
+            elif keepdim or i < axis:
+                place = [1] * len(shape)
+                place[i] = n
+                index.append(xp.reshape(xp.arange(n), tuple(place)))
+            else:  # (the axis was dropped: axes after it move one place left)
+                place = [1] * len(shape)
+                place[i - 1] = n
+                index.append(xp.reshape(xp.arange(n), tuple(place)))
+        values = _apply(INDEX, (self,), {"index": tuple(index)})
+        return ValuesIndices(values, indices)
+
+    def logsumexp(self, dim: Axis = None, keepdim: bool = False, **names: Any) -> Tensor:
         """f(x) = ln Σ e^xᵢ, computed without overflow;  ∂f/∂xᵢ = softmax(x)ᵢ"""
-        return self._reduce(LOGSUMEXP, axis, keepdims)
+        if names:
+            dim, keepdim = _dim_names(dim, keepdim, names, "logsumexp")
+        return self._reduce(LOGSUMEXP, dim, keepdim)
 
-    def softmax(self, axis: int = -1) -> Tensor:
-        """f(x)ᵢ = e^xᵢ / Σ e^xⱼ along ``axis``;  ∂fᵢ/∂xⱼ = fᵢ(δᵢⱼ - fⱼ)"""
-        (axis,) = _axes(axis, self.ndim, "softmax") or (0,)
-        return _apply(SOFTMAX, (self,), {"axis": axis})
+    def softmax(self, dim: int = -1, *, axis: int | None = None) -> Tensor:
+        """f(x)ᵢ = e^xᵢ / Σ e^xⱼ along ``dim``;  ∂fᵢ/∂xⱼ = fᵢ(δᵢⱼ - fⱼ)"""
+        (dim,) = _axes(dim if axis is None else axis, self.ndim, "softmax") or (0,)
+        return _apply(SOFTMAX, (self,), {"axis": dim})
 
-    def log_softmax(self, axis: int = -1) -> Tensor:
-        """f(x)ᵢ = xᵢ - ln Σ e^xⱼ along ``axis``;  ∂fᵢ/∂xⱼ = δᵢⱼ - softmax(x)ⱼ"""
-        (axis,) = _axes(axis, self.ndim, "log_softmax") or (0,)
-        return _apply(LOG_SOFTMAX, (self,), {"axis": axis})
+    def log_softmax(self, dim: int = -1, *, axis: int | None = None) -> Tensor:
+        """f(x)ᵢ = xᵢ - ln Σ e^xⱼ along ``dim``;  ∂fᵢ/∂xⱼ = δᵢⱼ - softmax(x)ⱼ"""
+        (dim,) = _axes(dim if axis is None else axis, self.ndim, "log_softmax") or (0,)
+        return _apply(LOG_SOFTMAX, (self,), {"axis": dim})
+
+    # Truth over elements (boolean results, no gradient)
+
+    def all(self, dim: Axis = None, keepdim: bool = False) -> Tensor:
+        """Whether every element is true (non-zero), over all axes or along ``dim``."""
+        xp = _namespace(self.data)
+        axes = _axes(dim, self.ndim, "all")
+        return _constant(_as_array(xp.all(self.data, axis=axes, keepdims=keepdim), self.data))
+
+    def any(self, dim: Axis = None, keepdim: bool = False) -> Tensor:
+        """Whether some element is true (non-zero), over all axes or along ``dim``."""
+        xp = _namespace(self.data)
+        axes = _axes(dim, self.ndim, "any")
+        return _constant(_as_array(xp.any(self.data, axis=axes, keepdims=keepdim), self.data))
+
+    def allclose(
+        self, other: Operand, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+    ) -> bool:
+        """Whether |self - other| ≤ atol + rtol·|other| everywhere (PyTorch's and NumPy's test)."""
+        theirs = numpy.asarray(_data(other))
+        return bool(numpy.allclose(self.numpy(), theirs, rtol, atol, equal_nan))
 
     # Shapes
 
@@ -998,26 +1398,65 @@ class Tensor:
             return self if not self.requires_grad else _apply(RESHAPE, (self,), {"shape": shape})
         return _apply(RESHAPE, (self,), {"shape": tuple(shape)})
 
-    def flatten(self) -> Tensor:
-        """The numbers in one axis, row by row."""
-        return self.reshape(-1)
+    def view(self, *shape: int | tuple[int, ...]) -> Tensor:
+        """PyTorch's name for reshape: the same numbers in another shape (one axis may be -1).
 
-    def transpose(self, *axes: int) -> Tensor:
-        """The axes in the order given (reversed when none is given, as ``.T``)."""
-        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-            axes = tuple(axes[0])
-        if not axes:
-            axes = tuple(reversed(range(self.ndim)))
-        if sorted(_axes(axes, self.ndim, "transpose") or ()) != list(range(self.ndim)) or len(
-            axes
-        ) != self.ndim:
-            raise ValueError(f"transpose: {axes} is not an order of the axes of {self.shape}")
-        return _apply(TRANSPOSE, (self,), {"axes": tuple(a % self.ndim for a in axes)})
+        (A PyTorch view shares its numbers with the tensor it views; a MiniGrad tensor's numbers
+        are changed only by item assignment, which copies them, so the two never differ.)
+        """
+        if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list)):
+            raise TypeError(f"view takes a shape (ints), not {shape[0]!r:.60}; use .to(dtype)")
+        return self.reshape(*shape)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """The numbers of axes start_dim..end_dim in one axis, row by row (all of them by
+        default)."""
+        if self.ndim == 0:
+            return self.reshape(1)
+        (start,) = _axes(start_dim, self.ndim, "flatten") or (0,)
+        (end,) = _axes(end_dim, self.ndim, "flatten") or (0,)
+        if start > end:
+            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+        return self.reshape(*self.shape[:start], -1, *self.shape[end + 1 :])
+
+    def squeeze(self, dim: Axis = None) -> Tensor:
+        """The axes of length 1 removed (only ``dim``'s, if given and of length 1)."""
+        axes = _axes(dim, self.ndim, "squeeze") if self.ndim else None
+        shape = tuple(
+            n for i, n in enumerate(self.shape) if n != 1 or (axes is not None and i not in axes)
+        )
+        return self.reshape(shape) if shape != self.shape else self
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        """A new axis of length 1 at ``dim`` (counted in the result's axes)."""
+        (axis,) = _axes(dim, self.ndim + 1, "unsqueeze") or (0,)
+        return self.reshape(*self.shape[:axis], 1, *self.shape[axis:])
+
+    def permute(self, *dims: int) -> Tensor:
+        """The axes in the order given: ``x.permute(2, 0, 1)`` makes axis 2 the first."""
+        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+            dims = tuple(dims[0])
+        if len(dims) != self.ndim or sorted(_axes(dims, self.ndim, "permute") or ()) != list(
+            range(self.ndim)
+        ):
+            raise ValueError(f"permute: {dims} is not an order of the axes of {self.shape}")
+        return _apply(TRANSPOSE, (self,), {"axes": tuple(a % self.ndim for a in dims)})
+
+    def transpose(self, dim0: int, dim1: int) -> Tensor:
+        """Axes dim0 and dim1 swapped (as PyTorch's; ``permute`` puts all axes in an order)."""
+        if self.ndim == 0:  # (a 0-d tensor has the one axis 0, or -1, as in PyTorch)
+            for dim in (dim0, dim1):
+                _axes(dim, 1, "transpose")
+            return self
+        ((a,), (b,)) = (_axes(dim, self.ndim, "transpose") or (0,) for dim in (dim0, dim1))
+        axes = list(range(self.ndim))
+        axes[a], axes[b] = b, a
+        return _apply(TRANSPOSE, (self,), {"axes": tuple(axes)})
 
     @property
     def T(self) -> Tensor:
         """The axes reversed (a matrix transposed)."""
-        return self.transpose()
+        return _apply(TRANSPOSE, (self,), {"axes": tuple(reversed(range(self.ndim)))})
 
     @property
     def mT(self) -> Tensor:
@@ -1029,9 +1468,93 @@ class Tensor:
 
     def __getitem__(self, index: Any) -> Tensor:
         """Reading x[index] (ints, slices, None, ..., integer arrays such as the rows and the
-        class of each sample); backward adds g back at the places read."""
+        class of each sample, boolean masks); backward adds g back at the places read."""
         index = _checked_index(index, self)
         return _apply(INDEX, (self,), {"index": index})
+
+    def __setitem__(self, index: Any, value: Operand) -> None:
+        """x[index] = value: the numbers at index replaced (value broadcast to them, cast to x's
+        dtype), as PyTorch's item assignment (``N[i, j] += 1``, ``dC[ix] += demb[k, j]``).
+
+        The numbers are copied, never changed where another tensor could see them. When a
+        gradient is recorded (x or value requires one), x becomes a new node of the graph,
+        "index_put", with the old x and value as inputs: x's old numbers at index get no
+        gradient, value gets the gradient of the places it filled. Tensors computed from x
+        *before* the assignment still hold x itself as an input: assign before using x, as
+        PyTorch requires too (it raises when a backward pass needs the changed numbers).
+        """
+        index = _checked_index(index, self)
+        if not isinstance(value, Tensor):
+            if not isinstance(value, numbers.Real) and not _is_array(value):
+                value = Tensor(value)
+            value = _operand(value, self, "item assignment")
+        recording = _grad_mode.enabled and (self.requires_grad or value.requires_grad)
+        if recording and self.requires_grad and not self._prev:
+            raise ValueError(
+                f"item assignment into {self!r}: a leaf that requires a gradient cannot be "
+                "changed while a graph is recorded; change it inside no_grad() (as PyTorch)"
+            )
+        if value.dtype != self.dtype:
+            value = value._cast(self.dtype) if value.requires_grad else _constant(
+                _namespace(value.data).astype(value.data, self.data.dtype)
+            )
+        if recording:
+            old = _constant(self.data)
+            old.requires_grad, old._prev, old._op, old._params = (
+                self.requires_grad, self._prev, self._op, self._params,
+            )  # fmt: skip
+            old.grad, old.label = self.grad, self.label
+            value = _computed_from(value, self, old)
+            node = _apply(INDEX_PUT, (old, value), {"index": index})
+            self.data, self.grad = node.data, None
+            self.requires_grad, self._prev, self._op, self._params = (
+                True, node._prev, node._op, node._params,
+            )  # fmt: skip
+        else:
+            try:
+                self.data = _index_put_forward(self.data, value.data, index=index)
+            except (ValueError, TypeError, IndexError) as error:
+                raise _operation_error(INDEX_PUT, (self, value), {"index": index}, error) from None
+
+    # In-place arithmetic (x += y...): x takes the result's numbers (cast to x's dtype). A
+    # gradient-recording one makes the result a new tensor, which the name then holds.
+
+    def __iadd__(self, other: Operand) -> Tensor:
+        return self._in_place(self + other, "+=")
+
+    def __isub__(self, other: Operand) -> Tensor:
+        return self._in_place(self - other, "-=")
+
+    def __imul__(self, other: Operand) -> Tensor:
+        return self._in_place(self * other, "*=")
+
+    def __itruediv__(self, other: Operand) -> Tensor:
+        return self._in_place(self / other, "/=")
+
+    def _in_place(self, result: Tensor, what: str) -> Tensor:
+        if result.requires_grad:
+            if self.requires_grad and not self._prev:
+                raise ValueError(
+                    f"{what} on {self!r}: a leaf that requires a gradient cannot be changed "
+                    "while a graph is recorded; change it inside no_grad() (as PyTorch)"
+                )
+            return result
+        xp = _namespace(self.data)
+        if result.dtype != self.dtype and not (
+            _is_float(self.data.dtype, xp) or not _is_float(result.data.dtype, xp)
+        ):
+            raise TypeError(
+                f"{what}: the result is {_dtype_name(result.dtype)} and cannot be stored in a "
+                f"tensor of dtype {_dtype_name(self.dtype)} (as in PyTorch)"
+            )
+        if result.shape != self.shape:
+            raise ValueError(
+                f"{what}: the result has shape {result.shape}, but the tensor changed in place "
+                f"has shape {self.shape}"
+            )
+        same_dtype = result.dtype == self.dtype
+        self.data = result.data if same_dtype else xp.astype(result.data, self.data.dtype)
+        return self
 
     # Backpropagation
 
@@ -1111,25 +1634,40 @@ def _to_array(data: object, dtype: Any) -> Array:
         if not _is_supported_dtype(data.dtype, xp):
             raise TypeError(f"a Tensor holds numbers, not an array of dtype {data.dtype}")
         return data if dtype is None else xp.astype(data, _dtype(dtype, xp))
-    if isinstance(data, (str, bytes)) or not _is_numbers(data):
+    kind = _kind_of_numbers(data)
+    if isinstance(data, (str, bytes)) or kind is None:
         raise TypeError(
             f"a Tensor is made from a number, a (nested) list of numbers or an array, "
             f"not {type(data).__name__}: {data!r:.60}"
         )
     xp = np_xp
+    if dtype is None:  # as PyTorch: ints stay ints (int64), bools bools, anything else float32
+        dtype = {"bool": xp.bool, "int": xp.int64}.get(kind, xp.float32)
     try:
-        array = xp.asarray(data, dtype=_dtype(dtype, xp) if dtype is not None else xp.float32)
+        array = xp.asarray(data, dtype=_dtype(dtype, xp))
     except ValueError as error:  # a ragged list
         raise ValueError(f"a Tensor's lists must all have the same length: {error}") from None
     return array
 
 
-def _is_numbers(data: object) -> bool:
+def _kind_of_numbers(data: object) -> str | None:
+    """'bool', 'int' or 'float': the widest kind of number in ``data`` (a number or nested lists
+    of numbers; an empty list counts as float), or None when data holds something else."""
+    if isinstance(data, bool):
+        return "bool"
+    if isinstance(data, numbers.Integral):
+        return "int"
     if isinstance(data, numbers.Real):
-        return True
+        return "float"
     if isinstance(data, (list, tuple)):
-        return all(_is_numbers(item) for item in data)
-    return False
+        kinds = {_kind_of_numbers(item) for item in data}
+        if None in kinds:
+            return None
+        for kind in ("float", "int", "bool"):
+            if kind in kinds:
+                return kind
+        return "float"
+    return None
 
 
 def _contains_value(data: object) -> bool:
@@ -1142,11 +1680,17 @@ def _is_supported_dtype(dtype: Any, xp: Any) -> bool:
     return xp.isdtype(dtype, ("real floating", "integral", "bool"))
 
 
+_DTYPE_NAMES = ("float32", "float64", "int64", "int32", "int16", "int8", "uint8", "bool")
+
+
 def _dtype(dtype: Any, xp: Any) -> Any:
+    """A dtype of the namespace xp from its name ('float32'...) or a dtype of NumPy's or xp's."""
     if isinstance(dtype, str):
-        if dtype not in ("float32", "float64"):
-            raise ValueError(f"dtype is 'float32' or 'float64', not {dtype!r}")
+        if dtype not in _DTYPE_NAMES:
+            raise ValueError(f"dtype is one of {', '.join(map(repr, _DTYPE_NAMES))}, not {dtype!r}")
         return getattr(xp, dtype)
+    if xp is not _NUMPY and xp is not np_xp and isinstance(dtype, (type, numpy.dtype)):
+        return getattr(xp, numpy.dtype(dtype).name)  # NumPy's name for another library's dtype
     return dtype
 
 
@@ -1167,23 +1711,32 @@ def _checked_index(index: Any, x: Tensor) -> Any:
     for part in parts:
         if isinstance(part, Tensor):
             part = part.data
-        elif isinstance(part, list):
-            part = _namespace(x.data).asarray(part)
+        elif isinstance(part, (list, range)):
+            part = _namespace(x.data).asarray(list(part))
         if isinstance(part, bool) or not (
             part is None
             or part is Ellipsis
             or isinstance(part, (slice, numbers.Integral))
-            or (_is_array(part) and _namespace(part).isdtype(part.dtype, "integral"))
+            or (_is_array(part) and _namespace(part).isdtype(part.dtype, ("integral", "bool")))
         ):
             raise TypeError(
-                "a Tensor is indexed by ints, slices, None, ... and integer arrays, "
-                f"not {type(part).__name__}: {part!r:.60}"
+                "a Tensor is indexed by ints, slices, None, ..., integer arrays and boolean "
+                f"masks, not {type(part).__name__}: {part!r:.60}"
             )
         checked.append(int(part) if isinstance(part, numbers.Integral) else part)
     axis = 0
     for part in checked:
         if part is Ellipsis:
             break
+        if _is_mask(part):
+            mask_shape = tuple(part.shape)
+            if x.shape[axis : axis + len(mask_shape)] != mask_shape:
+                raise IndexError(
+                    f"a boolean mask of shape {mask_shape} does not fit axes {axis}.. of a "
+                    f"tensor of shape {x.shape}"
+                )
+            axis += len(mask_shape)
+            continue
         if isinstance(part, int):
             if axis >= x.ndim or not -x.shape[axis] <= part < x.shape[axis]:
                 length = "no axis" if axis >= x.ndim else f"length {x.shape[axis]}"
@@ -1201,7 +1754,13 @@ def _checked_index(index: Any, x: Tensor) -> Any:
                 )
         if part is not None:
             axis += 1
-    indexed = sum(part is not None for part in checked)
+    indexed = sum(
+        part.ndim if _is_mask(part) else 1
+        for part in checked
+        if part is not None
+    )
+    if len(checked) == 1 and _is_mask(checked[0]):
+        return tuple(checked)  # (the standard takes a boolean mask only as the sole index)
     if indexed < x.ndim and not any(part is Ellipsis for part in checked):
         checked.append(Ellipsis)  # the axes not indexed are taken whole (the standard says so)
     return tuple(checked)
