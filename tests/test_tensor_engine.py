@@ -321,3 +321,14 @@ def test_minigrads_own_operations_cannot_be_redefined():
     with pytest.raises(ValueError, match="one of MiniGrad's own operations"):
         mt.operation("cross_entropy", lambda x: x, lambda g, out, x: g)
     assert mt.OPERATIONS["tanh"] is mt.TANH
+
+
+def test_an_operation_is_applied_to_tensors_by_calling_it():
+    double = mt.operation("double for a test", lambda x: 2.0 * x, lambda g, out, x: 2.0 * g)
+    x = Tensor([1.0, 3.0], requires_grad=True)
+    y = double(x)
+    (y * 1.5).sum().backward()
+    assert y.tolist() == [2.0, 6.0] and y._op == "double for a test"
+    assert x.grad.tolist() == [3.0, 3.0]
+    with pytest.raises(TypeError, match="at least one Tensor"):
+        double(np.ones(2))

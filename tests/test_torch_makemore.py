@@ -7,7 +7,10 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as torch_F
-from makemore_lectures import (
+
+import minigrad.torch as mg
+import minigrad.torch.nn.functional as mg_F
+from tests.makemore_lectures import (
     backprop_ninja,
     bigram_counts,
     bigram_network,
@@ -22,9 +25,6 @@ from makemore_lectures import (
     vocabulary,
     wavenet,
 )
-
-import minigrad.torch as mg
-import minigrad.torch.nn.functional as mg_F
 
 WORDS = generated_names(300)
 STOI, ITOS = vocabulary(WORDS)

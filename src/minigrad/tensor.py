@@ -278,6 +278,14 @@ class Operation:
     variadic: bool = False
     saves: bool = False
 
+    def __call__(self, *inputs: Operand, **params: Any) -> Tensor:
+        """The operation applied to Tensors (numbers and arrays beside them become constants),
+        recorded in the graph: ``op(x)``, ``op(x, y, axis=0)``."""
+        like = next((x for x in inputs if isinstance(x, Tensor)), None)
+        if like is None:
+            raise TypeError(f"operation {self.name!r} takes at least one Tensor")
+        return _apply(self, tuple(_operand(x, like, self.name) for x in inputs), params)
+
 
 OPERATIONS: dict[str, Operation] = {}
 _FIXED_OPERATIONS: set[str] = set()  # MiniGrad's own: the table below and tensor_losses' one
