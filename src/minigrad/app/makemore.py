@@ -104,7 +104,7 @@ def splits(
 
 
 def initial_parameters(settings: Settings, vocab_size: int) -> list[numpy.ndarray]:
-    """C, W1, b1, W2, b2 drawn by NumPy (float32) from the seed, scaled as in part 3 (tanh
+    """C, W1, b1, W2, b2 drawn by NumPy (float32) from settings.seed, scaled as in part 3 (tanh
     units not saturated, first logits near zero): the same numbers for MiniGrad and PyTorch."""
     rng = numpy.random.default_rng(settings.seed)
     fan_in = settings.n_embd * settings.block_size
@@ -122,7 +122,7 @@ def initial_parameters(settings: Settings, vocab_size: int) -> list[numpy.ndarra
 
 
 def batches(settings: Settings, examples: int) -> numpy.ndarray:
-    """The rows of every step's batch, drawn from the seed (the same for both engines)."""
+    """The rows of every step's batch, drawn from settings.seed + 1 (the same for both engines)."""
     rng = numpy.random.default_rng(settings.seed + 1)
     return rng.integers(0, examples, (settings.steps, settings.batch))
 

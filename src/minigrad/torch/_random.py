@@ -39,7 +39,7 @@ class Generator:
         return self
 
     def initial_seed(self) -> int:
-        """The seed the stream last started from."""
+        """What the stream last started from: its seed."""
         return self._seed
 
     def seed(self) -> int:
