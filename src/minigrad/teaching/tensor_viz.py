@@ -267,7 +267,7 @@ def _step_code(node: Tensor, i: int, idents: dict[Tensor, str]) -> str:
     op = node._op
     if op == "[]":  # reading places: the gradient goes back to them, added where read twice
         return f"np.add.at({target}, params[{out!r}]['index'], {g})  # ∂{out}/∂{x}: index"
-    formula = _formula(node, i, g, out, inputs)
+    formula = _numpy_formula(node, i, g, out, inputs)
     if formula is None:
         args = ", ".join([g, out, *inputs])
         formula = f"rule({op!r}, {i})({args}, **params[{out!r}])"
@@ -276,7 +276,7 @@ def _step_code(node: Tensor, i: int, idents: dict[Tensor, str]) -> str:
     return f"{target} += {formula}  # ∂{out}/∂{x}: {op}"
 
 
-def _formula(node: Tensor, i: int, g: str, out: str, inputs: list[str]) -> str | None:
+def _numpy_formula(node: Tensor, i: int, g: str, out: str, inputs: list[str]) -> str | None:
     op, params = node._op, node._params
     a = inputs[0]
     b = inputs[1] if len(inputs) > 1 else ""
