@@ -602,7 +602,7 @@ print("loss:", loss.item())""",
     ),
     (
         "md",
-        """## 4. What the engine did: `explain_backward`
+        """## 4. What the engine did, step by step (explain_backward)
 
 One line per chain-rule step, output first: which gradient grows, by what, with the shapes that
 meet. Where the forward pass broadcast a tensor (`b1` over the batch, `bnmeani` over the rows),
@@ -617,7 +617,7 @@ for step in explain_backward(loss):
     ),
     (
         "md",
-        """## 5. The whole backward pass as Python: `backward_source`
+        """## 5. The whole backward pass as Python (backward_source)
 
 The lecture's exercise 1, written out by the engine: one NumPy statement per chain-rule step, in
 the order `backward()` runs them, with the broadcast sums (`sum_to`) and the scattered embedding
@@ -725,7 +725,7 @@ plt.show()""",
     ),
     (
         "md",
-        """## 8. A mistake, found: `gradcheck`
+        """## 8. A mistake, found by gradcheck
 
 Exercise 3 asks for batch normalisation's backward pass in one formula. Write it as a MiniGrad
 operation (its forward rule and your backward rule side by side) and `gradcheck` compares your
