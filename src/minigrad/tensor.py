@@ -26,115 +26,44 @@ Two things differ from Value, as in PyTorch. A Tensor records a graph only if on
 plain number in an expression becomes a constant of the other operand's dtype, so ``x * 2``
 keeps x float32.
 
-The arrays are used through the Python array API standard (``array-api-compat``): NumPy by
-default, and any array library that follows the standard (array-api-strict, PyTorch tensors,
-CuPy on a GPU) works as the backend without a change here. NumPy is imported only when this
-module is.
+The arrays are used through the Python array API standard (``array-api-compat``), in
+``backend.py``: NumPy by default, and any array library that follows the standard
+(array-api-strict, PyTorch tensors, CuPy on a GPU) works as the backend without a change here.
+NumPy is imported only when this module is.
 """
 
 from __future__ import annotations
 
 import numbers
-import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Union
 
 import array_api_compat
-import array_api_compat.numpy as np_xp
 import numpy
 
+from minigrad import backend
+from minigrad.backend import (
+    _NAMESPACES,
+    Array,
+    Axis,
+    _as_array,
+    _check_differentiable,
+    _checked_index,
+    _dtype_name,
+    _has_arrays,
+    _is_array,
+    _is_float,
+    _namespace,
+    _read,
+)
 from minigrad.engine import Value, _grad_mode, _grad_mode_set, no_grad
 
 __all__ = [
     "Tensor", "concatenate", "grad", "linear", "maximum", "no_grad", "stack", "sum_to", "where",
 ]
 
-Array = Any  # an array of the backend (numpy.ndarray, torch.Tensor, array_api_strict.Array...)
 Operand = Union["Tensor", Array, int, float]  # noqa: UP007 (a runtime alias)
-Axis = Union[int, tuple[int, ...], None]  # noqa: UP007
-
-
-# ---------------------------------------------------------------------------------------------
-# The backend: an array's namespace (its module of functions), found once per array type
-# ---------------------------------------------------------------------------------------------
-
-_NAMESPACES: dict[type, Any] = {}  # array type -> its array API namespace
-
-
-def _namespace(array: Array) -> Any:
-    """The array API namespace of ``array`` (``array_api_compat.numpy`` for a NumPy array)."""
-    xp = _NAMESPACES.get(type(array))
-    if xp is None:
-        try:
-            xp = array_api_compat.array_namespace(array)
-        except TypeError:
-            raise TypeError(
-                f"a Tensor holds an array of a library that follows the array API standard "
-                f"(NumPy, PyTorch, array-api-strict, CuPy...), not {type(array).__name__}"
-            ) from None
-        if xp is np_xp:
-            xp = _NUMPY
-        if not isinstance(array, numpy.generic):  # a NumPy scalar is no array of a Tensor
-            _NAMESPACES[type(array)] = xp
-    return xp
-
-
-def _numpy_namespace() -> Any:
-    """array_api_compat.numpy, with its reductions called on NumPy's ufuncs directly and a few
-    functions called without array_api_compat's wrapper.
-
-    ``numpy.sum(x)`` checks its arguments for a couple of microseconds before it calls
-    ``numpy.add.reduce(x)``: as long as the sum itself of a small array, and a training step
-    makes a dozen reductions. The results and their dtypes are the same.
-    """
-    xp = types.ModuleType(np_xp.__name__, np_xp.__doc__)  # a copy, still NumPy's namespace
-    xp.__dict__.update(vars(np_xp))
-
-    def sum(x: Array, /, *, axis: Axis = None, dtype: Any = None, keepdims: bool = False) -> Array:
-        return numpy.add.reduce(x, axis=axis, dtype=dtype, keepdims=keepdims)
-
-    def max(x: Array, /, *, axis: Axis = None, keepdims: bool = False) -> Array:
-        return numpy.maximum.reduce(x, axis=axis, keepdims=keepdims)
-
-    def min(x: Array, /, *, axis: Axis = None, keepdims: bool = False) -> Array:
-        return numpy.minimum.reduce(x, axis=axis, keepdims=keepdims)
-
-    def mean(x: Array, /, *, axis: Axis = None, keepdims: bool = False) -> Array:
-        if x.dtype.kind != "f":  # (NumPy sums integers in float64 for their mean)
-            return numpy.mean(x, axis=axis, keepdims=keepdims)
-        total = numpy.add.reduce(x, axis=axis, keepdims=keepdims)
-        return total / (x.size // total.size if total.size else 1)
-
-    def ones_like(x: Array, /, *, dtype: Any = None, device: Any = None) -> Array:
-        return numpy.ones_like(x, dtype=dtype)  # (a NumPy array's device is the CPU)
-
-    def arange(start: Any, /, stop: Any = None, step: Any = 1, *, dtype: Any = None,
-               device: Any = None) -> Array:  # fmt: skip
-        return numpy.arange(start, stop, step, dtype=dtype)
-
-    def reshape(x: Array, /, shape: tuple[int, ...], *, copy: bool | None = None) -> Array:
-        return x.reshape(shape) if copy is None else np_xp.reshape(x, shape, copy=copy)
-
-    def asarray(obj: Any, /, *, dtype: Any = None, device: Any = None, copy: Any = None) -> Array:
-        if copy is None and device is None:
-            return numpy.asarray(obj, dtype=dtype)
-        return np_xp.asarray(obj, dtype=dtype, device=device, copy=copy)
-
-    xp.sum, xp.max, xp.min, xp.mean = sum, max, min, mean
-    xp.ones_like, xp.arange, xp.reshape, xp.asarray = ones_like, arange, reshape, asarray
-    return xp
-
-
-_NUMPY = _numpy_namespace()
-
-
-def _is_array(x: object) -> bool:
-    return type(x) in _NAMESPACES or array_api_compat.is_array_api_obj(x)
-
-
-def _is_float(dtype: Any, xp: Any) -> bool:
-    return xp.isdtype(dtype, "real floating")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -229,14 +158,6 @@ def where(condition: Operand, a: Operand, b: Operand) -> Operand:
 def _data(x: Operand) -> Array:
     """The array itself: a Tensor's data, or x when it is an array already."""
     return x.data if isinstance(x, Tensor) else x
-
-
-def _as_array(result: object, like: Array) -> Array:
-    """A backend's result as an array: NumPy returns a reduction to a single number as a NumPy
-    scalar, not a 0-d array, and a Tensor always holds an array."""
-    if type(result) in _NAMESPACES:
-        return result
-    return _namespace(like).asarray(result)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -460,14 +381,6 @@ def _index_forward(x: Array, *, index: Any) -> Array:
     return _as_array(_read(x, index), x)
 
 
-def _read(x: Array, index: tuple[Any, ...]) -> Array:
-    """x[index]; one integer array picking rows is ``take`` (the standard allows integer arrays
-    in an index only when every axis is indexed)."""
-    if len(index) == 2 and index[1] is Ellipsis and _is_array(index[0]) and index[0].ndim == 1:
-        return _namespace(x).take(x, index[0], axis=0)
-    return x[index]
-
-
 def _index_x(g: Operand, out: Operand, x: Operand, *, index: Any) -> Operand:
     """x[index] passes g back to the places it read (added up where it read one twice)."""
     return _apply_or_array(INDEX_ADD, g, {"index": index, "shape": tuple(x.shape)})
@@ -499,11 +412,6 @@ def _index_add_forward(g: Array, *, index: Any, shape: tuple[int, ...]) -> Array
 def _index_add_g(g: Operand, out: Operand, x: Operand, *, index: Any, shape: Any) -> Operand:
     """The gradient of adding at ``index`` is reading at ``index``."""
     return g[index]
-
-
-def _has_arrays(index: Any) -> bool:
-    parts = index if isinstance(index, tuple) else (index,)
-    return any(_is_array(part) for part in parts)
 
 
 def _concatenate_forward(*arrays: Array, axis: int) -> Array:
@@ -1030,7 +938,9 @@ class Tensor:
     def __getitem__(self, index: Any) -> Tensor:
         """Reading x[index] (ints, slices, None, ..., integer arrays such as the rows and the
         class of each sample); backward adds g back at the places read."""
-        index = _checked_index(index, self)
+        parts = index if isinstance(index, tuple) else (index,)
+        parts = tuple(part.data if isinstance(part, Tensor) else part for part in parts)
+        index = _checked_index(parts, self.data)
         return _apply(INDEX, (self,), {"index": index})
 
     # Backpropagation
@@ -1093,118 +1003,19 @@ class Tensor:
         return gradient
 
 
-def _dtype_name(dtype: Any) -> str:
-    return str(dtype).rsplit(".", 1)[-1]
-
-
 def _to_array(data: object, dtype: Any) -> Array:
-    """``data`` as an array: an array keeps its library (cast to ``dtype`` if given); numbers
-    and lists become a NumPy array of ``dtype``, float32 when none is given."""
+    """``data`` as an array (see backend._to_array), after refusing Tensors and Values."""
     if isinstance(data, Tensor):
         raise TypeError("Tensor(tensor): the data is a Tensor already (use tensor.detach())")
     if isinstance(data, Value) or _contains_value(data):
         raise TypeError("cannot mix a Tensor with a Value: make a Tensor from numbers (.data)")
-    if isinstance(data, numpy.generic):  # a NumPy scalar, such as a sum: a 0-d array
-        data = numpy.asarray(data)
-    if _is_array(data):
-        xp = _namespace(data)
-        if not _is_supported_dtype(data.dtype, xp):
-            raise TypeError(f"a Tensor holds numbers, not an array of dtype {data.dtype}")
-        return data if dtype is None else xp.astype(data, _dtype(dtype, xp))
-    if isinstance(data, (str, bytes)) or not _is_numbers(data):
-        raise TypeError(
-            f"a Tensor is made from a number, a (nested) list of numbers or an array, "
-            f"not {type(data).__name__}: {data!r:.60}"
-        )
-    xp = np_xp
-    try:
-        array = xp.asarray(data, dtype=_dtype(dtype, xp) if dtype is not None else xp.float32)
-    except ValueError as error:  # a ragged list
-        raise ValueError(f"a Tensor's lists must all have the same length: {error}") from None
-    return array
-
-
-def _is_numbers(data: object) -> bool:
-    if isinstance(data, numbers.Real):
-        return True
-    if isinstance(data, (list, tuple)):
-        return all(_is_numbers(item) for item in data)
-    return False
+    return backend._to_array(data, dtype)
 
 
 def _contains_value(data: object) -> bool:
     if isinstance(data, (list, tuple)):
         return any(isinstance(item, Value) or _contains_value(item) for item in data)
     return False
-
-
-def _is_supported_dtype(dtype: Any, xp: Any) -> bool:
-    return xp.isdtype(dtype, ("real floating", "integral", "bool"))
-
-
-def _dtype(dtype: Any, xp: Any) -> Any:
-    if isinstance(dtype, str):
-        if dtype not in ("float32", "float64"):
-            raise ValueError(f"dtype is 'float32' or 'float64', not {dtype!r}")
-        return getattr(xp, dtype)
-    return dtype
-
-
-def _check_differentiable(array: Array) -> None:
-    xp = _namespace(array)
-    if not _is_float(array.dtype, xp):
-        raise TypeError(
-            f"only floating-point tensors can have gradients, not dtype {_dtype_name(array.dtype)}"
-            " (make it with dtype='float32' or 'float64')"
-        )
-
-
-def _checked_index(index: Any, x: Tensor) -> Any:
-    """The index, after checking its parts: ints, slices, None, ..., and integer arrays (or
-    Tensors or lists of ints, made arrays of x's library); out-of-range ints are named here."""
-    parts = index if isinstance(index, tuple) else (index,)
-    checked = []
-    for part in parts:
-        if isinstance(part, Tensor):
-            part = part.data
-        elif isinstance(part, list):
-            part = _namespace(x.data).asarray(part)
-        if isinstance(part, bool) or not (
-            part is None
-            or part is Ellipsis
-            or isinstance(part, (slice, numbers.Integral))
-            or (_is_array(part) and _namespace(part).isdtype(part.dtype, "integral"))
-        ):
-            raise TypeError(
-                "a Tensor is indexed by ints, slices, None, ... and integer arrays, "
-                f"not {type(part).__name__}: {part!r:.60}"
-            )
-        checked.append(int(part) if isinstance(part, numbers.Integral) else part)
-    axis = 0
-    for part in checked:
-        if part is Ellipsis:
-            break
-        if isinstance(part, int):
-            if axis >= x.ndim or not -x.shape[axis] <= part < x.shape[axis]:
-                length = "no axis" if axis >= x.ndim else f"length {x.shape[axis]}"
-                raise IndexError(
-                    f"index {part} is out of range for axis {axis} of a tensor of shape "
-                    f"{x.shape} ({length})"
-                )
-        elif _is_array(part) and axis < x.ndim and part.size:
-            xp = _namespace(part)
-            low, high = int(xp.min(part)), int(xp.max(part))
-            if not -x.shape[axis] <= low <= high < x.shape[axis]:
-                raise IndexError(
-                    f"an index array reaches {low if low < -x.shape[axis] else high}, out of "
-                    f"range for axis {axis} of a tensor of shape {x.shape}"
-                )
-        if part is not None:
-            axis += 1
-    indexed = sum(part is not None for part in checked)
-    if indexed < x.ndim and not any(part is Ellipsis for part in checked):
-        checked.append(Ellipsis)  # the axes not indexed are taken whole (the standard says so)
-    return tuple(checked)
 
 
 # Functions of several tensors

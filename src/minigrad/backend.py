@@ -1,0 +1,229 @@
+"""The array backend of the Tensor engine: which library's functions an array is computed with.
+
+A Tensor holds an array of any library that follows the Python array API standard (NumPy,
+PyTorch tensors, array-api-strict, CuPy on a GPU). The engine never calls a library by name: it
+asks ``_namespace(array)`` for the array's namespace (its module of functions, found once per
+array type by ``array-api-compat``) and calls that, so the autograd code does not change when the
+library does (as needle's ``backend_numpy.py``).
+
+For NumPy the namespace is a faster copy of ``array_api_compat.numpy`` (``_numpy_namespace``):
+the same functions and results, a few of them called on NumPy directly.
+"""
+
+from __future__ import annotations
+
+import numbers
+import types
+from typing import Any, Union
+
+import array_api_compat
+import array_api_compat.numpy as np_xp
+import numpy
+
+Array = Any  # an array of the backend (numpy.ndarray, torch.Tensor, array_api_strict.Array...)
+Axis = Union[int, tuple[int, ...], None]  # noqa: UP007
+
+_NAMESPACES: dict[type, Any] = {}  # array type -> its array API namespace
+
+
+def _namespace(array: Array) -> Any:
+    """The array API namespace of ``array`` (``array_api_compat.numpy`` for a NumPy array)."""
+    xp = _NAMESPACES.get(type(array))
+    if xp is None:
+        try:
+            xp = array_api_compat.array_namespace(array)
+        except TypeError:
+            raise TypeError(
+                f"a Tensor holds an array of a library that follows the array API standard "
+                f"(NumPy, PyTorch, array-api-strict, CuPy...), not {type(array).__name__}"
+            ) from None
+        if xp is np_xp:
+            xp = _NUMPY
+        if not isinstance(array, numpy.generic):  # a NumPy scalar is no array of a Tensor
+            _NAMESPACES[type(array)] = xp
+    return xp
+
+
+def _numpy_namespace() -> Any:
+    """array_api_compat.numpy, with its reductions called on NumPy's ufuncs directly and a few
+    functions called without array_api_compat's wrapper.
+
+    ``numpy.sum(x)`` checks its arguments for a couple of microseconds before it calls
+    ``numpy.add.reduce(x)``: as long as the sum itself of a small array, and a training step
+    makes a dozen reductions. The results and their dtypes are the same.
+    """
+    xp = types.ModuleType(np_xp.__name__, np_xp.__doc__)  # a copy, still NumPy's namespace
+    xp.__dict__.update(vars(np_xp))
+
+    def sum(x: Array, /, *, axis: Axis = None, dtype: Any = None, keepdims: bool = False) -> Array:
+        return numpy.add.reduce(x, axis=axis, dtype=dtype, keepdims=keepdims)
+
+    def max(x: Array, /, *, axis: Axis = None, keepdims: bool = False) -> Array:
+        return numpy.maximum.reduce(x, axis=axis, keepdims=keepdims)
+
+    def min(x: Array, /, *, axis: Axis = None, keepdims: bool = False) -> Array:
+        return numpy.minimum.reduce(x, axis=axis, keepdims=keepdims)
+
+    def mean(x: Array, /, *, axis: Axis = None, keepdims: bool = False) -> Array:
+        if x.dtype.kind != "f":  # (NumPy sums integers in float64 for their mean)
+            return numpy.mean(x, axis=axis, keepdims=keepdims)
+        total = numpy.add.reduce(x, axis=axis, keepdims=keepdims)
+        return total / (x.size // total.size if total.size else 1)
+
+    def ones_like(x: Array, /, *, dtype: Any = None, device: Any = None) -> Array:
+        return numpy.ones_like(x, dtype=dtype)  # (a NumPy array's device is the CPU)
+
+    def arange(start: Any, /, stop: Any = None, step: Any = 1, *, dtype: Any = None,
+               device: Any = None) -> Array:  # fmt: skip
+        return numpy.arange(start, stop, step, dtype=dtype)
+
+    def reshape(x: Array, /, shape: tuple[int, ...], *, copy: bool | None = None) -> Array:
+        return x.reshape(shape) if copy is None else np_xp.reshape(x, shape, copy=copy)
+
+    def asarray(obj: Any, /, *, dtype: Any = None, device: Any = None, copy: Any = None) -> Array:
+        if copy is None and device is None:
+            return numpy.asarray(obj, dtype=dtype)
+        return np_xp.asarray(obj, dtype=dtype, device=device, copy=copy)
+
+    xp.sum, xp.max, xp.min, xp.mean = sum, max, min, mean
+    xp.ones_like, xp.arange, xp.reshape, xp.asarray = ones_like, arange, reshape, asarray
+    return xp
+
+
+_NUMPY = _numpy_namespace()
+
+
+def _is_array(x: object) -> bool:
+    return type(x) in _NAMESPACES or array_api_compat.is_array_api_obj(x)
+
+
+def _is_float(dtype: Any, xp: Any) -> bool:
+    return xp.isdtype(dtype, "real floating")
+
+
+def _as_array(result: object, like: Array) -> Array:
+    """A backend's result as an array: NumPy returns a reduction to a single number as a NumPy
+    scalar, not a 0-d array, and a Tensor always holds an array."""
+    if type(result) in _NAMESPACES:
+        return result
+    return _namespace(like).asarray(result)
+
+
+# Making arrays, and the dtypes a Tensor may hold
+
+
+def _to_array(data: object, dtype: Any) -> Array:
+    """``data`` as an array: an array keeps its library (cast to ``dtype`` if given); numbers
+    and lists become a NumPy array of ``dtype``, float32 when none is given."""
+    if isinstance(data, numpy.generic):  # a NumPy scalar, such as a sum: a 0-d array
+        data = numpy.asarray(data)
+    if _is_array(data):
+        xp = _namespace(data)
+        if not _is_supported_dtype(data.dtype, xp):
+            raise TypeError(f"a Tensor holds numbers, not an array of dtype {data.dtype}")
+        return data if dtype is None else xp.astype(data, _dtype(dtype, xp))
+    if isinstance(data, (str, bytes)) or not _is_numbers(data):
+        raise TypeError(
+            f"a Tensor is made from a number, a (nested) list of numbers or an array, "
+            f"not {type(data).__name__}: {data!r:.60}"
+        )
+    xp = np_xp
+    try:
+        array = xp.asarray(data, dtype=_dtype(dtype, xp) if dtype is not None else xp.float32)
+    except ValueError as error:  # a ragged list
+        raise ValueError(f"a Tensor's lists must all have the same length: {error}") from None
+    return array
+
+
+def _is_numbers(data: object) -> bool:
+    if isinstance(data, numbers.Real):
+        return True
+    if isinstance(data, (list, tuple)):
+        return all(_is_numbers(item) for item in data)
+    return False
+
+
+def _is_supported_dtype(dtype: Any, xp: Any) -> bool:
+    return xp.isdtype(dtype, ("real floating", "integral", "bool"))
+
+
+def _dtype(dtype: Any, xp: Any) -> Any:
+    if isinstance(dtype, str):
+        if dtype not in ("float32", "float64"):
+            raise ValueError(f"dtype is 'float32' or 'float64', not {dtype!r}")
+        return getattr(xp, dtype)
+    return dtype
+
+
+def _check_differentiable(array: Array) -> None:
+    xp = _namespace(array)
+    if not _is_float(array.dtype, xp):
+        raise TypeError(
+            f"only floating-point tensors can have gradients, not dtype {_dtype_name(array.dtype)}"
+            " (make it with dtype='float32' or 'float64')"
+        )
+
+
+def _dtype_name(dtype: Any) -> str:
+    return str(dtype).rsplit(".", 1)[-1]
+
+
+# Indexing, as the standard allows it
+
+
+def _read(x: Array, index: tuple[Any, ...]) -> Array:
+    """x[index]; one integer array picking rows is ``take`` (the standard allows integer arrays
+    in an index only when every axis is indexed)."""
+    if len(index) == 2 and index[1] is Ellipsis and _is_array(index[0]) and index[0].ndim == 1:
+        return _namespace(x).take(x, index[0], axis=0)
+    return x[index]
+
+
+def _has_arrays(index: Any) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(_is_array(part) for part in parts)
+
+
+def _checked_index(parts: tuple[Any, ...], x: Array) -> tuple[Any, ...]:
+    """An index of ``x``, after checking its parts: ints, slices, None, ..., and integer arrays
+    (or lists of ints, made arrays of x's library); out-of-range ints are named here."""
+    checked = []
+    for part in parts:
+        if isinstance(part, list):
+            part = _namespace(x).asarray(part)
+        if isinstance(part, bool) or not (
+            part is None
+            or part is Ellipsis
+            or isinstance(part, (slice, numbers.Integral))
+            or (_is_array(part) and _namespace(part).isdtype(part.dtype, "integral"))
+        ):
+            raise TypeError(
+                "a Tensor is indexed by ints, slices, None, ... and integer arrays, "
+                f"not {type(part).__name__}: {part!r:.60}"
+            )
+        checked.append(int(part) if isinstance(part, numbers.Integral) else part)
+    axis, shape = 0, tuple(x.shape)
+    for part in checked:
+        if part is Ellipsis:
+            break
+        if isinstance(part, int):
+            if axis >= x.ndim or not -shape[axis] <= part < shape[axis]:
+                length = "no axis" if axis >= x.ndim else f"length {shape[axis]}"
+                raise IndexError(
+                    f"index {part} is out of range for axis {axis} of a tensor of shape "
+                    f"{shape} ({length})"
+                )
+        elif _is_array(part) and axis < x.ndim and part.size:
+            xp = _namespace(part)
+            low, high = int(xp.min(part)), int(xp.max(part))
+            if not -shape[axis] <= low <= high < shape[axis]:
+                raise IndexError(
+                    f"an index array reaches {low if low < -shape[axis] else high}, out of "
+                    f"range for axis {axis} of a tensor of shape {shape}"
+                )
+        if part is not None:
+            axis += 1
+    indexed = sum(part is not None for part in checked)
+    if indexed < x.ndim and not any(part is Ellipsis for part in checked):
+        checked.append(Ellipsis)  # the axes not indexed are taken whole (the standard says so)
+    return tuple(checked)
