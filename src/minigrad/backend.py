@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numbers
 import types
+from collections.abc import Sequence
 from typing import Any, Union
 
 import array_api_compat
@@ -227,3 +228,33 @@ def _checked_index(parts: tuple[Any, ...], x: Array) -> tuple[Any, ...]:
     if indexed < x.ndim and not any(part is Ellipsis for part in checked):
         checked.append(Ellipsis)  # the axes not indexed are taken whole (the standard says so)
     return tuple(checked)
+
+
+# Errors
+
+
+def _operation_error(
+    name: str, inputs: Sequence[Array], params: dict[str, Any], error: Exception
+) -> Exception:
+    """An error of the array library inside operation ``name``, as one that names the
+    operation and the shapes of its inputs."""
+    shapes = " and ".join(str(tuple(x.shape)) for x in inputs)
+    if name == "@":
+        a, b = inputs
+        return ValueError(
+            f"@: shapes {tuple(a.shape)} and {tuple(b.shape)} do not fit: the last axis of the "
+            f"first must be as long as the {'only' if b.ndim == 1 else 'second-to-last'} axis "
+            "of the second"
+        )
+    if name == "[]":
+        return IndexError(
+            f"index {params['index']!r:.80} does not fit a tensor of shape {shapes}: {error}"
+        )
+    if len(inputs) > 1:
+        return ValueError(
+            f"{name}: shapes {shapes} do not broadcast together "
+            "(each axis, counted from the right, must be equal or 1)"
+            if isinstance(error, ValueError)
+            else f"{name} of tensors of shapes {shapes} failed: {error}"
+        )
+    return type(error)(f"{name} of a tensor of shape {shapes}: {error}")

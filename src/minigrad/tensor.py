@@ -2,29 +2,56 @@
 
 This is ``engine.py`` again, one level up: where a Value holds one float, a Tensor holds an
 n-dimensional array, and every operation on Tensors returns a new Tensor that records its inputs
-(``_prev``) and the name of its operation (``_op``). ``backward()`` walks that graph from the
-output back to the leaves and applies the chain rule at each node, now with arrays:
+(``_prev``) and the Operation that made it (``_op`` is its name). ``backward()`` walks that graph
+from the output back to the leaves and applies the chain rule at each node, now with arrays:
 
     for c = a @ b:    a.grad += c.grad @ bᵀ    and    b.grad += aᵀ @ c.grad
 
-The same design as Value, part for part:
+The same parts as engine.py, in the same order, most of them shared:
 
-* A table of operations, each with its forward rule and its backward rules side by side. A
-  Tensor operation has one backward rule per input (as in HIPS/autograd), so backward computes a
-  gradient only for the inputs that need one: in ``x @ W`` with data ``x``, only W's.
+* A table of operations, each with its forward rule and its backward rules side by side, kept in
+  engine.py's kind of table (``OperationTable``), which refuses to let a user's operation replace
+  one of MiniGrad's own; every node keeps the Operation that made it, as a Value does.
 * Broadcasting (``(128, 4) + (4,)``) copies an input along new or length-1 axes, so backward must
   add those copies' gradients back up to the input's shape. One helper does it, ``sum_to``,
   and every binary rule ends with it: the one reduction a learner must understand is named once.
 * The backward rules are written with functions that take arrays or Tensors alike (``exp``,
   ``sum_to``, ``where`` below, and the operators), so the same rule computes an ordinary gradient
   on arrays or, with ``grad(..., create_graph=True)``, a gradient that is itself a graph.
-* The walk is iterative (any depth), nodes keep no closures (no reference cycles), ``no_grad()``
-  is the engine's own switch, and leaves accumulate their gradients as in PyTorch.
+* The walk is engine.py's own (``topological_order``): one iterative walk orders both engines'
+  graphs. Nodes keep no closures (no reference cycles), ``no_grad()`` is engine.py's switch, and
+  leaves accumulate their gradients as in PyTorch.
 
-Two things differ from Value, as in PyTorch. A Tensor records a graph only if one of its inputs
-``requires_grad`` (data and labels are constants, and backward computes nothing for them). And a
-plain number in an expression becomes a constant of the other operand's dtype, so ``x * 2``
-keeps x float32.
+Every way a Tensor differs from a Value, and why:
+
+1. A Tensor records a graph only if one of its inputs ``requires_grad``; a Value always does.
+   A batch's data and labels are constants, and backward computes nothing for them (PyTorch's
+   rule); micrograd's Values are all parameters or results of them.
+2. A plain number in an expression (``x * 2``) becomes a constant of the other operand's dtype,
+   not a leaf node: float32 stays float32, and a constant needs no gradient. (A Value's numbers
+   are float64 nodes, drawn in its graph, as in micrograd.)
+3. Numbers and lists become float32 arrays (PyTorch's default); a Value holds a Python float.
+4. An operation has one backward rule per input (as HIPS/autograd), not one rule giving every
+   input's gradient: backward then computes only what is needed (in ``x @ W`` with data ``x``,
+   only W's), which matters for arrays and not for floats, where one call costs less than two.
+5. An operation may have settings kept on the node (``_params``: an axis, a shape, an index) and
+   may save what its forward rule computed (``saves=True``); no scalar operation needs either.
+6. ``grad`` is None until a gradient arrives (no array is made for a node backward never
+   reaches, as in PyTorch), where a Value's is 0.0; backward skips a node whose grad is None.
+7. A Tensor of more than one element needs the starting gradient (``backward(gradient)``): the
+   gradient of a vector output is not defined by the output alone. A Value is one number.
+8. Comparisons give Tensors of booleans, elementwise (a mask for ``where``); a Value's give a bool.
+9. The chain rule at a node is this module's ``_backpropagate``, not engine.py's: it calls one
+   rule per input and checks each gradient's shape, where engine.py's loop is written out for
+   one- and two-input scalar rules, for speed. A user's rules are checked by that shape test;
+   a Value's user rules are checked in extend.py, since a float has no shape to check.
+10. The machinery a Value needs for speed has no Tensor counterpart: fused neurons (fused.py; a
+    Tensor layer is one ``linear`` node already), in-place float rules (``accumulate``) and a
+    ``_backward`` assigned by hand (the lecture's way, for Values). Pickling needs none of
+    copying.py's care either: a Tensor graph is a few nodes deep, not thousands.
+11. An error inside the array library (shapes that do not broadcast, an index out of range)
+    comes back naming the operation and the shapes; a Value's arithmetic gives inf or nan where
+    Python would raise (floats.py), as an array library does.
 
 The arrays are used through the Python array API standard (``array-api-compat``), in
 ``backend.py``: NumPy by default, and any array library that follows the standard
@@ -55,12 +82,22 @@ from minigrad.backend import (
     _is_array,
     _is_float,
     _namespace,
+    _operation_error,
     _read,
 )
-from minigrad.engine import Value, _grad_mode, _grad_mode_set, no_grad
+from minigrad.engine import (
+    OperationTable,
+    Value,
+    _grad_mode,
+    _grad_mode_set,
+    _walk,
+    no_grad,
+    topological_order,
+)
 
 __all__ = [
-    "Tensor", "concatenate", "grad", "linear", "maximum", "no_grad", "stack", "sum_to", "where",
+    "Tensor", "concatenate", "grad", "linear", "maximum", "no_grad", "stack", "sum_to",
+    "topological_order", "where",
 ]
 
 Operand = Union["Tensor", Array, int, float]  # noqa: UP007 (a runtime alias)
@@ -191,9 +228,18 @@ class Operation:
     variadic: bool = False
     saves: bool = False
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickled by name (its rules are functions, often lambdas): looked up again on loading."""
+        return (_operation_named, (self.name,))
 
-OPERATIONS: dict[str, Operation] = {}
-_FIXED_OPERATIONS: set[str] = set()  # MiniGrad's own: the table below and tensor_losses' one
+
+OPERATIONS = OperationTable()  # engine.py's kind of table: MiniGrad's own operations kept
+_FIXED_OPERATIONS = OPERATIONS.own
+LEAF = Operation("", lambda: None, ())  # what "made" a leaf or a constant: nothing
+
+
+def _operation_named(name: str) -> Operation:
+    return OPERATIONS[name] if name else LEAF
 
 
 def operation(
@@ -204,23 +250,20 @@ def operation(
     saves: bool = False,
     replaceable: bool = True,
 ) -> Operation:
-    """Define a Tensor operation and register it, so backward finds its rules by a node's _op.
+    """Define a Tensor operation and register it under its name (for drawings and pickle).
 
     Defining a name again replaces its rules (re-running a notebook cell works), except for
     MiniGrad's own operations, defined with ``replaceable=False``.
     """
     if not isinstance(name, str) or not name:
         raise TypeError(f"an operation's name is a non-empty str, not {name!r:.60}")
-    if name in _FIXED_OPERATIONS:
-        raise ValueError(f"{name!r} is one of MiniGrad's own operations; choose another name")
+    OPERATIONS.refuse_own(name)
     if not callable(forward) or not backward or not all(callable(rule) for rule in backward):
         raise TypeError("an operation needs a callable forward rule and callable backward rules")
     if variadic and len(backward) != 1:
         raise TypeError("an operation on any number of inputs has one backward rule")
-    OPERATIONS[name] = op = Operation(name, forward, tuple(backward), variadic, bool(saves))
-    if not replaceable:
-        _FIXED_OPERATIONS.add(name)
-    return op
+    op = Operation(name, forward, tuple(backward), variadic, bool(saves))
+    return OPERATIONS.add(op, own=not replaceable)
 
 
 def _mask(condition: Array, like: Array) -> Array:
@@ -499,7 +542,7 @@ LINEAR      = operation("linear",        lambda x, w, b: x @ w + b,     # (a lay
                         lambda g, out, x, w, b: _matmul_b(g, out, x, w),
                         lambda g, out, x, w, b: sum_to(g, b.shape))
 # fmt: on
-_FIXED_OPERATIONS.update(OPERATIONS)
+OPERATIONS.own.update(OPERATIONS)  # the table above is MiniGrad's own
 
 
 # ---------------------------------------------------------------------------------------------
@@ -516,7 +559,7 @@ def _apply(op: Operation, inputs: tuple[Tensor, ...], params: dict[str, Any]) ->
     try:
         data = op.forward(*[x.data for x in inputs], **params)
     except (ValueError, TypeError, IndexError, RuntimeError) as error:
-        raise _operation_error(op, inputs, params, error) from None
+        raise _operation_error(op.name, [x.data for x in inputs], params, error) from None
     if op.saves:
         data, saved = data
         params = {**params, "saved": saved}
@@ -527,12 +570,12 @@ def _apply(op: Operation, inputs: tuple[Tensor, ...], params: dict[str, Any]) ->
     if _grad_mode.enabled and _any_requires_grad(inputs):
         out.requires_grad = True
         out._prev = inputs
-        out._op = op.name
+        out._operation = op
         out._params = params
     else:  # a constant: nothing to differentiate, so nothing to remember
         out.requires_grad = False
         out._prev = ()
-        out._op = ""
+        out._operation = LEAF
         out._params = _NO_PARAMS
     return out
 
@@ -553,31 +596,6 @@ def _apply_or_array(op: Operation, x: Operand, params: dict[str, Any]) -> Operan
         return _apply(op, (x,), params)
     out = op.forward(x, **params)
     return out[0] if op.saves else out
-
-
-def _operation_error(
-    op: Operation, inputs: tuple[Tensor, ...], params: dict[str, Any], error: Exception
-) -> Exception:
-    shapes = " and ".join(str(tuple(x.shape)) for x in inputs)
-    if op is MATMUL:
-        a, b = inputs
-        return ValueError(
-            f"@: shapes {tuple(a.shape)} and {tuple(b.shape)} do not fit: the last axis of the "
-            f"first must be as long as the {'only' if b.ndim == 1 else 'second-to-last'} axis "
-            "of the second"
-        )
-    if op is INDEX:
-        return IndexError(
-            f"index {params['index']!r:.80} does not fit a tensor of shape {shapes}: {error}"
-        )
-    if len(inputs) > 1:
-        return ValueError(
-            f"{op.name}: shapes {shapes} do not broadcast together "
-            "(each axis, counted from the right, must be equal or 1)"
-            if isinstance(error, ValueError)
-            else f"{op.name} of tensors of shapes {shapes} failed: {error}"
-        )
-    return type(error)(f"{op.name} of a tensor of shape {shapes}: {error}")
 
 
 def _operand(x: object, like: Tensor, op_name: str) -> Tensor:
@@ -607,7 +625,7 @@ def _constant(array: Array) -> Tensor:
     out.label = ""
     out.requires_grad = False
     out._prev = ()
-    out._op = ""
+    out._operation = LEAF
     out._params = _NO_PARAMS
     return out
 
@@ -662,7 +680,9 @@ class Tensor:
         [[2.0, 4.0], [6.0, 8.0]]
     """
 
-    __slots__ = ("data", "grad", "label", "requires_grad", "_prev", "_op", "_params", "__weakref__")
+    __slots__ = (
+        "data", "grad", "label", "requires_grad", "_prev", "_operation", "_params", "__weakref__",
+    )  # fmt: skip
     __array_ufunc__ = None  # NumPy arrays leave ``array * tensor`` to Tensor.__rmul__
     __array_priority__ = 1000
 
@@ -681,8 +701,13 @@ class Tensor:
         self.label = label
         self.requires_grad = requires_grad
         self._prev: tuple[Tensor, ...] = ()
-        self._op = ""
+        self._operation: Operation = LEAF
         self._params: dict[str, Any] = _NO_PARAMS
+
+    @property
+    def _op(self) -> str:
+        """The name of the operation that made this Tensor ('' for a leaf or a constant)."""
+        return self._operation.name
 
     # What it holds
 
@@ -1079,40 +1104,9 @@ def maximum(a: Operand, b: Operand) -> Tensor:
 
 
 # ---------------------------------------------------------------------------------------------
-# The backward walk, as in engine.py
+# The backward walk: engine.py's own (``_walk``, ``topological_order``), which orders Tensors
+# as it orders Values; then the chain rule at each node, output first.
 # ---------------------------------------------------------------------------------------------
-
-
-def topological_order(root: Tensor) -> list[Tensor]:
-    """Every Tensor that ``root`` depends on, root last, each after all of its inputs."""
-    return _walk(root)[0]
-
-
-def _walk(root: Tensor) -> tuple[list[Tensor], list[Tensor]]:
-    """``topological_order(root)``, and the nodes in it that have inputs, in the same order.
-
-    An iterative depth-first search: the stack holds the nodes whose inputs are being placed,
-    each with an iterator over those inputs; a node is placed once all its inputs are.
-    """
-    order: list[Tensor] = []
-    inner: list[Tensor] = []
-    visited = {root}
-    stack = [(root, iter(root._prev))]
-    while stack:
-        node, inputs = stack[-1]
-        for x in inputs:
-            if x not in visited:
-                visited.add(x)
-                if x._prev:
-                    stack.append((x, iter(x._prev)))
-                    break  # place x's inputs first; node's iterator resumes after x
-                order.append(x)  # a leaf
-        else:  # all of node's inputs are placed
-            stack.pop()
-            order.append(node)
-            if node._prev:
-                inner.append(node)
-    return order, inner
 
 
 def _backpropagate(inner: list[Tensor], create_graph: bool) -> None:
@@ -1122,7 +1116,7 @@ def _backpropagate(inner: list[Tensor], create_graph: bool) -> None:
         g = node.grad
         if g is None:
             continue  # no gradient reached it (it was reset and is not on a path to the output)
-        op = OPERATIONS[node._op]
+        op = node._operation
         rules, params, inputs = op.backward, node._params, node._prev
         if create_graph:
             out, args = node, inputs
