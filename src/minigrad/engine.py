@@ -111,7 +111,7 @@ class OperationTable(dict):  # type: ignore[type-arg]  (name -> an Operation of 
         return op
 
 
-OPERATIONS = OperationTable()  # how backward finds a rule from a node's _op, and drawings a name
+OPERATIONS = OperationTable()  # found by name: Value(y, (x,), 'tanh'), _op = 'tanh', pickle
 LEAF = Operation("", None, None, 0)  # what "made" a leaf: nothing
 
 
@@ -848,9 +848,6 @@ def grad(
 
 _MOVED = {
     "operation": "minigrad.extend",
-    "_SharedTuple": "minigrad.fused",
-    "_SharedInputsNode": "minigrad.fused",
-    "_shared_inputs_node": "minigrad.fused",
     "_restored_value": "minigrad.copying",
     "_restored_shared_inputs_node": "minigrad.copying",
 }

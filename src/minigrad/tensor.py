@@ -48,7 +48,7 @@ Every way a Tensor differs from a Value, and why:
 10. The machinery a Value needs for speed has no Tensor counterpart: fused neurons (fused.py; a
     Tensor layer is one ``linear`` node already), in-place float rules (``accumulate``) and a
     ``_backward`` assigned by hand (the lecture's way, for Values). Pickling needs none of
-    copying.py's care either: a Tensor graph is a few nodes deep, not thousands.
+    copying.py's care either: a layer is one node, so a Tensor graph is seldom deep.
 11. An error inside the array library (shapes that do not broadcast, an index out of range)
     comes back naming the operation and the shapes; a Value's arithmetic gives inf or nan where
     Python would raise (floats.py), as an array library does.
