@@ -616,7 +616,8 @@ def _compared(other: object) -> float:
 
 
 # Node types whose inputs are two tuples shared with other nodes, ``_head`` and ``_tail``, which
-# tell the walk which of them to go through (``_unplaced_inputs``): fused.py adds its node here.
+# give the walk an iterator over those it must still place (``_unplaced_inputs``), or None:
+# fused.py adds its node here.
 SHARED_INPUTS_NODES: set[type] = set()
 
 
@@ -656,14 +657,14 @@ def _walk(root: Value) -> tuple[list[Value], list[Value]]:
                 # ---- The seam: a node sharing its inputs' tuples with others (fused.py) ----
                 if type(x) in SHARED_INPUTS_NODES:
                     if x._head in placed_tuples and x._tail in placed_tuples:  # the common case
-                        x_inputs = ()
+                        unplaced = None
                     else:
-                        x_inputs = x._unplaced_inputs(visited, placed_tuples)
-                    if not x_inputs:
+                        unplaced = x._unplaced_inputs(visited, placed_tuples)
+                    if unplaced is None:
                         order.append(x)  # a node whose inputs are all placed already
                         inner.append(x)
                     else:
-                        stack.append((x, iter(x_inputs)))
+                        stack.append((x, unplaced))
                         break
                     continue
                 # ---- End of the seam: every other node, the textbook way ----

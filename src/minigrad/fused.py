@@ -12,6 +12,9 @@ in ``engine.SHARED_INPUTS_NODES``).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from itertools import chain
+
 from minigrad.engine import SHARED_INPUTS_NODES, Operation, Value
 
 
@@ -44,11 +47,12 @@ class _SharedInputsNode(Value):
 
     def _unplaced_inputs(
         self, visited: set[Value], placed_tuples: set[tuple[Value, ...]]
-    ) -> tuple[Value, ...]:
-        """The inputs of this node the walk must still go through: none if both its tuples are
-        placed, the head alone if only the tail is (a neuron's weights, after its first node), else
-        all of them. A tuple found placed is remembered, so that no other node makes the walk check
-        it again.
+    ) -> Iterator[Value] | None:
+        """The inputs of this node the walk must still go through, as an iterator: None if both
+        its tuples are placed, the head alone if only the tail is (a neuron's weights, after its
+        first node), else all of them. A tuple found placed is remembered, so that no other node
+        makes the walk check it again; and once the walk has gone through the iterator, both
+        tuples are placed, so its last step remembers them.
 
         (An ordinary tuple is remembered by its contents, a _SharedTuple as itself: either way a
         tuple found in ``placed_tuples`` has all its Values placed.)
@@ -60,9 +64,16 @@ class _SharedInputsNode(Value):
             placed_tuples.add(head)
         if tail_placed:
             placed_tuples.add(tail)
-        if head_placed:
-            return () if tail_placed else tail
-        return head if tail_placed else head + tail
+        if head_placed and tail_placed:
+            return None
+        unplaced = tail if head_placed else head if tail_placed else head + tail
+        return chain(unplaced, self._remember_tuples(placed_tuples))
+
+    def _remember_tuples(self, placed_tuples: set[tuple[Value, ...]]) -> Iterator[Value]:
+        """Both tuples placed, once the walk reaches this (it yields nothing): after every input."""
+        placed_tuples.add(self._head)
+        placed_tuples.add(self._tail)
+        yield from ()
 
 
 def _shared_inputs_node(
