@@ -849,6 +849,7 @@ def grad(
 
 _MOVED = {
     "operation": "minigrad.extend",
+    "_SharedTuple": "minigrad.fused",
     "_restored_value": "minigrad.copying",
     "_restored_shared_inputs_node": "minigrad.copying",
 }
