@@ -41,6 +41,7 @@ from math import isfinite
 from typing import Union
 
 from minigrad import floats
+from minigrad.operations import OperationTable, power_exponent
 
 Operand = Union["Value", int, float]  # noqa: UP007 (a runtime alias, so no | before Value exists)
 
@@ -87,28 +88,6 @@ class Operation:
             bad = operands[inputs.index(None)]
             raise TypeError(f"{self.name} takes Values, ints or floats, not {type(bad).__name__}")
         return _record(self, inputs, self.forward(*[x.data for x in inputs]))
-
-
-class OperationTable(dict):  # type: ignore[type-arg]  (name -> an Operation of either engine)
-    """The operations of an engine by name, MiniGrad's own ones kept for good: a user's operation
-    of the same name is refused, so no notebook cell can change what ``x * y`` means. Both
-    engines keep their operations in one (the Tensor engine's in tensor.py)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.own: set[str] = set()  # MiniGrad's own: the table below, nn's and losses' ones
-
-    def refuse_own(self, name: str) -> None:
-        if name in self.own:
-            raise ValueError(f"{name!r} is one of MiniGrad's own operations; choose another name")
-
-    def add(self, op: Operation, own: bool = False) -> Operation:
-        """Register ``op`` under its name (replacing a user's operation of that name)."""
-        self.refuse_own(op.name)
-        self[op.name] = op
-        if own:
-            self.own.add(op.name)
-        return op
 
 
 OPERATIONS = OperationTable()  # found by name: Value(y, (x,), 'tanh'), _op = 'tanh', pickle
@@ -229,16 +208,6 @@ def power_by(k: float) -> Operation:
 
 
 _POWERS: dict[float | str, Operation] = {}  # power_by's operations, one for each exponent used
-
-
-def power_exponent(op_name: str) -> float | None:
-    """k if ``op_name`` names power_by(k) (``'**2'`` gives 2.0), else None."""
-    if not op_name.startswith("**") or op_name == "**":
-        return None
-    try:
-        return float(op_name[2:])
-    except ValueError:
-        return None
 
 
 # Functions of a Value or a float, used by the backward rules above (and handy in user code).

@@ -10,8 +10,9 @@ from the output back to the leaves and applies the chain rule at each node, now 
 The same parts as engine.py, in the same order, most of them shared:
 
 * A table of operations, each with its forward rule and its backward rules side by side, kept in
-  engine.py's kind of table (``OperationTable``), which refuses to let a user's operation replace
-  one of MiniGrad's own; every node keeps the Operation that made it, as a Value does.
+  the kind of table engine.py keeps (``operations.OperationTable``), which refuses to let a
+  user's operation replace one of MiniGrad's own; every node keeps the Operation that made it,
+  as a Value does.
 * Broadcasting (``(128, 4) + (4,)``) copies an input along new or length-1 axes, so backward must
   add those copies' gradients back up to the input's shape. One helper does it, ``sum_to``,
   and every binary rule ends with it: the one reduction a learner must understand is named once.
@@ -86,7 +87,6 @@ from minigrad.backend import (
     _read,
 )
 from minigrad.engine import (
-    OperationTable,
     Value,
     _grad_mode,
     _grad_mode_set,
@@ -94,6 +94,7 @@ from minigrad.engine import (
     no_grad,
     topological_order,
 )
+from minigrad.operations import OperationTable
 
 __all__ = [
     "Tensor", "concatenate", "grad", "linear", "maximum", "no_grad", "stack", "sum_to",
@@ -233,7 +234,7 @@ class Operation:
         return (_operation_named, (self.name,))
 
 
-OPERATIONS = OperationTable()  # engine.py's kind of table: MiniGrad's own operations kept
+OPERATIONS = OperationTable()  # as engine.py's: MiniGrad's own operations kept
 _FIXED_OPERATIONS = OPERATIONS.own
 LEAF = Operation("", lambda: None, ())  # what "made" a leaf or a constant: nothing
 
