@@ -120,6 +120,8 @@ ROWS = [
     Row("log",        mt.Tensor.log,               torch.log,                    _one(), 0.5, 3.0),
     Row("log10",      mt.Tensor.log10,             torch.log10,                  _one(), 0.5, 3.0),
     Row("clone",      mt.Tensor.clone,             torch.clone,                  _one()),
+    Row("astype",     lambda a: mt.OPERATIONS["astype"](a, dtype=a.dtype), lambda a: a.to(a.dtype),
+        _one()),
     Row("sqrt",       mt.Tensor.sqrt,              torch.sqrt,                   _one(), 0.5, 3.0),
     Row("abs",        mt.Tensor.abs,               torch.abs,                    _one(), distinct=True),
     Row("tanh",       mt.Tensor.tanh,              torch.tanh,                   _one()),

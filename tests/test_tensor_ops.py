@@ -21,22 +21,39 @@ BACKENDS = {
 }
 
 
+KINKS = (0.0, -1.0, 0.5)  # where abs, relu and where bend (0) and clip's ends (-1, 0.5)
+APART = 1e-3  # a thousand finite-difference steps: a central difference never straddles a kink
+
+
 def draw_inputs(row: Row, shapes, seed: int) -> list[np.ndarray]:
-    """float64 inputs of the row's shapes in [low, high]; spread apart (no ties, no kinks at 0,
-    -1 or 0.5) for the rows that ask."""
+    """float64 inputs of the row's shapes in [low, high]; for the rows that ask, spread apart: no
+    value within APART of a kink or of another value (of its array or, broadcast, of the other
+    input), so max, min and maximum have no ties. A draw that comes too close, which happens
+    about once in a thousand, is drawn again from the same generator."""
     rng = np.random.default_rng(seed)
-    arrays = []
-    for shape in shapes:
-        n = int(np.prod(shape))
-        if row.distinct:
-            values = (rng.permutation(n) - n / 2 + 0.3) / max(n, 1) * 3.0 + 0.0137
-            arrays.append(values.reshape(shape) + rng.uniform(-0.01, 0.01, size=shape))
-        else:
-            arrays.append(rng.uniform(row.low, row.high, size=shape))
-        arrays[-1] = np.asarray(arrays[-1])  # a 0-d array, not a NumPy scalar
-    if row.distinct and len(arrays) == 2:  # two inputs never tie either
-        arrays[1] = np.asarray(arrays[1] + 0.0071)
-    return arrays
+    while True:
+        arrays = [_draw(row, shape, rng) for shape in shapes]
+        if row.distinct and len(arrays) == 2:  # two inputs never tie either
+            arrays[1] = np.asarray(arrays[1] + 0.0071)
+        if not row.distinct or _apart(arrays):
+            return arrays
+
+
+def _draw(row: Row, shape, rng: np.random.Generator) -> np.ndarray:
+    if not row.distinct:
+        return np.asarray(rng.uniform(row.low, row.high, size=shape))  # 0-d: an array still
+    n = int(np.prod(shape))
+    values = (rng.permutation(n) - n / 2 + 0.3) / max(n, 1) * 3.0 + 0.0137
+    return np.asarray(values.reshape(shape) + rng.uniform(-0.01, 0.01, size=shape))
+
+
+def _apart(arrays: list[np.ndarray]) -> bool:
+    every = np.concatenate([a.reshape(-1) for a in arrays])
+    if any(np.min(np.abs(every - kink)) < APART for kink in KINKS):
+        return False
+    if any(a.size > 1 and np.min(np.diff(np.sort(a.reshape(-1)))) < APART for a in arrays):
+        return False
+    return len(arrays) < 2 or bool(np.min(np.abs(np.subtract(*arrays)), initial=1.0) >= APART)
 
 
 def assert_close(mine, theirs, what: str) -> None:
@@ -100,7 +117,8 @@ def test_every_operation_of_the_engine_is_in_the_table():
     # the operations whose rows carry another name; broadcast_to and index_add are the backward
     # rules of sum and of indexing, so their rows test them (and create_graph differentiates them)
     row_of = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "@": "matmul",
-              "[]": "slice", "index_add": "int arrays", "broadcast_to": "sum"}  # fmt: skip
+              "[]": "slice", "index_add": "int arrays", "broadcast_to": "sum",
+              "index_put": "item assignment"}  # fmt: skip
     names = {row.name for row in ROWS}
     for name in mt.OPERATIONS:
         assert row_of.get(name, name) in names, name

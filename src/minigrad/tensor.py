@@ -2,140 +2,114 @@
 
 This is ``engine.py`` again, one level up: where a Value holds one float, a Tensor holds an
 n-dimensional array, and every operation on Tensors returns a new Tensor that records its inputs
-(``_prev``) and the name of its operation (``_op``). ``backward()`` walks that graph from the
-output back to the leaves and applies the chain rule at each node, now with arrays:
+(``_prev``) and the Operation that made it (``_op`` is its name). ``backward()`` walks that graph
+from the output back to the leaves and applies the chain rule at each node, now with arrays:
 
     for c = a @ b:    a.grad += c.grad @ bᵀ    and    b.grad += aᵀ @ c.grad
 
-The same design as Value, part for part:
+The same parts as engine.py, in the same order, most of them shared:
 
-* A table of operations, each with its forward rule and its backward rules side by side. A
-  Tensor operation has one backward rule per input (as in HIPS/autograd), so backward computes a
-  gradient only for the inputs that need one: in ``x @ W`` with data ``x``, only W's.
+* A table of operations, each with its forward rule and its backward rules side by side, kept in
+  the kind of table engine.py keeps (``operations.OperationTable``), which refuses to let a
+  user's operation replace one of MiniGrad's own; every node keeps the Operation that made it,
+  as a Value does.
 * Broadcasting (``(128, 4) + (4,)``) copies an input along new or length-1 axes, so backward must
   add those copies' gradients back up to the input's shape. One helper does it, ``sum_to``,
   and every binary rule ends with it: the one reduction a learner must understand is named once.
 * The backward rules are written with functions that take arrays or Tensors alike (``exp``,
   ``sum_to``, ``where`` below, and the operators), so the same rule computes an ordinary gradient
   on arrays or, with ``grad(..., create_graph=True)``, a gradient that is itself a graph.
-* The walk is iterative (any depth), nodes keep no closures (no reference cycles), ``no_grad()``
-  is the engine's own switch, and leaves accumulate their gradients as in PyTorch.
+* The walk is engine.py's own (``topological_order``): one iterative walk orders both engines'
+  graphs. Nodes keep no closures (no reference cycles), ``no_grad()`` is engine.py's switch, and
+  leaves accumulate their gradients as in PyTorch.
 
-Two things differ from Value, as in PyTorch. A Tensor records a graph only if one of its inputs
-``requires_grad`` (data and labels are constants, and backward computes nothing for them). And a
-plain number in an expression becomes a constant of the other operand's dtype, so ``x * 2``
-keeps x float32.
+Every way a Tensor differs from a Value, and why:
 
-The arrays are used through the Python array API standard (``array-api-compat``): NumPy by
-default, and any array library that follows the standard (array-api-strict, PyTorch tensors,
-CuPy on a GPU) works as the backend without a change here. NumPy is imported only when this
-module is.
+1. A Tensor records a graph only if one of its inputs ``requires_grad``; a Value always does.
+   A batch's data and labels are constants, and backward computes nothing for them (PyTorch's
+   rule); micrograd's Values are all parameters or results of them.
+2. A plain number in an expression (``x * 2``) becomes a constant of the other operand's dtype,
+   not a leaf node: float32 stays float32, and a constant needs no gradient. (A Value's numbers
+   are float64 nodes, drawn in its graph, as in micrograd.)
+3. Numbers and lists become float32 arrays (PyTorch's default); a Value holds a Python float.
+4. An operation has one backward rule per input (as HIPS/autograd), not one rule giving every
+   input's gradient: backward then computes only what is needed (in ``x @ W`` with data ``x``,
+   only W's), which matters for arrays and not for floats, where one call costs less than two.
+5. An operation may have settings kept on the node (``_params``: an axis, a shape, an index) and
+   may save what its forward rule computed (``saves=True``); no scalar operation needs either.
+6. ``grad`` is None until a gradient arrives (no array is made for a node backward never
+   reaches, as in PyTorch), where a Value's is 0.0; backward skips a node whose grad is None.
+7. A Tensor of more than one element needs the starting gradient (``backward(gradient)``): the
+   gradient of a vector output is not defined by the output alone. A Value is one number.
+8. Comparisons give Tensors of booleans, elementwise (a mask for ``where``); a Value's give a bool.
+9. The chain rule at a node is this module's ``_backpropagate``, not engine.py's: it calls one
+   rule per input and checks each gradient's shape, where engine.py's loop is written out for
+   one- and two-input scalar rules, for speed. A user's rules are checked by that shape test;
+   a Value's user rules are checked in extend.py, since a float has no shape to check.
+10. The machinery a Value needs for speed has no Tensor counterpart: fused neurons (fused.py; a
+    Tensor layer is one ``linear`` node already), in-place float rules (``accumulate``) and a
+    ``_backward`` assigned by hand (the lecture's way, for Values). Pickling needs none of
+    copying.py's care either: a layer is one node, so a Tensor graph is seldom deep.
+11. An error inside the array library (shapes that do not broadcast, an index out of range)
+    comes back naming the operation and the shapes; a Value's arithmetic gives inf or nan where
+    Python would raise (floats.py), as an array library does.
+
+The arrays are used through the Python array API standard (``array-api-compat``), in
+``backend.py``: NumPy by default, and any array library that follows the standard
+(array-api-strict, PyTorch tensors, CuPy on a GPU) works as the backend without a change here.
+NumPy is imported only when this module is.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
-import types
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple, Union
+from typing import Any, Union
 
 import array_api_compat
-import array_api_compat.numpy as np_xp
-import numpy
 
-from minigrad.engine import Value, _grad_mode, _grad_mode_set, no_grad
+from minigrad import backend
+from minigrad.backend import (
+    _NAMESPACES,
+    Array,
+    Axis,
+    _as_array,
+    _axes,
+    _broadcast_together,
+    _check_differentiable,
+    _check_one_library,
+    _checked_index,
+    _dtype_name,
+    _index_add_forward,
+    _is_array,
+    _is_float,
+    _mixed_dtypes_error,
+    _namespace,
+    _operation_error,
+    _own_array,
+    _put,
+    _quiet_floats,
+    _read,
+)
+from minigrad.engine import (
+    Value,
+    _grad_mode,
+    _grad_mode_set,
+    _walk,
+    no_grad,
+    topological_order,
+)
+from minigrad.operations import OperationTable
+from minigrad.tensor_pytorch import PyTorchMethods, _astype, _dim_names, _index_parts, _promoted
 
 __all__ = [
-    "Tensor", "concatenate", "grad", "linear", "maximum", "no_grad", "stack", "sum_to", "where",
+    "Tensor", "concatenate", "grad", "linear", "maximum", "no_grad", "stack", "sum_to",
+    "topological_order", "where",
 ]
 
-Array = Any  # an array of the backend (numpy.ndarray, torch.Tensor, array_api_strict.Array...)
 Operand = Union["Tensor", Array, int, float]  # noqa: UP007 (a runtime alias)
-Axis = Union[int, tuple[int, ...], None]  # noqa: UP007
-
-
-# ---------------------------------------------------------------------------------------------
-# The backend: an array's namespace (its module of functions), found once per array type
-# ---------------------------------------------------------------------------------------------
-
-_NAMESPACES: dict[type, Any] = {}  # array type -> its array API namespace
-
-
-def _namespace(array: Array) -> Any:
-    """The array API namespace of ``array`` (``array_api_compat.numpy`` for a NumPy array)."""
-    xp = _NAMESPACES.get(type(array))
-    if xp is None:
-        try:
-            xp = array_api_compat.array_namespace(array)
-        except TypeError:
-            raise TypeError(
-                f"a Tensor holds an array of a library that follows the array API standard "
-                f"(NumPy, PyTorch, array-api-strict, CuPy...), not {type(array).__name__}"
-            ) from None
-        if xp is np_xp:
-            xp = _NUMPY
-        if not isinstance(array, numpy.generic):  # a NumPy scalar is no array of a Tensor
-            _NAMESPACES[type(array)] = xp
-    return xp
-
-
-def _numpy_namespace() -> Any:
-    """array_api_compat.numpy, with its reductions called on NumPy's ufuncs directly and a few
-    functions called without array_api_compat's wrapper.
-
-    ``numpy.sum(x)`` checks its arguments for a couple of microseconds before it calls
-    ``numpy.add.reduce(x)``: as long as the sum itself of a small array, and a training step
-    makes a dozen reductions. The results and their dtypes are the same.
-    """
-    xp = types.ModuleType(np_xp.__name__, np_xp.__doc__)  # a copy, still NumPy's namespace
-    xp.__dict__.update(vars(np_xp))
-
-    def sum(x: Array, /, *, axis: Axis = None, dtype: Any = None, keepdims: bool = False) -> Array:
-        return numpy.add.reduce(x, axis=axis, dtype=dtype, keepdims=keepdims)
-
-    def max(x: Array, /, *, axis: Axis = None, keepdims: bool = False) -> Array:
-        return numpy.maximum.reduce(x, axis=axis, keepdims=keepdims)
-
-    def min(x: Array, /, *, axis: Axis = None, keepdims: bool = False) -> Array:
-        return numpy.minimum.reduce(x, axis=axis, keepdims=keepdims)
-
-    def mean(x: Array, /, *, axis: Axis = None, keepdims: bool = False) -> Array:
-        if x.dtype.kind != "f":  # (NumPy sums integers in float64 for their mean)
-            return numpy.mean(x, axis=axis, keepdims=keepdims)
-        total = numpy.add.reduce(x, axis=axis, keepdims=keepdims)
-        return total / (x.size // total.size if total.size else 1)
-
-    def ones_like(x: Array, /, *, dtype: Any = None, device: Any = None) -> Array:
-        return numpy.ones_like(x, dtype=dtype)  # (a NumPy array's device is the CPU)
-
-    def arange(start: Any, /, stop: Any = None, step: Any = 1, *, dtype: Any = None,
-               device: Any = None) -> Array:  # fmt: skip
-        return numpy.arange(start, stop, step, dtype=dtype)
-
-    def reshape(x: Array, /, shape: tuple[int, ...], *, copy: bool | None = None) -> Array:
-        return x.reshape(shape) if copy is None else np_xp.reshape(x, shape, copy=copy)
-
-    def asarray(obj: Any, /, *, dtype: Any = None, device: Any = None, copy: Any = None) -> Array:
-        if copy is None and device is None:
-            return numpy.asarray(obj, dtype=dtype)
-        return np_xp.asarray(obj, dtype=dtype, device=device, copy=copy)
-
-    xp.sum, xp.max, xp.min, xp.mean = sum, max, min, mean
-    xp.ones_like, xp.arange, xp.reshape, xp.asarray = ones_like, arange, reshape, asarray
-    return xp
-
-
-_NUMPY = _numpy_namespace()
-
-
-def _is_array(x: object) -> bool:
-    return type(x) in _NAMESPACES or array_api_compat.is_array_api_obj(x)
-
-
-def _is_float(dtype: Any, xp: Any) -> bool:
-    return xp.isdtype(dtype, "real floating")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -219,6 +193,12 @@ def where(condition: Operand, a: Operand, b: Operand) -> Operand:
         a, b = _operand(a, like, "where"), _operand(b, like, "where")
         if not _is_array(condition) or not _namespace(condition).isdtype(condition.dtype, "bool"):
             raise TypeError("where takes a boolean condition (an array or Tensor of bools)")
+        if not _broadcast_together(tuple(condition.shape), a.shape, b.shape):
+            raise ValueError(
+                f"where: the condition's shape {tuple(condition.shape)} and the shapes {a.shape} "
+                f"and {b.shape} do not broadcast together (each axis, counted from the right, "
+                "must be equal or 1)"
+            )
         return _apply(WHERE, (a, b), {"condition": condition})
     like = a if _is_array(a) else b
     xp = _namespace(like)
@@ -227,24 +207,9 @@ def where(condition: Operand, a: Operand, b: Operand) -> Operand:
     return xp.where(condition, a, b)
 
 
-def _astype(x: Operand, dtype: Any) -> Operand:
-    """x's numbers as ``dtype``: a Tensor operation on a Tensor, the backend's on an array."""
-    if isinstance(x, Tensor):
-        return x._cast(dtype)
-    return _namespace(x).astype(x, dtype)
-
-
 def _data(x: Operand) -> Array:
     """The array itself: a Tensor's data, or x when it is an array already."""
     return x.data if isinstance(x, Tensor) else x
-
-
-def _as_array(result: object, like: Array) -> Array:
-    """A backend's result as an array: NumPy returns a reduction to a single number as a NumPy
-    scalar, not a 0-d array, and a Tensor always holds an array."""
-    if type(result) in _NAMESPACES:
-        return result
-    return _namespace(like).asarray(result)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -286,9 +251,18 @@ class Operation:
             raise TypeError(f"operation {self.name!r} takes at least one Tensor")
         return _apply(self, tuple(_operand(x, like, self.name) for x in inputs), params)
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickled by name (its rules are functions, often lambdas): looked up again on loading."""
+        return (_operation_named, (self.name,))
 
-OPERATIONS: dict[str, Operation] = {}
-_FIXED_OPERATIONS: set[str] = set()  # MiniGrad's own: the table below and tensor_losses' one
+
+OPERATIONS = OperationTable()  # as engine.py's: MiniGrad's own operations kept
+_FIXED_OPERATIONS = OPERATIONS.own
+LEAF = Operation("", lambda: None, ())  # what "made" a leaf or a constant: nothing
+
+
+def _operation_named(name: str) -> Operation:
+    return OPERATIONS[name] if name else LEAF
 
 
 def operation(
@@ -299,28 +273,37 @@ def operation(
     saves: bool = False,
     replaceable: bool = True,
 ) -> Operation:
-    """Define a Tensor operation and register it, so backward finds its rules by a node's _op.
+    """Define a Tensor operation and register it under its name (for drawings and pickle).
 
     Defining a name again replaces its rules (re-running a notebook cell works), except for
     MiniGrad's own operations, defined with ``replaceable=False``.
     """
     if not isinstance(name, str) or not name:
         raise TypeError(f"an operation's name is a non-empty str, not {name!r:.60}")
-    if name in _FIXED_OPERATIONS:
-        raise ValueError(f"{name!r} is one of MiniGrad's own operations; choose another name")
+    OPERATIONS.refuse_own(name)
     if not callable(forward) or not backward or not all(callable(rule) for rule in backward):
         raise TypeError("an operation needs a callable forward rule and callable backward rules")
     if variadic and len(backward) != 1:
         raise TypeError("an operation on any number of inputs has one backward rule")
-    OPERATIONS[name] = op = Operation(name, forward, tuple(backward), variadic, bool(saves))
-    if not replaceable:
-        _FIXED_OPERATIONS.add(name)
-    return op
+    op = Operation(name, forward, tuple(backward), variadic, bool(saves))
+    return OPERATIONS.add(op, own=not replaceable)
 
 
 def _mask(condition: Array, like: Array) -> Array:
     """A boolean array as 1.0 and 0.0, of ``like``'s dtype (masks carry no gradient)."""
     return _namespace(condition).astype(condition, like.dtype)
+
+
+def _sign(x: Array) -> Array:
+    """1, -1 or 0 by the sign of x, and 0 for NaN (as torch.sgn: a NaN passes no gradient)."""
+    xp = _namespace(x)
+    return xp.where(xp.isnan(x), xp.zeros_like(x), xp.sign(x))
+
+
+def _only_where(condition: Array, g: Operand) -> Operand:
+    """g where ``condition`` holds, exactly 0 elsewhere: chosen, not multiplied by a mask of 0s
+    and 1s, since ∞·0 is NaN (an infinite g where the input was cut off passes nothing)."""
+    return where(condition, g, 0.0)
 
 
 # Elementwise arithmetic. Every binary rule ends in sum_to: the input may have been broadcast.
@@ -333,15 +316,13 @@ def _div_b(g: Operand, out: Operand, a: Operand, b: Operand) -> Operand:
 
 def _pow_x(g: Operand, out: Operand, x: Operand, y: Operand) -> Operand:
     """∂(xʸ)/∂x = y·x^(y-1); exactly 0 where y = 0, as in PyTorch."""
-    return sum_to(where(_data(y) == 0, 0.0, g * y * x ** (y - 1.0)), x.shape)
+    return sum_to(where(_data(y) == 0, 0.0, g * (y * x ** (y - 1.0))), x.shape)
 
 
 def _pow_y(g: Operand, out: Operand, x: Operand, y: Operand) -> Operand:
-    """∂(xʸ)/∂y = xʸ·ln x; exactly 0 where x = 0 ≤ y, as in PyTorch."""
-    x_is_zero = _data(x) == 0
-    safe_x = where(x_is_zero, 1.0, x)  # ln 0 is never computed, so NumPy gives no warning
-    zero = x_is_zero & (_data(y) >= 0)
-    return sum_to(where(zero, 0.0, g * out * log(safe_x)), y.shape)
+    """∂(xʸ)/∂y = xʸ·ln x; exactly 0 where x = 0 ≤ y (and -∞ where x = 0 > y), as in PyTorch."""
+    zero = (_data(x) == 0) & (_data(y) >= 0)
+    return sum_to(g * where(zero, 0.0, out * log(x)), y.shape)
 
 
 def _matmul_operands(g: Operand, a: Operand, b: Operand) -> tuple[Operand, Operand, Operand]:
@@ -424,8 +405,12 @@ def _extreme_x(g: Operand, out: Operand, x: Operand, *, axis: Axis, keepdims: bo
 
 
 def _logsumexp_forward(x: Array, *, axis: tuple[int, ...] | None, keepdims: bool) -> Array:
-    """ln Σ eˣ = m + ln Σ e^(x - m), m the largest x, so that no e^x overflows."""
+    """ln Σ eˣ = m + ln Σ e^(x - m), m the largest x, so that no e^x overflows (ln 0 = -∞ for a
+    sum of no numbers)."""
     xp = _namespace(x)
+    if _count(x.shape, axis) == 0:  # nothing to sum, and no largest
+        out = xp.log(xp.sum(xp.exp(x), axis=axis, keepdims=True))
+        return out if keepdims else _as_array(xp.reshape(out, _reduced_shape(x.shape, axis)), x)
     m = xp.max(x, axis=axis, keepdims=True)
     m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))  # all -inf gives -inf; any +inf gives +inf
     out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True)) + m
@@ -444,6 +429,8 @@ def _reduced_shape(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> tupl
 def _softmax_forward(x: Array, *, axis: int) -> Array:
     """e^(x - m) / Σ e^(x - m), m the largest x: the same ratio, without overflow."""
     xp = _namespace(x)
+    if x.shape[axis] == 0:  # no numbers along the axis: no largest one, and nothing to divide
+        return xp.exp(x)
     shifted = xp.exp(x - xp.max(x, axis=axis, keepdims=True))
     return shifted / xp.sum(shifted, axis=axis, keepdims=True)
 
@@ -454,7 +441,12 @@ def _softmax_x(g: Operand, out: Operand, x: Operand, *, axis: int) -> Operand:
 
 
 def _log_softmax_forward(x: Array, *, axis: int) -> Array:
-    return x - _logsumexp_forward(x, axis=(axis,), keepdims=True)
+    """(x - m) - ln Σ e^(x - m), m the largest x: ln softmax, without overflow."""
+    xp = _namespace(x)
+    if x.shape[axis] == 0:  # no numbers along the axis: no largest one
+        return xp.exp(x)
+    shifted = x - xp.max(x, axis=axis, keepdims=True)
+    return shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
 
 
 def _log_softmax_x(g: Operand, out: Operand, x: Operand, *, axis: int) -> Operand:
@@ -476,68 +468,14 @@ def _index_forward(x: Array, *, index: Any) -> Array:
     return _as_array(_read(x, index), x)
 
 
-def _read(x: Array, index: tuple[Any, ...]) -> Array:
-    """x[index]; one integer array picking rows is ``take`` (the standard allows integer arrays
-    in an index only when every axis is indexed)."""
-    rows = index[0]
-    if len(index) == 2 and index[1] is Ellipsis and _is_array(rows) and rows.ndim == 1:
-        if not _is_mask(rows):  # (a boolean mask is no list of rows)
-            return _namespace(x).take(x, rows, axis=0)
-    return x[index]
-
-
-_BOOL_DTYPES: dict[Any, bool] = {}  # (array type, dtype) -> whether it is boolean (asked once)
-
-
-def _is_mask(part: Any) -> bool:
-    """Whether an index's part is a boolean array (a mask)."""
-    if not _is_array(part):
-        return False
-    key = (type(part), part.dtype)  # (the array's type first: two libraries' dtypes never meet)
-    is_bool = _BOOL_DTYPES.get(key)
-    if is_bool is None:
-        is_bool = _BOOL_DTYPES[key] = _namespace(part).isdtype(part.dtype, "bool")
-    return is_bool
-
-
 def _index_x(g: Operand, out: Operand, x: Operand, *, index: Any) -> Operand:
     """x[index] passes g back to the places it read (added up where it read one twice)."""
     return _apply_or_array(INDEX_ADD, g, {"index": index, "shape": tuple(x.shape)})
 
 
-def _index_add_forward(g: Array, *, index: Any, shape: tuple[int, ...]) -> Array:
-    """zeros(shape) with g added at ``index``: what x[index] sends back to x."""
-    xp = _namespace(g)
-    if not _has_arrays(index):  # ints and slices read each place once: an assignment will do
-        out = xp.zeros(shape, dtype=g.dtype, device=array_api_compat.device(g))
-        out[index] = g
-        return out
-    # Integer arrays may read a place twice. Each selected place's position in the flat array,
-    # found by the same index on an array of positions, says where each number of g goes.
-    size = _count(shape, None)
-    positions = xp.reshape(_read(xp.reshape(xp.arange(size), shape), index), (-1,))
-    flat_g = xp.reshape(g, (-1,))
-    if array_api_compat.is_numpy_namespace(xp):  # (NumPy and PyTorch add in place, and quicker)
-        out = xp.zeros(size, dtype=g.dtype)
-        numpy.add.at(out, positions, flat_g)
-    elif array_api_compat.is_torch_namespace(xp):
-        out = xp.zeros(size, dtype=g.dtype, device=g.device).index_add_(0, positions, flat_g)
-    else:  # any other library of the standard: a one-hot matrix (positions × size) times g
-        one_hot = xp.astype(positions[:, None] == xp.arange(size)[None, :], g.dtype)
-        out = flat_g @ one_hot
-    return xp.reshape(out, shape)
-
-
 def _index_add_g(g: Operand, out: Operand, x: Operand, *, index: Any, shape: Any) -> Operand:
     """The gradient of adding at ``index`` is reading at ``index``."""
     return g[index]
-
-
-def _index_put_forward(x: Array, value: Array, *, index: Any) -> Array:
-    """A copy of x with ``value`` put at ``index`` (broadcast to the places it fills)."""
-    out = _namespace(x).asarray(x, copy=True)
-    out[index] = value
-    return out
 
 
 def _index_put_x(g: Operand, out: Operand, x: Operand, value: Operand, *, index: Any) -> Operand:
@@ -558,11 +496,6 @@ def _index_put_value(
     return sum_to(filled, tuple(value.shape))
 
 
-def _has_arrays(index: Any) -> bool:
-    parts = index if isinstance(index, tuple) else (index,)
-    return any(_is_array(part) for part in parts)
-
-
 def _concatenate_forward(*arrays: Array, axis: int) -> Array:
     return _namespace(arrays[0]).concat(arrays, axis=axis)
 
@@ -570,20 +503,21 @@ def _concatenate_forward(*arrays: Array, axis: int) -> Array:
 def _concatenate_x(g: Operand, out: Operand, *xs: Operand, axis: int, position: int) -> Operand:
     """Each input receives its own stretch of g along ``axis``."""
     start = sum(x.shape[axis] for x in xs[:position])
-    index = (slice(None),) * axis + (slice(start, start + xs[position].shape[axis]),)
+    index = (slice(None),) * axis + (slice(start, start + xs[position].shape[axis]), Ellipsis)
     return g[index]
 
 
 def _clip_x(g: Operand, out: Operand, x: Operand, *, low: float, high: float) -> Operand:
     """∂clip(x)/∂x = 1 for low ≤ x ≤ high, else 0 (as torch.clamp)."""
-    inside = _mask((_data(x) >= low) & (_data(x) <= high), _data(x))
-    return g * inside
+    return _only_where((_data(x) >= low) & (_data(x) <= high), g)
 
 
-def _maximum_share(a: Operand, b: Operand) -> Array:
-    """1 where a > b, ½ where a = b (a tie shares g, as torch.maximum), 0 where a < b."""
-    a, b = _data(a), _data(b)
-    return _mask(a > b, a) + 0.5 * _mask(a == b, a)
+def _maximum_a(g: Operand, out: Operand, a: Operand, b: Operand) -> Operand:
+    """∂max(a, b)/∂a = 1 where a > b, ½ where a = b (a tie shares g), 0 where a < b; where either
+    is NaN, each gets all of g (as torch.maximum)."""
+    a_data, b_data = _data(a), _data(b)
+    share = where(a_data == b_data, 0.5 * g, _only_where(~(a_data < b_data), g))
+    return sum_to(share, a.shape)
 
 
 # fmt: off
@@ -605,11 +539,11 @@ POW         = operation("**",            lambda x, y: x ** y,           _pow_x, 
 NEG         = operation("neg",           lambda x: -x,                  lambda g, out, x: -g)
 MATMUL      = operation("@",             lambda a, b: a @ b,            _matmul_a, _matmul_b)
 MAXIMUM     = operation("maximum",       lambda a, b: _namespace(a).maximum(a, b),
-                        lambda g, out, a, b: sum_to(g * _maximum_share(a, b), a.shape),
-                        lambda g, out, a, b: sum_to(g * _maximum_share(b, a), b.shape))
+                        _maximum_a,
+                        lambda g, out, a, b: _maximum_a(g, out, b, a))
 WHERE       = operation("where",         lambda a, b, *, condition: _namespace(a).where(condition, a, b),  # noqa: E501
-                        lambda g, out, a, b, *, condition: sum_to(g * _mask(condition, _data(g)), a.shape),  # noqa: E501
-                        lambda g, out, a, b, *, condition: sum_to(g * _mask(~condition, _data(g)), b.shape))  # noqa: E501
+                        lambda g, out, a, b, *, condition: sum_to(_only_where(condition, g), a.shape),  # noqa: E501
+                        lambda g, out, a, b, *, condition: sum_to(_only_where(~condition, g), b.shape))  # noqa: E501
 EXP         = operation("exp",           lambda x: _namespace(x).exp(x), lambda g, out, x: g * out)
 LOG         = operation("log",           lambda x: _namespace(x).log(x), lambda g, out, x: g / x)
 LOG10       = operation("log10",         lambda x: _namespace(x).log10(x),
@@ -617,15 +551,15 @@ LOG10       = operation("log10",         lambda x: _namespace(x).log10(x),
 SQRT        = operation("sqrt",          lambda x: _namespace(x).sqrt(x),
                         lambda g, out, x: g / (2.0 * out))
 ABS         = operation("abs",           lambda x: _namespace(x).abs(x),
-                        lambda g, out, x: g * _namespace(_data(x)).sign(_data(x)))
+                        lambda g, out, x: g * _sign(_data(x)))
 TANH        = operation("tanh",          lambda x: _namespace(x).tanh(x),
                         lambda g, out, x: g * (1.0 - out * out))
 SIGMOID     = operation("sigmoid",       sigmoid,
                         lambda g, out, x: g * out * (1.0 - out))
 SOFTPLUS    = operation("softplus",      lambda x: _namespace(x).logaddexp(x, _namespace(x).zeros_like(x)),  # noqa: E501
                         lambda g, out, x: g * sigmoid(x))
-RELU        = operation("relu",          lambda x: x * _mask(x > 0, x),
-                        lambda g, out, x: g * _mask(_data(x) > 0, _data(x)))
+RELU        = operation("relu",          lambda x: _namespace(x).maximum(x, _namespace(x).zeros_like(x)),  # noqa: E501
+                        lambda g, out, x: _only_where(~(_data(out) <= 0), g))
 CLIP        = operation("clip",          lambda x, *, low, high: _namespace(x).clip(x, low, high),
                         _clip_x)
 SUM         = operation("sum",           _sum_forward,                  _sum_x)
@@ -643,7 +577,7 @@ BROADCAST_TO = operation("broadcast_to", lambda x, *, shape: _namespace(x).broad
                         lambda g, out, x, *, shape: sum_to(g, tuple(x.shape)))
 INDEX       = operation("[]",            _index_forward,                _index_x)
 INDEX_ADD   = operation("index_add",     _index_add_forward,            _index_add_g)
-INDEX_PUT   = operation("index_put",     _index_put_forward,            _index_put_x, _index_put_value)  # noqa: E501
+INDEX_PUT   = operation("index_put",     _put,                          _index_put_x, _index_put_value)  # noqa: E501
 CLONE       = operation("clone",         lambda x: _namespace(x).asarray(x, copy=True),
                         lambda g, out, x: g)
 ASTYPE      = operation("astype",        lambda x, *, dtype: _namespace(x).astype(x, dtype),
@@ -655,7 +589,7 @@ LINEAR      = operation("linear",        lambda x, w, b: x @ w + b,     # (a lay
                         lambda g, out, x, w, b: _matmul_b(g, out, x, w),
                         lambda g, out, x, w, b: sum_to(g, b.shape))
 # fmt: on
-_FIXED_OPERATIONS.update(OPERATIONS)
+OPERATIONS.own.update(OPERATIONS)  # the table above is MiniGrad's own
 
 
 # ---------------------------------------------------------------------------------------------
@@ -669,10 +603,13 @@ def _apply(op: Operation, inputs: tuple[Tensor, ...], params: dict[str, Any]) ->
     A backend's error (shapes that do not broadcast, an index out of range) comes back as one
     naming the operation and the shapes; nothing has changed by then.
     """
+    if len(inputs) > 1:
+        _check_one_library(op.name, [x.data for x in inputs])
     try:
-        data = op.forward(*[x.data for x in inputs], **params)
+        with _quiet_floats():
+            data = op.forward(*[x.data for x in inputs], **params)
     except (ValueError, TypeError, IndexError, RuntimeError) as error:
-        raise _operation_error(op, inputs, params, error) from None
+        raise _operation_error(op.name, [x.data for x in inputs], params, error) from None
     if op.saves:
         data, saved = data
         params = {**params, "saved": saved}
@@ -681,14 +618,14 @@ def _apply(op: Operation, inputs: tuple[Tensor, ...], params: dict[str, Any]) ->
     out.grad = None
     out.label = ""
     if _grad_mode.enabled and _any_requires_grad(inputs):
-        out.requires_grad = True
+        out._requires_grad = True
         out._prev = inputs
-        out._op = op.name
+        out._operation = op
         out._params = params
     else:  # a constant: nothing to differentiate, so nothing to remember
-        out.requires_grad = False
+        out._requires_grad = False
         out._prev = ()
-        out._op = ""
+        out._operation = LEAF
         out._params = _NO_PARAMS
     return out
 
@@ -698,7 +635,7 @@ _NO_PARAMS: dict[str, Any] = {}
 
 def _any_requires_grad(inputs: tuple[Tensor, ...]) -> bool:
     for x in inputs:
-        if x.requires_grad:
+        if x._requires_grad:
             return True
     return False
 
@@ -709,31 +646,6 @@ def _apply_or_array(op: Operation, x: Operand, params: dict[str, Any]) -> Operan
         return _apply(op, (x,), params)
     out = op.forward(x, **params)
     return out[0] if op.saves else out
-
-
-def _operation_error(
-    op: Operation, inputs: tuple[Tensor, ...], params: dict[str, Any], error: Exception
-) -> Exception:
-    shapes = " and ".join(str(tuple(x.shape)) for x in inputs)
-    if op is MATMUL:
-        a, b = inputs
-        return ValueError(
-            f"@: shapes {tuple(a.shape)} and {tuple(b.shape)} do not fit: the last axis of the "
-            f"first must be as long as the {'only' if b.ndim == 1 else 'second-to-last'} axis "
-            "of the second"
-        )
-    if op is INDEX:
-        return IndexError(
-            f"index {params['index']!r:.80} does not fit a tensor of shape {shapes}: {error}"
-        )
-    if len(inputs) > 1:
-        return ValueError(
-            f"{op.name}: shapes {shapes} do not broadcast together "
-            "(each axis, counted from the right, must be equal or 1)"
-            if isinstance(error, ValueError)
-            else f"{op.name} of tensors of shapes {shapes} failed: {error}"
-        )
-    return type(error)(f"{op.name} of a tensor of shape {shapes}: {error}")
 
 
 def _operand(x: object, like: Tensor, op_name: str) -> Tensor:
@@ -759,19 +671,14 @@ def _operand(x: object, like: Tensor, op_name: str) -> Tensor:
     raise TypeError(f"{op_name} takes Tensors, arrays and numbers, not {type(x).__name__}")
 
 
-def _can_compare(other: object) -> bool:
-    """Whether == and != compare elementwise with ``other`` (else Python's identity decides)."""
-    return isinstance(other, (Tensor, numbers.Real)) or _is_array(other)
-
-
 def _constant(array: Array) -> Tensor:
     out = object.__new__(Tensor)
     out.data = _as_array(array, array) if type(array) not in _NAMESPACES else array
     out.grad = None
     out.label = ""
-    out.requires_grad = False
+    out._requires_grad = False
     out._prev = ()
-    out._op = ""
+    out._operation = LEAF
     out._params = _NO_PARAMS
     return out
 
@@ -783,77 +690,14 @@ def _binary(op: Operation, a: object, b: object) -> Tensor:
         a = _operand(a, like, op.name)
     if type(b) is not Tensor:
         b = _operand(b, like, op.name)
+    if op is MATMUL and a.data.dtype != b.data.dtype:
+        raise _mixed_dtypes_error("@", a, b)
     if a.data.dtype is not b.data.dtype and a.data.dtype != b.data.dtype:
+        _check_one_library(op.name, [a.data, b.data])
         a, b = _promoted(a, b)
     if op is DIV and not _is_float(a.data.dtype, _namespace(a.data)):
         a, b = a.float(), b.float()  # integers divide into float32, as in PyTorch
     return _apply(op, (a, b), _NO_PARAMS)
-
-
-def _promoted(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
-    """a and b of one dtype where one is floating and the other not: the integers (or bools)
-    become the float's dtype, as in PyTorch (NumPy would make int64 with float32 float64)."""
-    xp = _namespace(a.data)
-    a_float, b_float = _is_float(a.data.dtype, xp), _is_float(b.data.dtype, xp)
-    if a_float and not b_float:
-        b = _constant(xp.astype(b.data, a.data.dtype))
-    elif b_float and not a_float:
-        a = _constant(xp.astype(a.data, b.data.dtype))
-    return a, b
-
-
-def _axes(axis: object, ndim: int, what: str) -> tuple[int, ...] | None:
-    """``axis`` (None, an int or a tuple of ints, negative counting from the end) as a sorted
-    tuple of axes, after checking each one is an axis of a tensor of ``ndim`` axes."""
-    if axis is None:
-        return None
-    given = axis if isinstance(axis, tuple) else (axis,)
-    axes = []
-    for a in given:
-        if isinstance(a, bool) or not isinstance(a, numbers.Integral):
-            raise TypeError(f"{what}: axis is an int or a tuple of ints, not {axis!r:.60}")
-        if not -ndim <= a < ndim:
-            raise ValueError(f"{what}: axis {a} is out of range for a tensor of {ndim} axes")
-        axes.append(int(a) % ndim)
-    if len(set(axes)) != len(axes):
-        raise ValueError(f"{what}: axis {axis!r} names an axis twice")
-    return tuple(sorted(axes))
-
-
-def _computed_from(value: Tensor, x: Tensor, old: Tensor) -> Tensor:
-    """value, whose graph reads ``old`` wherever it read x: x is about to take new numbers
-    (``x[i] = x[i] - 1`` computes the value from x's old numbers)."""
-    if value is x:
-        return old
-    if value.requires_grad:
-        for node in _walk(value)[1]:
-            if any(input is x for input in node._prev):
-                node._prev = tuple(old if input is x else input for input in node._prev)
-    return value
-
-
-def _dim_names(
-    dim: Any, keepdim: bool, names: dict[str, Any], what: str
-) -> tuple[Any, bool]:  # fmt: skip
-    """dim and keepdim from NumPy's names for them, ``axis=`` and ``keepdims=``, also accepted."""
-    unknown = set(names) - {"axis", "keepdims"}
-    if unknown:
-        raise TypeError(f"{what}() got an unexpected keyword argument {sorted(unknown)[0]!r}")
-    if "axis" in names:
-        if dim is not None:
-            raise TypeError(f"{what}: give dim or axis (the same thing), not both")
-        dim = names["axis"]
-    if "keepdims" in names:
-        keepdim = names["keepdims"]
-    return dim, keepdim
-
-
-class ValuesIndices(NamedTuple):
-    """What ``x.max(dim)`` and ``x.min(dim)`` return, as PyTorch: the extreme numbers along the
-    axis and their places in it (int64), a pair that unpacks: ``values, indices = x.max(1)``."""
-
-    values: Tensor
-    indices: Tensor
 
 
 # ---------------------------------------------------------------------------------------------
@@ -861,7 +705,7 @@ class ValuesIndices(NamedTuple):
 # ---------------------------------------------------------------------------------------------
 
 
-class Tensor:
+class Tensor(PyTorchMethods):
     """An n-dimensional array of a computation, with the gradient of an output with respect to it.
 
     ``data`` is the array, ``grad`` ∂output/∂self after ``output.backward()`` (an array of the same
@@ -878,9 +722,12 @@ class Tensor:
         [[2.0, 4.0], [6.0, 8.0]]
     """
 
-    __slots__ = ("data", "grad", "label", "requires_grad", "_prev", "_op", "_params", "__weakref__")
+    __slots__ = (
+        "data", "grad", "label", "_requires_grad", "_prev", "_operation", "_params", "__weakref__",
+    )  # fmt: skip
     __array_ufunc__ = None  # NumPy arrays leave ``array * tensor`` to Tensor.__rmul__
     __array_priority__ = 1000
+    _op_named = staticmethod(_operation_named)  # (for the methods in tensor_pytorch.py)
 
     def __init__(
         self, data: object, requires_grad: bool = False, dtype: Any = None, label: str = ""
@@ -895,10 +742,34 @@ class Tensor:
         self.data = array
         self.grad: Array | None = None
         self.label = label
-        self.requires_grad = requires_grad
+        self._requires_grad = requires_grad
         self._prev: tuple[Tensor, ...] = ()
-        self._op = ""
+        self._operation: Operation = LEAF
         self._params: dict[str, Any] = _NO_PARAMS
+
+    @property
+    def _op(self) -> str:
+        """The name of the operation that made this Tensor ('' for a leaf or a constant)."""
+        return self._operation.name
+
+    @property
+    def requires_grad(self) -> bool:
+        """Whether backward computes ∂output/∂self: set on a leaf (a parameter), and on every
+        result computed from one."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, requires_grad: bool) -> None:
+        if not isinstance(requires_grad, bool):
+            raise TypeError(f"requires_grad is True or False, not {requires_grad!r:.60}")
+        if self._prev:
+            raise ValueError(
+                "requires_grad can be changed only on a leaf (a tensor made by you, not computed "
+                "from others); use .detach() for a constant copy of a computed tensor"
+            )
+        if requires_grad:
+            _check_differentiable(self.data)
+        self._requires_grad = requires_grad
 
     # What it holds
 
@@ -918,169 +789,9 @@ class Tensor:
     def size(self) -> int:
         return _count(self.shape, None)
 
-    def item(self) -> float | int | bool:
-        """The one number of a one-element tensor, as a Python float (int, bool for integer and
-        boolean tensors)."""
-        if self.data.ndim == 0:
-            number = self.data
-        elif self.size != 1:
-            raise ValueError(f"item() needs a tensor of one element, not of shape {self.shape}")
-        else:
-            number = _namespace(self.data).reshape(self.data, ())
-        xp = _namespace(self.data)
-        if _is_float(self.data.dtype, xp):
-            return float(number)
-        return bool(number) if xp.isdtype(self.data.dtype, "bool") else int(number)
-
-    def numel(self) -> int:
-        """The number of elements (PyTorch's name for ``size``)."""
-        return self.size
-
-    nelement = numel
-
-    def dim(self) -> int:
-        """The number of axes (PyTorch's method for ``ndim``)."""
-        return self.ndim
-
-    def numpy(self) -> Any:
-        """The data as a NumPy array (a copy when the backend is not NumPy)."""
-        return numpy.asarray(self.data) if not isinstance(self.data, numpy.ndarray) else self.data
-
-    def tolist(self) -> Any:
-        return self.numpy().tolist()
-
     def detach(self) -> Tensor:
         """The same array as a new constant: no graph, no gradient."""
         return _constant(self.data)
-
-    def clone(self) -> Tensor:
-        """A copy of the numbers, in the graph: its gradient passes back unchanged."""
-        return _apply(CLONE, (self,), _NO_PARAMS)
-
-    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        """Make this leaf require a gradient (or not), and return it, as PyTorch's."""
-        if not isinstance(requires_grad, bool):
-            raise TypeError(f"requires_grad is True or False, not {requires_grad!r:.60}")
-        if self._prev:
-            raise ValueError(
-                "requires_grad_() changes a leaf (a tensor made from numbers), not a tensor "
-                "computed from others: use .detach() first"
-            )
-        if requires_grad:
-            _check_differentiable(self.data)
-        self.requires_grad = requires_grad
-        return self
-
-    def retain_grad(self) -> None:
-        """Keep this inner tensor's gradient after backward(), as PyTorch's. MiniGrad keeps every
-        inner tensor's gradient of the last backward pass already, so this only checks that
-        the tensor is in a graph."""
-        if not self.requires_grad:
-            raise ValueError(f"retain_grad() on {self!r}, which does not require a gradient")
-
-    # Types: the numbers as another dtype. Between floating dtypes the gradient passes back
-    # (cast back to the input's dtype); integers and bools have none.
-
-    def to(self, *args: Any, dtype: Any = None, device: Any = None) -> Tensor:
-        """The tensor as ``dtype`` (``x.to(torch.float64)``); the device can only be the CPU."""
-        for arg in args:
-            if isinstance(arg, str) and arg not in _DTYPE_NAMES:
-                device = arg
-            elif isinstance(arg, Tensor):
-                dtype = arg.dtype
-            else:
-                dtype = arg
-        if device is not None and str(device) != "cpu":
-            raise ValueError(f"MiniGrad's tensors live on the CPU, not on {device!r}")
-        return self if dtype is None else self._cast(dtype)
-
-    def float(self) -> Tensor:
-        """The numbers as float32."""
-        return self._cast("float32")
-
-    def double(self) -> Tensor:
-        """The numbers as float64."""
-        return self._cast("float64")
-
-    def long(self) -> Tensor:
-        """The numbers as int64 (a float is cut towards zero); no gradient."""
-        return self._cast("int64")
-
-    def int(self) -> Tensor:
-        """The numbers as int32 (a float is cut towards zero); no gradient."""
-        return self._cast("int32")
-
-    def bool(self) -> Tensor:
-        """Whether each number is non-zero."""
-        return self._cast("bool")
-
-    def type(self, dtype: Any = None) -> Any:
-        """``x.type(dtype)`` casts; ``x.type()`` names the dtype."""
-        return _dtype_name(self.dtype) if dtype is None else self._cast(dtype)
-
-    def _cast(self, dtype: Any) -> Tensor:
-        xp = _namespace(self.data)
-        dtype = _dtype(dtype, xp)
-        if dtype == self.data.dtype:
-            return self
-        if _is_float(dtype, xp) and self.requires_grad:
-            return _apply(ASTYPE, (self,), {"dtype": dtype})
-        return _constant(xp.astype(self.data, dtype))
-
-    def __repr__(self) -> str:
-        label = f", label={self.label!r}" if self.label else ""
-        grad = ", requires_grad=True" if self.requires_grad else ""
-        if self.size <= 8:
-            return f"Tensor({self.tolist()}, dtype={_dtype_name(self.dtype)}{grad}{label})"
-        return f"Tensor(shape={self.shape}, dtype={_dtype_name(self.dtype)}{grad}{label})"
-
-    def __len__(self) -> int:
-        if self.ndim == 0:
-            raise TypeError("len() of a 0-d tensor")
-        return self.shape[0]
-
-    def __bool__(self) -> bool:
-        if self.size != 1:
-            raise ValueError(f"the truth of a tensor of shape {self.shape} is ambiguous")
-        return bool(self.item())
-
-    def __float__(self) -> float:
-        return float(self._one_number("float()"))
-
-    def __int__(self) -> int:
-        return int(self._one_number("int()"))
-
-    def __index__(self) -> int:
-        """A one-element integer tensor as an index (``itos[ix]``, ``range(t)``)."""
-        xp = _namespace(self.data)
-        if not xp.isdtype(self.data.dtype, "integral"):
-            raise TypeError(f"only an integer tensor is an index, not one of dtype {self.dtype}")
-        return int(self._one_number("an index"))
-
-    def _one_number(self, what: str) -> float | int | bool:
-        if self.size != 1:
-            raise TypeError(f"{what} takes a tensor of one element, not of shape {self.shape}")
-        return self.item()
-
-    def __format__(self, spec: str) -> str:
-        """f"{loss:.4f}" formats a one-element tensor's number; a bigger one only as its repr."""
-        if not spec:
-            return repr(self)
-        if self.size != 1:
-            raise TypeError(f"format spec {spec!r} needs a one-element tensor, not {self.shape}")
-        return format(self.item(), spec)
-
-    def __iter__(self) -> Iterator[Tensor]:
-        """The tensor's rows (its sub-tensors along the first axis), one by one."""
-        for i in range(len(self)):
-            yield self[i]
-
-    def __array__(self, dtype: Any = None, copy: bool | None = None) -> numpy.ndarray:
-        """The data as a NumPy array, for NumPy and matplotlib (``plt.plot(t)``)."""
-        array = self.numpy()
-        if dtype is not None:
-            array = array.astype(dtype, copy=False)
-        return array.copy() if copy else array
 
     # Tensors are hashed by identity, so they work as dict keys and in sets (two Tensors holding
     # equal numbers are two keys), while == and != compare elementwise, as in PyTorch and NumPy.
@@ -1142,16 +853,6 @@ class Tensor:
 
     # Comparisons give boolean constants (no gradient), elementwise.
 
-    def __eq__(self, other: object) -> Tensor:  # type: ignore[override]
-        if not _can_compare(other):
-            return NotImplemented
-        return _constant(self.data == _data(_operand(other, self, "==")))
-
-    def __ne__(self, other: object) -> Tensor:  # type: ignore[override]
-        if not _can_compare(other):
-            return NotImplemented
-        return _constant(self.data != _data(_operand(other, self, "!=")))
-
     def __lt__(self, other: Operand) -> Tensor:
         return _constant(self.data < _data(_operand(other, self, "<")))
 
@@ -1173,10 +874,6 @@ class Tensor:
     def log(self) -> Tensor:
         """f(x) = ln x;  f' = 1/x"""
         return _apply(LOG, (self,), _NO_PARAMS)
-
-    def log10(self) -> Tensor:
-        """f(x) = log₁₀ x;  f' = 1/(x ln 10)"""
-        return _apply(LOG10, (self,), _NO_PARAMS)
 
     def sqrt(self) -> Tensor:
         """f(x) = √x;  f' = 1/(2√x)"""
@@ -1214,149 +911,45 @@ class Tensor:
     # Reductions: over every axis (dim=None), one axis or a tuple of axes. ``dim``/``keepdim``
     # are PyTorch's names, ``axis``/``keepdims`` NumPy's: either works.
 
-    def _reduce(self, op: Operation, axis: Axis, keepdims: bool) -> Tensor:
+    def _reduce(
+        self, op: Operation, axis: Axis, keepdims: bool, names: dict[str, Any] = _NO_PARAMS
+    ) -> Tensor:  # fmt: skip
+        if names:  # (NumPy's names for dim and keepdim: axis and keepdims)
+            axis, keepdims = _dim_names(axis, keepdims, names, op.name)
         axes = _axes(axis, self.ndim, op.name)
-        if self.size == 0 and op in (MAX, MIN, LOGSUMEXP):
-            raise ValueError(f"{op.name} of an empty tensor (shape {self.shape}) is undefined")
+        if op in (MAX, MIN) and _count(self.shape, axes) == 0:
+            over = "" if axes is None else f" along axis {axis}"
+            raise ValueError(
+                f"{op.name}{over} of a tensor of shape {self.shape} takes the {op.name} of no "
+                "numbers, which is undefined"
+            )
         return _apply(op, (self,), {"axis": axes, "keepdims": bool(keepdims)})
 
     def sum(self, dim: Axis = None, keepdim: bool = False, **names: Any) -> Tensor:
         """f(x) = Σ xᵢ;  ∂f/∂xᵢ = 1"""
-        if names:
-            dim, keepdim = _dim_names(dim, keepdim, names, "sum")
-        return self._reduce(SUM, dim, keepdim)
+        return self._reduce(SUM, dim, keepdim, names)
 
     def mean(self, dim: Axis = None, keepdim: bool = False, **names: Any) -> Tensor:
         """f(x) = Σ xᵢ / n;  ∂f/∂xᵢ = 1/n"""
-        if names:
-            dim, keepdim = _dim_names(dim, keepdim, names, "mean")
         if not _is_float(self.data.dtype, _namespace(self.data)):
             raise TypeError(
                 f"mean of a tensor of dtype {_dtype_name(self.dtype)}: make it floating-point "
                 "first (.float()), as in PyTorch"
             )
-        return self._reduce(MEAN, dim, keepdim)
-
-    def var(
-        self, dim: Axis = None, keepdim: bool = False, *, unbiased: bool | None = None,
-        correction: int | None = None, **names: Any,
-    ) -> Tensor:  # fmt: skip
-        """f(x) = Σ (xᵢ - mean)² / (n - correction), correction 1 by default (Bessel's, as in
-        PyTorch; ``unbiased=False`` or ``correction=0`` divides by n). Written as Tensor
-        operations, so its gradient, 2(xᵢ - mean)/(n - correction), comes from theirs."""
-        if names:
-            dim, keepdim = _dim_names(dim, keepdim, names, "var")
-        if unbiased is not None and correction is not None:
-            raise TypeError("var: give unbiased or correction, not both")
-        if correction is None:
-            correction = 0 if unbiased is False else 1
-        axes = _axes(dim, self.ndim, "var")
-        deviation = self - self.mean(axes, keepdim=True)
-        n = _count(self.shape, axes)
-        return (deviation * deviation).sum(axes, keepdim) / max(n - correction, 0)
-
-    def std(
-        self, dim: Axis = None, keepdim: bool = False, *, unbiased: bool | None = None,
-        correction: int | None = None, **names: Any,
-    ) -> Tensor:  # fmt: skip
-        """f(x) = √var(x) (with Bessel's correction by default, as in PyTorch)."""
-        if names:
-            dim, keepdim = _dim_names(dim, keepdim, names, "std")
-        return self.var(dim, keepdim, unbiased=unbiased, correction=correction).sqrt()
+        return self._reduce(MEAN, dim, keepdim, names)
 
     def amax(self, dim: Axis = None, keepdim: bool = False, **names: Any) -> Tensor:
         """f(x) = max xᵢ (over every axis, one or several);  ∂f/∂xᵢ = 1 at the maximum (ties
         share it), else 0"""
-        if names:
-            dim, keepdim = _dim_names(dim, keepdim, names, "amax")
-        return self._reduce(MAX, dim, keepdim)
+        return self._reduce(MAX, dim, keepdim, names)
 
     def amin(self, dim: Axis = None, keepdim: bool = False, **names: Any) -> Tensor:
         """f(x) = min xᵢ;  ∂f/∂xᵢ = 1 at the minimum (ties share it), else 0"""
-        if names:
-            dim, keepdim = _dim_names(dim, keepdim, names, "amin")
-        return self._reduce(MIN, dim, keepdim)
-
-    def max(self, dim: Any = None, keepdim: bool = False, **names: Any) -> Any:
-        """As PyTorch's: ``x.max()`` the largest number (a Tensor); ``x.max(dim)`` the pair
-        ``(values, indices)`` along that axis, whose values pass their gradient to the one
-        place each came from; ``x.max(other_tensor)`` the elementwise maximum."""
-        if isinstance(dim, Tensor):
-            return maximum(self, dim)
-        if names:
-            dim, keepdim = _dim_names(dim, keepdim, names, "max")
-        if dim is None:
-            return self._reduce(MAX, None, keepdim)
-        return self._extreme_along(dim, keepdim, "max")
-
-    def min(self, dim: Any = None, keepdim: bool = False, **names: Any) -> Any:
-        """As ``max``, for the smallest: ``x.min()``, ``x.min(dim)`` → (values, indices)."""
-        if isinstance(dim, Tensor):
-            return -maximum(-self, -dim)
-        if names:
-            dim, keepdim = _dim_names(dim, keepdim, names, "min")
-        if dim is None:
-            return self._reduce(MIN, None, keepdim)
-        return self._extreme_along(dim, keepdim, "min")
-
-    def argmax(self, dim: int | None = None, keepdim: bool = False, **names: Any) -> Tensor:
-        """The place of the largest number (in the flattened tensor when dim is None), int64."""
-        if names:
-            dim, keepdim = _dim_names(dim, keepdim, names, "argmax")
-        return self._arg("argmax", dim, keepdim)
-
-    def argmin(self, dim: int | None = None, keepdim: bool = False, **names: Any) -> Tensor:
-        """The place of the smallest number (in the flattened tensor when dim is None), int64."""
-        if names:
-            dim, keepdim = _dim_names(dim, keepdim, names, "argmin")
-        return self._arg("argmin", dim, keepdim)
-
-    def _arg(self, name: str, dim: int | None, keepdim: bool) -> Tensor:
-        if isinstance(dim, tuple):
-            raise TypeError(f"{name} takes one axis (an int) or None, not {dim!r}")
-        if self.size == 0:
-            raise ValueError(f"{name} of an empty tensor (shape {self.shape}) is undefined")
-        xp = _namespace(self.data)
-        if dim is None:
-            flat = xp.reshape(self.data, (-1,))
-            places = getattr(xp, name)(flat, keepdims=keepdim)
-            if keepdim:
-                places = xp.reshape(places, (1,) * self.ndim)
-        else:
-            (axis,) = _axes(dim, self.ndim, name) or (0,)
-            places = getattr(xp, name)(self.data, axis=axis, keepdims=keepdim)
-        return _constant(xp.astype(_as_array(places, self.data), xp.int64))
-
-    def _extreme_along(self, dim: Any, keepdim: bool, name: str) -> ValuesIndices:
-        if isinstance(dim, tuple):
-            raise TypeError(f"{name}(dim) takes one axis; for several use a{name}(dims)")
-        (axis,) = _axes(dim, self.ndim, name) or (0,)
-        if self.shape[axis] == 0:
-            raise ValueError(f"{name} along axis {axis} of an empty tensor {self.shape}")
-        indices = self._arg(f"arg{name}", axis, keepdim)
-        # values = x at those places: one integer array per axis, broadcast together
-        xp = _namespace(self.data)
-        shape = indices.shape
-        index = []
-        for i, n in enumerate(self.shape):
-            if i == axis:
-                index.append(indices.data)
-            elif keepdim or i < axis:
-                place = [1] * len(shape)
-                place[i] = n
-                index.append(xp.reshape(xp.arange(n), tuple(place)))
-            else:  # (the axis was dropped: axes after it move one place left)
-                place = [1] * len(shape)
-                place[i - 1] = n
-                index.append(xp.reshape(xp.arange(n), tuple(place)))
-        values = _apply(INDEX, (self,), {"index": tuple(index)})
-        return ValuesIndices(values, indices)
+        return self._reduce(MIN, dim, keepdim, names)
 
     def logsumexp(self, dim: Axis = None, keepdim: bool = False, **names: Any) -> Tensor:
         """f(x) = ln Σ e^xᵢ, computed without overflow;  ∂f/∂xᵢ = softmax(x)ᵢ"""
-        if names:
-            dim, keepdim = _dim_names(dim, keepdim, names, "logsumexp")
-        return self._reduce(LOGSUMEXP, dim, keepdim)
+        return self._reduce(LOGSUMEXP, dim, keepdim, names)
 
     def softmax(self, dim: int = -1, *, axis: int | None = None) -> Tensor:
         """f(x)ᵢ = e^xᵢ / Σ e^xⱼ along ``dim``;  ∂fᵢ/∂xⱼ = fᵢ(δᵢⱼ - fⱼ)"""
@@ -1369,25 +962,6 @@ class Tensor:
         return _apply(LOG_SOFTMAX, (self,), {"axis": dim})
 
     # Truth over elements (boolean results, no gradient)
-
-    def all(self, dim: Axis = None, keepdim: bool = False) -> Tensor:
-        """Whether every element is true (non-zero), over all axes or along ``dim``."""
-        xp = _namespace(self.data)
-        axes = _axes(dim, self.ndim, "all")
-        return _constant(_as_array(xp.all(self.data, axis=axes, keepdims=keepdim), self.data))
-
-    def any(self, dim: Axis = None, keepdim: bool = False) -> Tensor:
-        """Whether some element is true (non-zero), over all axes or along ``dim``."""
-        xp = _namespace(self.data)
-        axes = _axes(dim, self.ndim, "any")
-        return _constant(_as_array(xp.any(self.data, axis=axes, keepdims=keepdim), self.data))
-
-    def allclose(
-        self, other: Operand, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
-    ) -> bool:
-        """Whether |self - other| ≤ atol + rtol·|other| everywhere (PyTorch's and NumPy's test)."""
-        theirs = numpy.asarray(_data(other))
-        return bool(numpy.allclose(self.numpy(), theirs, rtol, atol, equal_nan))
 
     # Shapes
 
@@ -1406,163 +980,19 @@ class Tensor:
             return self if not self.requires_grad else _apply(RESHAPE, (self,), {"shape": shape})
         return _apply(RESHAPE, (self,), {"shape": tuple(shape)})
 
-    def view(self, *shape: int | tuple[int, ...]) -> Tensor:
-        """PyTorch's name for reshape: the same numbers in another shape (one axis may be -1).
-
-        (A PyTorch view shares its numbers with the tensor it views; a MiniGrad tensor's numbers
-        are changed only by item assignment, which copies them, so the two never differ.)
-        """
-        if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list)):
-            raise TypeError(f"view takes a shape (ints), not {shape[0]!r:.60}; use .to(dtype)")
-        return self.reshape(*shape)
-
-    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-        """The numbers of axes start_dim..end_dim in one axis, row by row (all of them by
-        default)."""
-        if self.ndim == 0:
-            return self.reshape(1)
-        (start,) = _axes(start_dim, self.ndim, "flatten") or (0,)
-        (end,) = _axes(end_dim, self.ndim, "flatten") or (0,)
-        if start > end:
-            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
-        return self.reshape(*self.shape[:start], -1, *self.shape[end + 1 :])
-
-    def squeeze(self, dim: Axis = None) -> Tensor:
-        """The axes of length 1 removed (only ``dim``'s, if given and of length 1)."""
-        axes = _axes(dim, self.ndim, "squeeze") if self.ndim else None
-        shape = tuple(
-            n for i, n in enumerate(self.shape) if n != 1 or (axes is not None and i not in axes)
-        )
-        return self.reshape(shape) if shape != self.shape else self
-
-    def unsqueeze(self, dim: int) -> Tensor:
-        """A new axis of length 1 at ``dim`` (counted in the result's axes)."""
-        (axis,) = _axes(dim, self.ndim + 1, "unsqueeze") or (0,)
-        return self.reshape(*self.shape[:axis], 1, *self.shape[axis:])
-
-    def permute(self, *dims: int) -> Tensor:
-        """The axes in the order given: ``x.permute(2, 0, 1)`` makes axis 2 the first."""
-        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
-            dims = tuple(dims[0])
-        if len(dims) != self.ndim or sorted(_axes(dims, self.ndim, "permute") or ()) != list(
-            range(self.ndim)
-        ):
-            raise ValueError(f"permute: {dims} is not an order of the axes of {self.shape}")
-        return _apply(TRANSPOSE, (self,), {"axes": tuple(a % self.ndim for a in dims)})
-
-    def transpose(self, dim0: int, dim1: int) -> Tensor:
-        """Axes dim0 and dim1 swapped (as PyTorch's; ``permute`` puts all axes in an order)."""
-        if self.ndim == 0:  # (a 0-d tensor has the one axis 0, or -1, as in PyTorch)
-            for dim in (dim0, dim1):
-                _axes(dim, 1, "transpose")
-            return self
-        ((a,), (b,)) = (_axes(dim, self.ndim, "transpose") or (0,) for dim in (dim0, dim1))
-        axes = list(range(self.ndim))
-        axes[a], axes[b] = b, a
-        return _apply(TRANSPOSE, (self,), {"axes": tuple(axes)})
-
     @property
     def T(self) -> Tensor:
         """The axes reversed (a matrix transposed)."""
         return _apply(TRANSPOSE, (self,), {"axes": tuple(reversed(range(self.ndim)))})
 
-    @property
-    def mT(self) -> Tensor:
-        """The last two axes swapped (each matrix of a stack transposed)."""
-        if self.ndim < 2:
-            raise ValueError(f"mT needs at least two axes, not shape {self.shape}")
-        axes = (*range(self.ndim - 2), self.ndim - 1, self.ndim - 2)
-        return _apply(TRANSPOSE, (self,), {"axes": axes})
-
     def __getitem__(self, index: Any) -> Tensor:
         """Reading x[index] (ints, slices, None, ..., integer arrays such as the rows and the
         class of each sample, boolean masks); backward adds g back at the places read."""
-        index = _checked_index(index, self)
+        index = _checked_index(_index_parts(index), self.data)
         return _apply(INDEX, (self,), {"index": index})
-
-    def __setitem__(self, index: Any, value: Operand) -> None:
-        """x[index] = value: the numbers at index replaced (value broadcast to them, cast to x's
-        dtype), as PyTorch's item assignment (``N[i, j] += 1``, ``dC[ix] += demb[k, j]``).
-
-        The numbers are copied, never changed where another tensor could see them. When a
-        gradient is recorded (x or value requires one), x becomes a new node of the graph,
-        "index_put", with the old x and value as inputs: x's old numbers at index get no
-        gradient, value gets the gradient of the places it filled. Tensors computed from x
-        *before* the assignment still hold x itself as an input: assign before using x, as
-        PyTorch requires too (it raises when a backward pass needs the changed numbers).
-        """
-        index = _checked_index(index, self)
-        if not isinstance(value, Tensor):
-            if not isinstance(value, numbers.Real) and not _is_array(value):
-                value = Tensor(value)
-            value = _operand(value, self, "item assignment")
-        recording = _grad_mode.enabled and (self.requires_grad or value.requires_grad)
-        if recording and self.requires_grad and not self._prev:
-            raise ValueError(
-                f"item assignment into {self!r}: a leaf that requires a gradient cannot be "
-                "changed while a graph is recorded; change it inside no_grad() (as PyTorch)"
-            )
-        if value.dtype != self.dtype:
-            value = value._cast(self.dtype) if value.requires_grad else _constant(
-                _namespace(value.data).astype(value.data, self.data.dtype)
-            )
-        if recording:
-            old = _constant(self.data)
-            old.requires_grad, old._prev, old._op, old._params = (
-                self.requires_grad, self._prev, self._op, self._params,
-            )  # fmt: skip
-            old.grad, old.label = self.grad, self.label
-            value = _computed_from(value, self, old)
-            node = _apply(INDEX_PUT, (old, value), {"index": index})
-            self.data, self.grad = node.data, None
-            self.requires_grad, self._prev, self._op, self._params = (
-                True, node._prev, node._op, node._params,
-            )  # fmt: skip
-        else:
-            try:
-                self.data = _index_put_forward(self.data, value.data, index=index)
-            except (ValueError, TypeError, IndexError) as error:
-                raise _operation_error(INDEX_PUT, (self, value), {"index": index}, error) from None
 
     # In-place arithmetic (x += y...): x takes the result's numbers (cast to x's dtype). A
     # gradient-recording one makes the result a new tensor, which the name then holds.
-
-    def __iadd__(self, other: Operand) -> Tensor:
-        return self._in_place(self + other, "+=")
-
-    def __isub__(self, other: Operand) -> Tensor:
-        return self._in_place(self - other, "-=")
-
-    def __imul__(self, other: Operand) -> Tensor:
-        return self._in_place(self * other, "*=")
-
-    def __itruediv__(self, other: Operand) -> Tensor:
-        return self._in_place(self / other, "/=")
-
-    def _in_place(self, result: Tensor, what: str) -> Tensor:
-        if result.requires_grad:
-            if self.requires_grad and not self._prev:
-                raise ValueError(
-                    f"{what} on {self!r}: a leaf that requires a gradient cannot be changed "
-                    "while a graph is recorded; change it inside no_grad() (as PyTorch)"
-                )
-            return result
-        xp = _namespace(self.data)
-        if result.dtype != self.dtype and not (
-            _is_float(self.data.dtype, xp) or not _is_float(result.data.dtype, xp)
-        ):
-            raise TypeError(
-                f"{what}: the result is {_dtype_name(result.dtype)} and cannot be stored in a "
-                f"tensor of dtype {_dtype_name(self.dtype)} (as in PyTorch)"
-            )
-        if result.shape != self.shape:
-            raise ValueError(
-                f"{what}: the result has shape {result.shape}, but the tensor changed in place "
-                f"has shape {self.shape}"
-            )
-        same_dtype = result.dtype == self.dtype
-        self.data = result.data if same_dtype else xp.astype(result.data, self.data.dtype)
-        return self
 
     # Backpropagation
 
@@ -1624,154 +1054,19 @@ class Tensor:
         return gradient
 
 
-def _dtype_name(dtype: Any) -> str:
-    return str(dtype).rsplit(".", 1)[-1]
-
-
 def _to_array(data: object, dtype: Any) -> Array:
-    """``data`` as an array: an array keeps its library (cast to ``dtype`` if given); numbers
-    and lists become a NumPy array of ``dtype``, float32 when none is given."""
+    """``data`` as an array (see backend._to_array), after refusing Tensors and Values."""
     if isinstance(data, Tensor):
         raise TypeError("Tensor(tensor): the data is a Tensor already (use tensor.detach())")
     if isinstance(data, Value) or _contains_value(data):
         raise TypeError("cannot mix a Tensor with a Value: make a Tensor from numbers (.data)")
-    if isinstance(data, numpy.generic):  # a NumPy scalar, such as a sum: a 0-d array
-        data = numpy.asarray(data)
-    if _is_array(data):
-        xp = _namespace(data)
-        if not _is_supported_dtype(data.dtype, xp):
-            raise TypeError(f"a Tensor holds numbers, not an array of dtype {data.dtype}")
-        return data if dtype is None else xp.astype(data, _dtype(dtype, xp))
-    kind = _kind_of_numbers(data)
-    if isinstance(data, (str, bytes)) or kind is None:
-        raise TypeError(
-            f"a Tensor is made from a number, a (nested) list of numbers or an array, "
-            f"not {type(data).__name__}: {data!r:.60}"
-        )
-    xp = np_xp
-    if dtype is None:  # as PyTorch: ints stay ints (int64), bools bools, anything else float32
-        dtype = {"bool": xp.bool, "int": xp.int64}.get(kind, xp.float32)
-    try:
-        array = xp.asarray(data, dtype=_dtype(dtype, xp))
-    except ValueError as error:  # a ragged list
-        raise ValueError(f"a Tensor's lists must all have the same length: {error}") from None
-    return array
-
-
-def _kind_of_numbers(data: object) -> str | None:
-    """'bool', 'int' or 'float': the widest kind of number in ``data`` (a number or nested lists
-    of numbers; an empty list counts as float), or None when data holds something else."""
-    if isinstance(data, bool):
-        return "bool"
-    if isinstance(data, numbers.Integral):
-        return "int"
-    if isinstance(data, numbers.Real):
-        return "float"
-    if isinstance(data, (list, tuple)):
-        kinds = {_kind_of_numbers(item) for item in data}
-        if None in kinds:
-            return None
-        for kind in ("float", "int", "bool"):
-            if kind in kinds:
-                return kind
-        return "float"
-    return None
+    return backend._to_array(data, dtype)
 
 
 def _contains_value(data: object) -> bool:
     if isinstance(data, (list, tuple)):
         return any(isinstance(item, Value) or _contains_value(item) for item in data)
     return False
-
-
-def _is_supported_dtype(dtype: Any, xp: Any) -> bool:
-    return xp.isdtype(dtype, ("real floating", "integral", "bool"))
-
-
-_DTYPE_NAMES = ("float32", "float64", "int64", "int32", "int16", "int8", "uint8", "bool")
-
-
-def _dtype(dtype: Any, xp: Any) -> Any:
-    """A dtype of the namespace xp from its name ('float32'...) or a dtype of NumPy's or xp's."""
-    if isinstance(dtype, str):
-        if dtype not in _DTYPE_NAMES:
-            raise ValueError(f"dtype is one of {', '.join(map(repr, _DTYPE_NAMES))}, not {dtype!r}")
-        return getattr(xp, dtype)
-    if xp is not _NUMPY and xp is not np_xp and isinstance(dtype, (type, numpy.dtype)):
-        return getattr(xp, numpy.dtype(dtype).name)  # NumPy's name for another library's dtype
-    return dtype
-
-
-def _check_differentiable(array: Array) -> None:
-    xp = _namespace(array)
-    if not _is_float(array.dtype, xp):
-        raise TypeError(
-            f"only floating-point tensors can have gradients, not dtype {_dtype_name(array.dtype)}"
-            " (make it with dtype='float32' or 'float64')"
-        )
-
-
-def _checked_index(index: Any, x: Tensor) -> Any:
-    """The index, after checking its parts: ints, slices, None, ..., and integer arrays (or
-    Tensors or lists of ints, made arrays of x's library); out-of-range ints are named here."""
-    parts = index if isinstance(index, tuple) else (index,)
-    checked = []
-    for part in parts:
-        if isinstance(part, Tensor):
-            part = part.data
-        elif isinstance(part, (list, range)):
-            part = _namespace(x.data).asarray(list(part))
-        if isinstance(part, bool) or not (
-            part is None
-            or part is Ellipsis
-            or isinstance(part, (slice, numbers.Integral))
-            or (_is_array(part) and _namespace(part).isdtype(part.dtype, ("integral", "bool")))
-        ):
-            raise TypeError(
-                "a Tensor is indexed by ints, slices, None, ..., integer arrays and boolean "
-                f"masks, not {type(part).__name__}: {part!r:.60}"
-            )
-        checked.append(int(part) if isinstance(part, numbers.Integral) else part)
-    axis = 0
-    for part in checked:
-        if part is Ellipsis:
-            break
-        if _is_mask(part):
-            mask_shape = tuple(part.shape)
-            if x.shape[axis : axis + len(mask_shape)] != mask_shape:
-                raise IndexError(
-                    f"a boolean mask of shape {mask_shape} does not fit axes {axis}.. of a "
-                    f"tensor of shape {x.shape}"
-                )
-            axis += len(mask_shape)
-            continue
-        if isinstance(part, int):
-            if axis >= x.ndim or not -x.shape[axis] <= part < x.shape[axis]:
-                length = "no axis" if axis >= x.ndim else f"length {x.shape[axis]}"
-                raise IndexError(
-                    f"index {part} is out of range for axis {axis} of a tensor of shape "
-                    f"{x.shape} ({length})"
-                )
-        elif _is_array(part) and axis < x.ndim and part.size:
-            xp = _namespace(part)
-            low, high = int(xp.min(part)), int(xp.max(part))
-            if not -x.shape[axis] <= low <= high < x.shape[axis]:
-                raise IndexError(
-                    f"an index array reaches {low if low < -x.shape[axis] else high}, out of "
-                    f"range for axis {axis} of a tensor of shape {x.shape}"
-                )
-        if part is not None:
-            axis += 1
-    indexed = sum(
-        part.ndim if _is_mask(part) else 1
-        for part in checked
-        if part is not None
-    )
-    if len(checked) == 1 and _is_mask(checked[0]):
-        return tuple(checked)  # (the standard takes a boolean mask only as the sole index)
-    if indexed < x.ndim and not any(part is Ellipsis for part in checked):
-        checked.append(Ellipsis)  # the axes not indexed are taken whole (the standard says so)
-    return tuple(checked)
 
 
 # Functions of several tensors
@@ -1818,6 +1113,8 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
     over the batch."""
     if not (isinstance(x, Tensor) and isinstance(weight, Tensor) and isinstance(bias, Tensor)):
         raise TypeError("linear takes three Tensors: x, W and b")
+    if not x.data.dtype == weight.data.dtype == bias.data.dtype:
+        raise _mixed_dtypes_error("linear", x, weight)
     nin_nout = weight.data.shape
     if len(nin_nout) != 2 or bias.data.shape != nin_nout[1:] or x.data.shape[-1:] != nin_nout[:1]:
         raise ValueError(
@@ -1835,57 +1132,31 @@ def maximum(a: Operand, b: Operand) -> Tensor:
 
 
 # ---------------------------------------------------------------------------------------------
-# The backward walk, as in engine.py
+# The backward walk: engine.py's own (``_walk``, ``topological_order``), which orders Tensors
+# as it orders Values; then the chain rule at each node, output first.
 # ---------------------------------------------------------------------------------------------
-
-
-def topological_order(root: Tensor) -> list[Tensor]:
-    """Every Tensor that ``root`` depends on, root last, each after all of its inputs."""
-    return _walk(root)[0]
-
-
-def _walk(root: Tensor) -> tuple[list[Tensor], list[Tensor]]:
-    """``topological_order(root)``, and the nodes in it that have inputs, in the same order.
-
-    An iterative depth-first search: the stack holds the nodes whose inputs are being placed,
-    each with an iterator over those inputs; a node is placed once all its inputs are.
-    """
-    order: list[Tensor] = []
-    inner: list[Tensor] = []
-    visited = {root}
-    stack = [(root, iter(root._prev))]
-    while stack:
-        node, inputs = stack[-1]
-        for x in inputs:
-            if x not in visited:
-                visited.add(x)
-                if x._prev:
-                    stack.append((x, iter(x._prev)))
-                    break  # place x's inputs first; node's iterator resumes after x
-                order.append(x)  # a leaf
-        else:  # all of node's inputs are placed
-            stack.pop()
-            order.append(node)
-            if node._prev:
-                inner.append(node)
-    return order, inner
 
 
 def _backpropagate(inner: list[Tensor], create_graph: bool) -> None:
     """Visit the nodes with inputs, output first, and push each one's gradient to those of its
     inputs that require one (the chain rule)."""
+    with _quiet_floats():
+        _chain_rule(inner, create_graph)
+
+
+def _chain_rule(inner: list[Tensor], create_graph: bool) -> None:
     for node in reversed(inner):
         g = node.grad
         if g is None:
             continue  # no gradient reached it (it was reset and is not on a path to the output)
-        op = OPERATIONS[node._op]
+        op = node._operation
         rules, params, inputs = op.backward, node._params, node._prev
         if create_graph:
             out, args = node, inputs
         else:
             out, args = node.data, [x.data for x in inputs]
         for i, x in enumerate(inputs):
-            if not x.requires_grad:
+            if not x._requires_grad:
                 continue
             if op.variadic:
                 dx = rules[0](g, out, *args, position=i, **params)
@@ -1893,6 +1164,11 @@ def _backpropagate(inner: list[Tensor], create_graph: bool) -> None:
                 dx = rules[i](g, out, *args, **params)
             if dx.shape != x.data.shape:
                 raise _shape_error(op, i, dx, x)
+            if not create_graph:
+                if dx.dtype != x.data.dtype:  # a float64 g leaves a float32 input float32
+                    dx = _namespace(x.data).astype(dx, x.data.dtype)
+                elif x.grad is None and not x._prev:
+                    dx = _own_array(dx, g)
             if x.grad is not None:
                 dx = x.grad + dx
             if not create_graph and type(dx) not in _NAMESPACES:

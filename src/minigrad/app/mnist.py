@@ -17,6 +17,7 @@ import gzip
 import hashlib
 import os
 import struct
+import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -65,13 +66,23 @@ def sha256(path: Path) -> str:
 
 
 def download(folder: Path | None = None, source: str = SOURCE, progress: bool = True) -> Path:
-    """Every file of ``FILES`` in ``folder``, downloaded unless a verified copy is there already."""
+    """Every file of ``FILES`` in ``folder``, downloaded unless a verified copy is there already.
+
+    A copy there that fails its SHA-256 check (damaged, or another file of that name) is said on
+    stderr and downloaded again.
+    """
     folder = Path(folder) if folder is not None else cache_folder()
     folder.mkdir(parents=True, exist_ok=True)
     for name, (size, checksum) in FILES.items():
         path = folder / name
-        if path.exists() and sha256(path) == checksum:
-            continue
+        if path.exists():
+            if sha256(path) == checksum:
+                continue
+            print(
+                f"{path} fails its SHA-256 check (damaged, or another file of that name): "
+                "downloading it again",
+                file=sys.stderr,
+            )
         _fetch(source.rstrip("/") + "/" + name, path, size, checksum, progress)
     return folder
 

@@ -23,7 +23,8 @@ import numpy
 
 from minigrad import tensor as _tensor
 from minigrad.engine import _grad_mode_set, is_grad_enabled, no_grad
-from minigrad.tensor import Tensor, ValuesIndices
+from minigrad.tensor import Tensor
+from minigrad.tensor_pytorch import ValuesIndices
 from minigrad.torch import _dtypes
 from minigrad.torch._dtypes import bool_, float32, float64, int8, int16, int32, int64, uint8
 from minigrad.torch._random import (
