@@ -42,6 +42,7 @@ from minigrad.engine import Value
 from minigrad.storage.files import (
     IncompleteWriteError,
     check_target,
+    refuse_planted_links,
     write_all_atomically,
     write_atomically,
 )
@@ -100,7 +101,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"minigrad {args.command}: error: {error}", file=sys.stderr)
         return error.status
     except OSError as error:  # a disk full or a folder removed mid-run: say so, in one line
-        where = f" {error.filename}:" if error.filename else ""
+        where = f" {_path(error.filename)}:" if error.filename else ""
         print(f"minigrad {args.command}: error:{where} {error.strerror or error}", file=sys.stderr)
         return FAILURE
     except KeyboardInterrupt:
@@ -542,6 +543,7 @@ def _prepare_folder(folder: Path) -> Path:
     if folder.exists() and not folder.is_dir():
         raise CommandError(f"the output folder {_path(folder)} is a file, not a folder")
     try:
+        refuse_planted_links(folder)
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise CommandError(
@@ -566,7 +568,8 @@ def _check_target(path: Path) -> None:
     try:
         check_target(path)
     except OSError as error:
-        raise CommandError(f"cannot write {error.filename}: {error.strerror or error}") from None
+        where = _path(error.filename)
+        raise CommandError(f"cannot write {where}: {error.strerror or error}") from None
 
 
 def _check_writable(folder: Path, description: str) -> None:

@@ -49,7 +49,7 @@ from minigrad.engine import (
     assigned_backward,
     power_exponent,
 )
-from minigrad.storage.files import write_atomically
+from minigrad.storage.files import check_target, write_atomically
 from minigrad.teaching.backprop_page import PAGE
 from minigrad.teaching.input_gradients import input_gradients
 from minigrad.teaching.names import names_in_order as _names
@@ -596,6 +596,7 @@ def backprop_html(
     target = Path(path)
     if not target.parent.is_dir():
         raise FileNotFoundError(f"cannot write {target}: directory {target.parent} does not exist")
+    check_target(target)  # a folder, a FIFO or a planted link there: refused before drawing
     names = _names(order)
     reason = viz.too_large(order, viz._layout_cost(order, names), max_nodes, max_layout_cost)
     if reason is not None and not force:
