@@ -632,7 +632,7 @@ def backprop_html(
         "steps": _page_steps(root, steps, ids),
     }
     parts = {
-        "TITLE": html.escape(f"Backpropagation through {what}"),
+        "TITLE": html.escape(f"Backpropagation through {_isolated(what, formula=True)}"),
         "NAMING": html.escape(_naming_note(order, names)),
         "SVG": svg,
         "DATA": _script_json(data),
@@ -747,9 +747,12 @@ def _formula(node: Value, names: dict[Value, str], depth: int) -> tuple[str, int
     return f"{readable(node._op)}({inner})", 4
 
 
-def _isolated(name: str) -> str:
-    """A name that holds right-to-left letters, isolated so it cannot reorder the text around it."""
+def _isolated(name: str, formula: bool = False) -> str:
+    """A name that holds right-to-left letters, isolated so it cannot reorder the text around it;
+    a ``formula`` (``ب/2 - 1``) also reads left to right inside, as it was written."""
     if any(unicodedata.bidirectional(c) in ("R", "AL") for c in name):
+        if formula:
+            return f"\u2066{name}\u2069"  # LEFT-TO-RIGHT ISOLATE ... POP DIRECTIONAL ISOLATE
         return f"\u2068{name}\u2069"  # FIRST STRONG ISOLATE ... POP DIRECTIONAL ISOLATE
     return name
 
