@@ -738,3 +738,27 @@ def test_a_very_long_output_path_is_shortened_in_the_message(tmp_path):
     path = tmp_path / ("d" * 6000) / "graph.svg"
     line = one_line_error(run("graph", *NEURON, "-o", path), status=1)
     assert "File name too long" in line and len(line) < 600 and "characters" in line
+
+
+def test_demo_refuses_a_model_too_large_for_the_scalar_engine_saying_what_fits(tmp_path):
+    out = tmp_path / "out"
+    line = one_line_error(run("demo", "moons", "--hidden", ",".join(["1000"] * 10),
+                              "--points", 10, "--out", out))  # fmt: skip
+    assert "makes a model of 9,013,001 parameters, more than the demo trains (500,000" in line
+    line = one_line_error(run("demo", "moons", "--hidden", "400,400", "--points", 10_000,
+                              "--out", out))  # fmt: skip
+    assert "8,000 training points × 162,001 parameters" in line
+    assert "at most 308 training points fit" in line
+    assert not out.exists()
+
+
+def test_running_out_of_memory_is_one_line(tmp_path, monkeypatch, capsys):
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(demo, "train", out_of_memory)
+    status = cli.main(["demo", "moons", "--quiet", "--out", str(tmp_path / "a" / "b")])
+    assert status == 1
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line == "minigrad demo: error: out of memory; try a smaller model or fewer points"
+    assert list(tmp_path.iterdir()) == []
