@@ -762,3 +762,9 @@ def test_running_out_of_memory_is_one_line(tmp_path, monkeypatch, capsys):
     [line] = capsys.readouterr().err.strip().splitlines()
     assert line == "minigrad demo: error: out of memory; try a smaller model or fewer points"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_graph_builds_a_flat_sum_of_990_terms(tmp_path):
+    result = run("graph", "+".join(["x"] * 990), "x=1", "-o", tmp_path / "g.dot")
+    assert result.returncode == 0, result.stderr
+    assert "∂/∂x = 990" in result.stdout

@@ -314,6 +314,14 @@ def _shortened(items: list[str], marker: str, keep: int = 4) -> list[str]:
     return [*items[:keep], marker.format(f"{len(items) - 2 * keep:,}"), *items[-keep:]]
 
 
+def _count(number: int) -> str:
+    """A count for a message: ``1,234``, or ``about 10^5000`` when it has over 30 digits (Python
+    will not turn an int of more than 4,300 digits into text)."""
+    if number < 10**30:
+        return f"{number:,}"
+    return f"about 10^{int(number.bit_length() * math.log10(2))}"
+
+
 def grad_paths(root: Value, leaf: Value, max_paths: int = MAX_PATHS) -> GradPaths:
     """Every path from ``root`` down to ``leaf``, with the product of local derivatives along it.
 
@@ -332,7 +340,7 @@ def grad_paths(root: Value, leaf: Value, max_paths: int = MAX_PATHS) -> GradPath
         paths_to_leaf[node] = 1 if node is leaf else sum(paths_to_leaf[x] for x in node._prev)
     if paths_to_leaf[root] > max_paths:
         raise ValueError(
-            f"{paths_to_leaf[root]:,} paths lead from root to leaf, more than max_paths="
+            f"{_count(paths_to_leaf[root])} paths lead from root to leaf, more than max_paths="
             f"{max_paths:,}; pass a larger max_paths, or use explain_backward, which shows each "
             "edge once"
         )
