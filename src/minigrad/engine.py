@@ -34,7 +34,8 @@ import contextlib
 import inspect
 import numbers
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass
 from math import isfinite
@@ -153,9 +154,11 @@ def operation(
 ) -> Operation:
     """Define a primitive and register it, so backward can find its rule from a node's ``_op``.
 
-    ``backward(g, out, *inputs)`` gives one gradient per input, in order (another number of them
-    stops backward with a ValueError naming the operation; the gradients passed back before it
-    stay where they went, as with any exception from a rule).
+    ``backward(g, out, *inputs)`` gives one gradient per input, in order, in a tuple or a list
+    (another number of them stops backward with a ValueError naming the operation, and a dict, a
+    set or anything else without an order with a TypeError; the gradients passed back before it
+    stay where they went, as with any exception from a rule). An exception raised inside the
+    rule comes out as BackwardRuleError naming the operation, the original as its cause.
 
     Defining a name again replaces its rules (re-running a notebook cell works), except for
     MiniGrad's own operations, which are defined with ``replaceable=False``.
@@ -225,8 +228,17 @@ def _checked_backward(
     when it was given Values, a Value), never None, a complex number or a Value in a float pass."""
 
     def checked(g: Operand, out: Operand, *inputs: Operand) -> tuple[Operand, ...]:
-        given = backward(g, out, *inputs)
-        if isinstance(given, (Value, numbers.Number)) or not isinstance(given, Iterable):
+        try:
+            given = backward(g, out, *inputs)
+        except Exception as error:
+            raise BackwardRuleError(
+                f"the backward rule of operation {name!r} raised {type(error).__name__}: "
+                f"{str(error):.200}"
+            ) from error
+        unordered = (Mapping, AbstractSet, str, bytes)  # tuple() of one loses or makes up order
+        if isinstance(given, (Value, numbers.Number, *unordered)) or not isinstance(
+            given, Iterable
+        ):
             raise TypeError(
                 f"the backward rule of operation {name!r} returned {given!r:.60}; it returns one "
                 f"gradient per input in a tuple, e.g. (g * 2.0,)"
@@ -738,7 +750,7 @@ class _SharedInputsNode(Value):
 
     def __reduce__(self) -> tuple[object, ...]:
         """pickle and copy rebuild the node from its two tuples (``_prev`` can only be read)."""
-        _ancestors_being_saved.discard(id(self))
+        _saving.listed.discard(id(self))
         made = (self.data, self.grad, self.label, self._head, self._tail, self._operation)
         return (_restored_shared_inputs_node, made)
 
@@ -783,18 +795,27 @@ def _restored_shared_inputs_node(
 # saved without that list, finding its own inputs saved already.
 # ---------------------------------------------------------------------------------------------
 
-_ancestors_being_saved: set[int] = set()  # ids of the nodes listed by the Value being saved
+class _Saving(threading.local):
+    """The ids of the nodes listed by the Value being saved, one set per thread: a save runs in
+    one thread, and two threads saving at once must not clear each other's list."""
+
+    def __init__(self) -> None:
+        self.listed: set[int] = set()
+
+
+_saving = _Saving()
 
 
 def _reduce_value(node: Value) -> tuple[object, ...]:
     """``node.__reduce__()``: rebuilt by _restored_value, then its inputs set (__setstate__)."""
     ancestors: list[Value] = []
-    if node._prev and id(node) not in _ancestors_being_saved:
+    listed = _saving.listed
+    if node._prev and id(node) not in listed:
         ancestors = [x for x in _walk(node)[1] if x is not node]  # inner nodes, inputs first
-        _ancestors_being_saved.clear()
-        _ancestors_being_saved.update(map(id, ancestors))
+        listed.clear()
+        listed.update(map(id, ancestors))
     else:
-        _ancestors_being_saved.discard(id(node))
+        listed.discard(id(node))
     made = (node.data, node.grad, node.label, node._operation, ancestors)
     return (_restored_value, made, node._prev)
 
