@@ -2,11 +2,11 @@
 
 The files come from PyTorch's mirror of Yann LeCun's original MNIST files
 (``https://ossci-datasets.s3.amazonaws.com/mnist/``, the same bytes as the original) into a cache
-folder, ``~/.cache/minigrad/mnist`` (or ``$XDG_CACHE_HOME/minigrad/mnist``). Each file is written
-as ``minigrad.files`` writes (a temporary file beside it, renamed into place; links another user
-planted are not followed), its SHA-256 sum checked as it arrives, and it is renamed into place
-only when the sum is right: a file in the cache is always a whole, verified one. A server that
-sends more than the file's known size is stopped at one byte more. Ctrl-C leaves no partial file.
+folder, ``~/.cache/minigrad/mnist`` (or ``$XDG_CACHE_HOME/minigrad/mnist``). Each file is held in
+memory as it arrives (a server that sends more than the file's known size is stopped at one byte
+more), its SHA-256 sum checked, and only a file with the right sum is written into the cache, as
+``minigrad.storage.files`` writes (whole or not at all; links another user planted are not
+followed): a file in the cache is always a whole, verified one, and Ctrl-C leaves no partial file.
 
 Reading: each file is opened once, only if it is a regular file (a FIFO or a folder in the cache
 is refused, never waited on), and the bytes whose sum was checked are the bytes parsed.
@@ -135,7 +135,7 @@ def _verified(folder: Path, name: str, source: str, progress: bool) -> bytes:
 
 def _fetch(url: str, path: Path, size: int, checksum: str, progress: bool) -> bytes:
     """Download ``url`` (at most ``size`` bytes, held in memory), check its SHA-256 sum, and only
-    then write it to ``path`` as minigrad.files writes. Its bytes."""
+    then write it to ``path`` as minigrad.storage.files writes. Its bytes."""
     try:
         check_target(path)  # a folder, a FIFO or a planted link there: refused before downloading
     except OSError as error:
