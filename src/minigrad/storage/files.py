@@ -149,8 +149,8 @@ def check_target(path: str | os.PathLike[str]) -> tuple[str, os.stat_result | No
     path holds a folder, device, FIFO or socket, or is a link to nothing; PlantedLinkError when
     the way to it goes through a link another user may have planted (see the module's
     docstring); other OSErrors (an empty path, a name too long, a part of the path that is a
-    file) name ``path``. Call it before work whose result
-    would be lost if the file could not be written.
+    file) name ``path``. Call it before work whose result would be lost if the file could not be
+    written.
     """
     path = os.fspath(path)
     if not path:
@@ -176,7 +176,7 @@ def refuse_planted_links(path: str | os.PathLike[str]) -> None:
     would not follow: one in a sticky folder anyone may write to, owned neither by this user nor
     by the folder's owner. Each part of the path is looked at as the system resolves it.
     """
-    path = os.fspath(path)
+    path = os.fsdecode(os.fspath(path))
     if os.name != "posix":
         return
     folder = "/" if os.path.isabs(path) else os.getcwd()
@@ -255,10 +255,10 @@ def _naming(path: str, target: str | None = None) -> Iterator[None]:
             raise  # about some other file: leave it as it is
         if error.errno is None:
             raise OSError(f"{shown_path(path)}: {error}") from error
-        raise path_error(error.errno, error.strerror, path) from None
+        raise _path_error(error.errno, error.strerror, path) from None
 
 
-def path_error(number: int, strerror: str, path: str | os.PathLike[str]) -> OSError:
+def _path_error(number: int, strerror: str, path: str | os.PathLike[str]) -> OSError:
     """``OSError(number, strerror, path)`` (FileNotFoundError for ENOENT, ...), whose message
     shows a long path shortened (``shown_path``); ``filename`` is the whole path."""
     kind = type(OSError(number, strerror))
