@@ -214,5 +214,5 @@ def test_the_pages_title_shows_a_right_to_left_expression_in_its_written_order(t
     result = minigrad_command("graph", "ب/2 - 1", "ب=3", "-o", "page.html", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     page = (tmp_path / "page.html").read_text(encoding="utf-8")
-    isolated = "Backpropagation through \u2066ب/2 - 1\u2069"  # LEFT-TO-RIGHT ISOLATE ... POP
+    isolated = "Backpropagation through \u2068ب\u2069/2 - 1"  # FIRST STRONG ISOLATE ... POP
     assert f"<title>{isolated}</title>" in page and f"<h1>{isolated}</h1>" in page

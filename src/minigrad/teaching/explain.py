@@ -622,7 +622,8 @@ def backprop_html(
     svg = dot.pipe(format="svg").decode("utf-8")
     svg = svg[svg.index("<svg") :]  # drop the XML prologue and DOCTYPE
 
-    what = readable(title) if title is not None else _what_is_differentiated(root, names)
+    # each right-to-left name isolated, so that a formula reads as it was written
+    what = _isolated(readable(title)) if title is not None else _what_is_differentiated(root, shown)
     data = {
         "root": ids[root],
         "start_rule": f"{_wrapped(shown[root])}.grad = 1   (∂{_wrapped(shown[root])}/∂"
@@ -640,7 +641,7 @@ def backprop_html(
         "steps": _page_steps(root, steps, ids),
     }
     parts = {
-        "TITLE": html.escape(f"Backpropagation through {_isolated(what, formula=True)}"),
+        "TITLE": html.escape(f"Backpropagation through {what}"),
         "NAMING": html.escape(_naming_note(order, names)),
         "SVG": svg,
         "DATA": _script_json(data),
@@ -755,12 +756,10 @@ def _formula(node: Value, names: dict[Value, str], depth: int) -> tuple[str, int
     return f"{readable(node._op)}({inner})", 4
 
 
-def _isolated(name: str, formula: bool = False) -> str:
-    """A name that holds right-to-left letters, isolated so it cannot reorder the text around it;
-    a ``formula`` (``ب/2 - 1``) also reads left to right inside, as it was written."""
+def _isolated(name: str) -> str:
+    """A name that holds right-to-left letters, isolated so it cannot reorder the text around it
+    (in ``ب/2 - 1`` the numbers after ب would otherwise read as Arabic ones: ``1 - 2/ب``)."""
     if any(unicodedata.bidirectional(c) in ("R", "AL") for c in name):
-        if formula:
-            return f"\u2066{name}\u2069"  # LEFT-TO-RIGHT ISOLATE ... POP DIRECTIONAL ISOLATE
         return f"\u2068{name}\u2069"  # FIRST STRONG ISOLATE ... POP DIRECTIONAL ISOLATE
     return name
 
