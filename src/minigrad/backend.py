@@ -12,6 +12,7 @@ the same functions and results, a few of them called on NumPy directly.
 
 from __future__ import annotations
 
+import math
 import numbers
 import types
 from collections.abc import Sequence
@@ -129,8 +130,9 @@ def _to_array(data: object, dtype: Any) -> Array:
             f"not {type(data).__name__}: {data!r:.60}"
         )
     xp = np_xp
+    dtype = _dtype(dtype, xp) if dtype is not None else xp.float32
     try:
-        array = xp.asarray(data, dtype=_dtype(dtype, xp) if dtype is not None else xp.float32)
+        array = xp.asarray(data, dtype=dtype)
     except ValueError as error:  # a ragged list
         raise ValueError(f"a Tensor's lists must all have the same length: {error}") from None
     return array
@@ -173,11 +175,28 @@ def _dtype_name(dtype: Any) -> str:
 
 
 def _read(x: Array, index: tuple[Any, ...]) -> Array:
-    """x[index]; one integer array picking rows is ``take`` (the standard allows integer arrays
-    in an index only when every axis is indexed)."""
+    """x[index], by NumPy's rules on every backend.
+
+    One integer array picking rows is ``take``. Libraries differ where integer arrays meet ints,
+    slices or None (``x[0, :, [0, 1]]`` is (2, 4) in NumPy, (4, 2) in PyTorch; the standard
+    leaves it open): there, the places to read are found by NumPy (``_places``), and read as
+    a flat list of numbers.
+    """
+    xp = _namespace(x)
     if len(index) == 2 and index[1] is Ellipsis and _is_array(index[0]) and index[0].ndim == 1:
-        return _namespace(x).take(x, index[0], axis=0)
-    return x[index]
+        return xp.take(x, index[0], axis=0)
+    if xp is _NUMPY or not _has_arrays(index):
+        return x[index]
+    places = _places(tuple(x.shape), index)
+    flat = xp.asarray(places.reshape(-1), device=array_api_compat.device(x))
+    return xp.reshape(xp.take(xp.reshape(x, (-1,)), flat, axis=0), places.shape)
+
+
+def _places(shape: tuple[int, ...], index: tuple[Any, ...]) -> Any:
+    """The place of each number x[index] reads, counted in x's numbers row by row (a NumPy
+    array of x[index]'s shape)."""
+    numpy_index = tuple(numpy.from_dlpack(part) if _is_array(part) else part for part in index)
+    return numpy.arange(math.prod(shape)).reshape(shape)[numpy_index]
 
 
 def _has_arrays(index: Any) -> bool:
@@ -192,11 +211,16 @@ def _checked_index(parts: tuple[Any, ...], x: Array) -> tuple[Any, ...]:
     for part in parts:
         if isinstance(part, list):
             part = _namespace(x).asarray(part)
+        if _is_array(part) and not _namespace(part).isdtype(part.dtype, "integral"):
+            raise TypeError(
+                "an index array holds integers (positions), not numbers of dtype "
+                f"{_dtype_name(part.dtype)}: {part!r:.60}"
+            )
         if isinstance(part, bool) or not (
             part is None
             or part is Ellipsis
             or isinstance(part, (slice, numbers.Integral))
-            or (_is_array(part) and _namespace(part).isdtype(part.dtype, "integral"))
+            or _is_array(part)
         ):
             raise TypeError(
                 "a Tensor is indexed by ints, slices, None, ... and integer arrays, "
@@ -237,10 +261,18 @@ def _operation_error(
     name: str, inputs: Sequence[Array], params: dict[str, Any], error: Exception
 ) -> Exception:
     """An error of the array library inside operation ``name``, as one that names the
-    operation and the shapes of its inputs."""
+    operation, the shapes and dtypes of its inputs, and the cause."""
     shapes = " and ".join(str(tuple(x.shape)) for x in inputs)
     if name == "@":
         a, b = inputs
+        inner = b.shape[0] if b.ndim == 1 else b.shape[-2]
+        if a.ndim and b.ndim and a.shape[-1] == inner:  # the matrices fit; their stacks do not
+            return ValueError(
+                f"@: shapes {tuple(a.shape)} and {tuple(b.shape)} do not fit: the matrices do, "
+                f"but the stack axes in front of them, {tuple(a.shape[:-2])} and "
+                f"{tuple(b.shape[:-2])}, do not broadcast together (each axis, counted from the "
+                "right, must be equal or 1)"
+            )
         return ValueError(
             f"@: shapes {tuple(a.shape)} and {tuple(b.shape)} do not fit: the last axis of the "
             f"first must be as long as the {'only' if b.ndim == 1 else 'second-to-last'} axis "
@@ -250,11 +282,19 @@ def _operation_error(
         return IndexError(
             f"index {params['index']!r:.80} does not fit a tensor of shape {shapes}: {error}"
         )
-    if len(inputs) > 1:
+    if len(inputs) > 1 and not _broadcast_together(*(tuple(x.shape) for x in inputs)):
         return ValueError(
             f"{name}: shapes {shapes} do not broadcast together "
             "(each axis, counted from the right, must be equal or 1)"
-            if isinstance(error, ValueError)
-            else f"{name} of tensors of shapes {shapes} failed: {error}"
         )
-    return type(error)(f"{name} of a tensor of shape {shapes}: {error}")
+    dtypes = " and ".join(_dtype_name(x.dtype) for x in inputs)
+    what = "a tensor" if len(inputs) == 1 else "tensors"
+    return type(error)(f"{name} of {what} of shape {shapes} (dtype {dtypes}): {error}")
+
+
+def _broadcast_together(*shapes: tuple[int, ...]) -> bool:
+    """Whether the shapes broadcast: along each axis, counted from the right, equal or 1."""
+    for lengths in zip(*(reversed(shape) for shape in shapes)):
+        if len({n for n in lengths if n != 1}) > 1:
+            return False
+    return True

@@ -73,6 +73,7 @@ import numpy
 from minigrad import backend
 from minigrad.backend import (
     _NAMESPACES,
+    _NUMPY,
     Array,
     Axis,
     _as_array,
@@ -84,6 +85,7 @@ from minigrad.backend import (
     _is_float,
     _namespace,
     _operation_error,
+    _places,
     _read,
 )
 from minigrad.engine import (
@@ -102,6 +104,38 @@ __all__ = [
 ]
 
 Operand = Union["Tensor", Array, int, float]  # noqa: UP007 (a runtime alias)
+
+
+# NumPy warns where arithmetic meets an infinity or a NaN (ln 0, e¹⁰⁰⁰, 0·∞); PyTorch gives the
+# same values without a word, and so does the engine: it computes in NumPy's quiet state. That
+# state is a context variable (NumPy 2), set here directly: ``numpy.errstate`` rebuilds it on
+# every entry, which takes as long as a small operation itself.
+try:
+    from numpy._core._ufunc_config import _extobj_contextvar as _FLOAT_ERRORS  # noqa: N812
+
+    with numpy.errstate(all="ignore"):
+        _QUIET = _FLOAT_ERRORS.get()
+except ImportError:  # NumPy 1
+    _FLOAT_ERRORS = None
+
+
+class _quiet_floats:  # noqa: N801 (used as a context manager, like numpy.errstate)
+    """``with _quiet_floats():`` computes without NumPy's floating-point warnings."""
+
+    __slots__ = ("token",)
+
+    def __enter__(self) -> None:
+        if _FLOAT_ERRORS is None:
+            self.token = numpy.errstate(all="ignore")
+            self.token.__enter__()
+        else:
+            self.token = _FLOAT_ERRORS.set(_QUIET)
+
+    def __exit__(self, *exc_info: object) -> None:
+        if _FLOAT_ERRORS is None:
+            self.token.__exit__(*exc_info)
+        else:
+            _FLOAT_ERRORS.reset(self.token)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -272,6 +306,12 @@ def _mask(condition: Array, like: Array) -> Array:
     return _namespace(condition).astype(condition, like.dtype)
 
 
+def _only_where(condition: Array, g: Operand) -> Operand:
+    """g where ``condition`` holds, exactly 0 elsewhere: chosen, not multiplied by a mask of 0s
+    and 1s, since ∞·0 is NaN (an infinite g where the input was cut off passes nothing)."""
+    return where(condition, g, 0.0)
+
+
 # Elementwise arithmetic. Every binary rule ends in sum_to: the input may have been broadcast.
 
 
@@ -286,11 +326,9 @@ def _pow_x(g: Operand, out: Operand, x: Operand, y: Operand) -> Operand:
 
 
 def _pow_y(g: Operand, out: Operand, x: Operand, y: Operand) -> Operand:
-    """∂(xʸ)/∂y = xʸ·ln x; exactly 0 where x = 0 ≤ y, as in PyTorch."""
-    x_is_zero = _data(x) == 0
-    safe_x = where(x_is_zero, 1.0, x)  # ln 0 is never computed, so NumPy gives no warning
-    zero = x_is_zero & (_data(y) >= 0)
-    return sum_to(where(zero, 0.0, g * out * log(safe_x)), y.shape)
+    """∂(xʸ)/∂y = xʸ·ln x; exactly 0 where x = 0 ≤ y (and -∞ where x = 0 > y), as in PyTorch."""
+    zero = (_data(x) == 0) & (_data(y) >= 0)
+    return sum_to(where(zero, 0.0, g * out * log(x)), y.shape)
 
 
 def _matmul_operands(g: Operand, a: Operand, b: Operand) -> tuple[Operand, Operand, Operand]:
@@ -373,8 +411,12 @@ def _extreme_x(g: Operand, out: Operand, x: Operand, *, axis: Axis, keepdims: bo
 
 
 def _logsumexp_forward(x: Array, *, axis: tuple[int, ...] | None, keepdims: bool) -> Array:
-    """ln Σ eˣ = m + ln Σ e^(x - m), m the largest x, so that no e^x overflows."""
+    """ln Σ eˣ = m + ln Σ e^(x - m), m the largest x, so that no e^x overflows (ln 0 = -∞ for a
+    sum of no numbers)."""
     xp = _namespace(x)
+    if _count(x.shape, axis) == 0:  # nothing to sum, and no largest
+        out = xp.log(xp.sum(xp.exp(x), axis=axis, keepdims=True))
+        return out if keepdims else _as_array(xp.reshape(out, _reduced_shape(x.shape, axis)), x)
     m = xp.max(x, axis=axis, keepdims=True)
     m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))  # all -inf gives -inf; any +inf gives +inf
     out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True)) + m
@@ -393,6 +435,8 @@ def _reduced_shape(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> tupl
 def _softmax_forward(x: Array, *, axis: int) -> Array:
     """e^(x - m) / Σ e^(x - m), m the largest x: the same ratio, without overflow."""
     xp = _namespace(x)
+    if x.shape[axis] == 0:  # no numbers along the axis: no largest one, and nothing to divide
+        return xp.exp(x)
     shifted = xp.exp(x - xp.max(x, axis=axis, keepdims=True))
     return shifted / xp.sum(shifted, axis=axis, keepdims=True)
 
@@ -433,22 +477,27 @@ def _index_x(g: Operand, out: Operand, x: Operand, *, index: Any) -> Operand:
 def _index_add_forward(g: Array, *, index: Any, shape: tuple[int, ...]) -> Array:
     """zeros(shape) with g added at ``index``: what x[index] sends back to x."""
     xp = _namespace(g)
+    device = array_api_compat.device(g)
     if not _has_arrays(index):  # ints and slices read each place once: an assignment will do
-        out = xp.zeros(shape, dtype=g.dtype, device=array_api_compat.device(g))
+        out = xp.zeros(shape, dtype=g.dtype, device=device)
+        if any(part is None for part in index):  # (None adds an axis of length 1: drop both)
+            index = tuple(part for part in index if part is not None)
+            g = xp.reshape(g, tuple(out[index].shape))
         out[index] = g
         return out
-    # Integer arrays may read a place twice. Each selected place's position in the flat array,
-    # found by the same index on an array of positions, says where each number of g goes.
+    # Integer arrays may read a place twice: each number of g is added at its place.
     size = _count(shape, None)
-    positions = xp.reshape(_read(xp.reshape(xp.arange(size), shape), index), (-1,))
+    places = _places(shape, index).reshape(-1)
     flat_g = xp.reshape(g, (-1,))
-    if array_api_compat.is_numpy_namespace(xp):  # (NumPy and PyTorch add in place, and quicker)
+    if xp is _NUMPY:  # (NumPy and PyTorch add in place, and quicker)
         out = xp.zeros(size, dtype=g.dtype)
-        numpy.add.at(out, positions, flat_g)
+        numpy.add.at(out, places, flat_g)
     elif array_api_compat.is_torch_namespace(xp):
-        out = xp.zeros(size, dtype=g.dtype, device=g.device).index_add_(0, positions, flat_g)
-    else:  # any other library of the standard: a one-hot matrix (positions × size) times g
-        one_hot = xp.astype(positions[:, None] == xp.arange(size)[None, :], g.dtype)
+        places = xp.asarray(places, device=device)
+        out = xp.zeros(size, dtype=g.dtype, device=device).index_add_(0, places, flat_g)
+    else:  # any other library of the standard: a one-hot matrix (places × size) times g
+        places = xp.asarray(places, device=device)
+        one_hot = xp.astype(places[:, None] == xp.arange(size, device=device)[None, :], g.dtype)
         out = flat_g @ one_hot
     return xp.reshape(out, shape)
 
@@ -471,14 +520,15 @@ def _concatenate_x(g: Operand, out: Operand, *xs: Operand, axis: int, position: 
 
 def _clip_x(g: Operand, out: Operand, x: Operand, *, low: float, high: float) -> Operand:
     """∂clip(x)/∂x = 1 for low ≤ x ≤ high, else 0 (as torch.clamp)."""
-    inside = _mask((_data(x) >= low) & (_data(x) <= high), _data(x))
-    return g * inside
+    return _only_where((_data(x) >= low) & (_data(x) <= high), g)
 
 
-def _maximum_share(a: Operand, b: Operand) -> Array:
-    """1 where a > b, ½ where a = b (a tie shares g, as torch.maximum), 0 where a < b."""
-    a, b = _data(a), _data(b)
-    return _mask(a > b, a) + 0.5 * _mask(a == b, a)
+def _maximum_a(g: Operand, out: Operand, a: Operand, b: Operand) -> Operand:
+    """∂max(a, b)/∂a = 1 where a > b, ½ where a = b (a tie shares g), 0 where a < b; where either
+    is NaN, each gets all of g (as torch.maximum)."""
+    a_data, b_data = _data(a), _data(b)
+    share = where(a_data == b_data, 0.5 * g, _only_where(~(a_data < b_data), g))
+    return sum_to(share, a.shape)
 
 
 # fmt: off
@@ -500,11 +550,11 @@ POW         = operation("**",            lambda x, y: x ** y,           _pow_x, 
 NEG         = operation("neg",           lambda x: -x,                  lambda g, out, x: -g)
 MATMUL      = operation("@",             lambda a, b: a @ b,            _matmul_a, _matmul_b)
 MAXIMUM     = operation("maximum",       lambda a, b: _namespace(a).maximum(a, b),
-                        lambda g, out, a, b: sum_to(g * _maximum_share(a, b), a.shape),
-                        lambda g, out, a, b: sum_to(g * _maximum_share(b, a), b.shape))
+                        _maximum_a,
+                        lambda g, out, a, b: _maximum_a(g, out, b, a))
 WHERE       = operation("where",         lambda a, b, *, condition: _namespace(a).where(condition, a, b),  # noqa: E501
-                        lambda g, out, a, b, *, condition: sum_to(g * _mask(condition, _data(g)), a.shape),  # noqa: E501
-                        lambda g, out, a, b, *, condition: sum_to(g * _mask(~condition, _data(g)), b.shape))  # noqa: E501
+                        lambda g, out, a, b, *, condition: sum_to(_only_where(condition, g), a.shape),  # noqa: E501
+                        lambda g, out, a, b, *, condition: sum_to(_only_where(~condition, g), b.shape))  # noqa: E501
 EXP         = operation("exp",           lambda x: _namespace(x).exp(x), lambda g, out, x: g * out)
 LOG         = operation("log",           lambda x: _namespace(x).log(x), lambda g, out, x: g / x)
 SQRT        = operation("sqrt",          lambda x: _namespace(x).sqrt(x),
@@ -517,8 +567,8 @@ SIGMOID     = operation("sigmoid",       sigmoid,
                         lambda g, out, x: g * out * (1.0 - out))
 SOFTPLUS    = operation("softplus",      lambda x: _namespace(x).logaddexp(x, _namespace(x).zeros_like(x)),  # noqa: E501
                         lambda g, out, x: g * sigmoid(x))
-RELU        = operation("relu",          lambda x: x * _mask(x > 0, x),
-                        lambda g, out, x: g * _mask(_data(x) > 0, _data(x)))
+RELU        = operation("relu",          lambda x: _namespace(x).maximum(x, _namespace(x).zeros_like(x)),  # noqa: E501
+                        lambda g, out, x: _only_where(~(_data(out) <= 0), g))
 CLIP        = operation("clip",          lambda x, *, low, high: _namespace(x).clip(x, low, high),
                         _clip_x)
 SUM         = operation("sum",           _sum_forward,                  _sum_x)
@@ -557,8 +607,11 @@ def _apply(op: Operation, inputs: tuple[Tensor, ...], params: dict[str, Any]) ->
     A backend's error (shapes that do not broadcast, an index out of range) comes back as one
     naming the operation and the shapes; nothing has changed by then.
     """
+    if len(inputs) > 1:
+        _check_one_library(op, inputs)
     try:
-        data = op.forward(*[x.data for x in inputs], **params)
+        with _quiet_floats():
+            data = op.forward(*[x.data for x in inputs], **params)
     except (ValueError, TypeError, IndexError, RuntimeError) as error:
         raise _operation_error(op.name, [x.data for x in inputs], params, error) from None
     if op.saves:
@@ -569,12 +622,12 @@ def _apply(op: Operation, inputs: tuple[Tensor, ...], params: dict[str, Any]) ->
     out.grad = None
     out.label = ""
     if _grad_mode.enabled and _any_requires_grad(inputs):
-        out.requires_grad = True
+        out._requires_grad = True
         out._prev = inputs
         out._operation = op
         out._params = params
     else:  # a constant: nothing to differentiate, so nothing to remember
-        out.requires_grad = False
+        out._requires_grad = False
         out._prev = ()
         out._operation = LEAF
         out._params = _NO_PARAMS
@@ -586,9 +639,28 @@ _NO_PARAMS: dict[str, Any] = {}
 
 def _any_requires_grad(inputs: tuple[Tensor, ...]) -> bool:
     for x in inputs:
-        if x.requires_grad:
+        if x._requires_grad:
             return True
     return False
+
+
+def _check_one_library(op: Operation, inputs: tuple[Tensor, ...]) -> None:
+    """Refuse inputs whose arrays belong to two libraries (NumPy and PyTorch, say): neither can
+    compute with the other's arrays, whichever comes first."""
+    first = type(inputs[0].data)
+    for x in inputs[1:]:
+        if type(x.data) is not first and _namespace(x.data) is not _namespace(inputs[0].data):
+            names = " and ".join(_library_name(t.data) for t in (inputs[0], x))
+            raise TypeError(
+                f"{op.name}: cannot mix arrays of {names} in one operation; make them one "
+                "library's arrays first (torch.from_numpy(array), tensor.numpy())"
+            )
+
+
+def _library_name(array: Array) -> str:
+    """The library of an array, as its users call it (NumPy, PyTorch, array_api_strict...)."""
+    module = type(array).__module__.split(".")[0]
+    return {"numpy": "NumPy", "torch": "PyTorch", "cupy": "CuPy"}.get(module, module)
 
 
 def _apply_or_array(op: Operation, x: Operand, params: dict[str, Any]) -> Operand:
@@ -624,7 +696,7 @@ def _constant(array: Array) -> Tensor:
     out.data = _as_array(array, array) if type(array) not in _NAMESPACES else array
     out.grad = None
     out.label = ""
-    out.requires_grad = False
+    out._requires_grad = False
     out._prev = ()
     out._operation = LEAF
     out._params = _NO_PARAMS
@@ -638,7 +710,19 @@ def _binary(op: Operation, a: object, b: object) -> Tensor:
         a = _operand(a, like, op.name)
     if type(b) is not Tensor:
         b = _operand(b, like, op.name)
+    if op is MATMUL and a.data.dtype != b.data.dtype:
+        raise _mixed_dtypes_error("@", a, b)
     return _apply(op, (a, b), _NO_PARAMS)
+
+
+def _mixed_dtypes_error(what: str, a: Tensor, b: Tensor) -> TypeError:
+    """A matrix product of two dtypes is refused, as by PyTorch: a float32 model fed float64
+    data would otherwise compute, and then train, in float64 without a word."""
+    return TypeError(
+        f"{what}: a {_dtype_name(a.dtype)} and a {_dtype_name(b.dtype)} operand; a matrix "
+        "product takes one dtype (make the data the model's dtype, e.g. "
+        f"Tensor(x, dtype='{_dtype_name(b.dtype)}'))"
+    )
 
 
 def _axes(axis: object, ndim: int, what: str) -> tuple[int, ...] | None:
@@ -682,7 +766,7 @@ class Tensor:
     """
 
     __slots__ = (
-        "data", "grad", "label", "requires_grad", "_prev", "_operation", "_params", "__weakref__",
+        "data", "grad", "label", "_requires_grad", "_prev", "_operation", "_params", "__weakref__",
     )  # fmt: skip
     __array_ufunc__ = None  # NumPy arrays leave ``array * tensor`` to Tensor.__rmul__
     __array_priority__ = 1000
@@ -700,7 +784,7 @@ class Tensor:
         self.data = array
         self.grad: Array | None = None
         self.label = label
-        self.requires_grad = requires_grad
+        self._requires_grad = requires_grad
         self._prev: tuple[Tensor, ...] = ()
         self._operation: Operation = LEAF
         self._params: dict[str, Any] = _NO_PARAMS
@@ -709,6 +793,25 @@ class Tensor:
     def _op(self) -> str:
         """The name of the operation that made this Tensor ('' for a leaf or a constant)."""
         return self._operation.name
+
+    @property
+    def requires_grad(self) -> bool:
+        """Whether backward computes ∂output/∂self: set on a leaf (a parameter), and on every
+        result computed from one."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, requires_grad: bool) -> None:
+        if not isinstance(requires_grad, bool):
+            raise TypeError(f"requires_grad is True or False, not {requires_grad!r:.60}")
+        if self._prev:
+            raise ValueError(
+                "requires_grad can be changed only on a leaf (a tensor made by you, not computed "
+                "from others); use .detach() for a constant copy of a computed tensor"
+            )
+        if requires_grad:
+            _check_differentiable(self.data)
+        self._requires_grad = requires_grad
 
     # What it holds
 
@@ -881,8 +984,12 @@ class Tensor:
 
     def _reduce(self, op: Operation, axis: Axis, keepdims: bool) -> Tensor:
         axes = _axes(axis, self.ndim, op.name)
-        if self.size == 0 and op in (MAX, MIN, LOGSUMEXP):
-            raise ValueError(f"{op.name} of an empty tensor (shape {self.shape}) is undefined")
+        if op in (MAX, MIN) and _count(self.shape, axes) == 0:
+            over = "" if axes is None else f" along axis {axis}"
+            raise ValueError(
+                f"{op.name}{over} of a tensor of shape {self.shape} takes the {op.name} of no "
+                "numbers, which is undefined"
+            )
         return _apply(op, (self,), {"axis": axes, "keepdims": bool(keepdims)})
 
     def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
@@ -1088,6 +1195,8 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
     over the batch."""
     if not (isinstance(x, Tensor) and isinstance(weight, Tensor) and isinstance(bias, Tensor)):
         raise TypeError("linear takes three Tensors: x, W and b")
+    if not x.data.dtype == weight.data.dtype == bias.data.dtype:
+        raise _mixed_dtypes_error("linear", x, weight)
     nin_nout = weight.data.shape
     if len(nin_nout) != 2 or bias.data.shape != nin_nout[1:] or x.data.shape[-1:] != nin_nout[:1]:
         raise ValueError(
@@ -1113,6 +1222,11 @@ def maximum(a: Operand, b: Operand) -> Tensor:
 def _backpropagate(inner: list[Tensor], create_graph: bool) -> None:
     """Visit the nodes with inputs, output first, and push each one's gradient to those of its
     inputs that require one (the chain rule)."""
+    with _quiet_floats():
+        _chain_rule(inner, create_graph)
+
+
+def _chain_rule(inner: list[Tensor], create_graph: bool) -> None:
     for node in reversed(inner):
         g = node.grad
         if g is None:
@@ -1124,7 +1238,7 @@ def _backpropagate(inner: list[Tensor], create_graph: bool) -> None:
         else:
             out, args = node.data, [x.data for x in inputs]
         for i, x in enumerate(inputs):
-            if not x.requires_grad:
+            if not x._requires_grad:
                 continue
             if op.variadic:
                 dx = rules[0](g, out, *args, position=i, **params)
@@ -1132,11 +1246,25 @@ def _backpropagate(inner: list[Tensor], create_graph: bool) -> None:
                 dx = rules[i](g, out, *args, **params)
             if dx.shape != x.data.shape:
                 raise _shape_error(op, i, dx, x)
+            if not create_graph:
+                if dx.dtype != x.data.dtype:  # a float64 g leaves a float32 input float32
+                    dx = _namespace(x.data).astype(dx, x.data.dtype)
+                elif x.grad is None and not x._prev:
+                    dx = _own_array(dx, g)
             if x.grad is not None:
                 dx = x.grad + dx
             if not create_graph and type(dx) not in _NAMESPACES:
                 dx = _as_array(dx, x.data)  # NumPy makes a 0-d array's arithmetic a scalar
             x.grad = dx
+
+
+def _own_array(dx: Array, g: Array) -> Array:
+    """A leaf's gradient as an array of its own, which the user may change in place (as in
+    PyTorch): a rule may pass on g itself (a + b gives both a and b the same g), or a read-only
+    view of it (a sum's gradient is g broadcast), and these are copied."""
+    if isinstance(dx, numpy.ndarray) and dx is not g and dx.flags.owndata and dx.flags.writeable:
+        return dx  # a new array made by the rule (W.grad of x @ W, b.grad summed over a batch)
+    return _namespace(dx).asarray(dx, copy=True)
 
 
 def _shape_error(op: Operation, i: int, dx: Operand, x: Tensor) -> ValueError:
