@@ -228,9 +228,13 @@ def _checked_index(parts: tuple[Any, ...], x: Array) -> tuple[Any, ...]:
             )
         checked.append(int(part) if isinstance(part, numbers.Integral) else part)
     axis, shape = 0, tuple(x.shape)
-    for part in checked:
+    for i, part in enumerate(checked):
         if part is Ellipsis:
             break
+        if isinstance(part, slice) and axis < x.ndim and (part.step or 1) > 0:
+            # bounds within the axis (x[-1:] of an empty axis is empty; the standard leaves
+            # bounds outside an axis unspecified)
+            checked[i] = slice(*part.indices(shape[axis]))
         if isinstance(part, int):
             if axis >= x.ndim or not -shape[axis] <= part < shape[axis]:
                 length = "no axis" if axis >= x.ndim else f"length {shape[axis]}"

@@ -219,6 +219,12 @@ def where(condition: Operand, a: Operand, b: Operand) -> Operand:
         a, b = _operand(a, like, "where"), _operand(b, like, "where")
         if not _is_array(condition) or not _namespace(condition).isdtype(condition.dtype, "bool"):
             raise TypeError("where takes a boolean condition (an array or Tensor of bools)")
+        if not _broadcast_together(tuple(condition.shape), a.shape, b.shape):
+            raise ValueError(
+                f"where: the condition's shape {tuple(condition.shape)} and the shapes {a.shape} "
+                f"and {b.shape} do not broadcast together (each axis, counted from the right, "
+                "must be equal or 1)"
+            )
         return _apply(WHERE, (a, b), {"condition": condition})
     like = a if _is_array(a) else b
     xp = _namespace(like)
@@ -306,6 +312,12 @@ def _mask(condition: Array, like: Array) -> Array:
     return _namespace(condition).astype(condition, like.dtype)
 
 
+def _sign(x: Array) -> Array:
+    """1, -1 or 0 by the sign of x, and 0 for NaN (as torch.sgn: a NaN passes no gradient)."""
+    xp = _namespace(x)
+    return xp.where(xp.isnan(x), xp.zeros_like(x), xp.sign(x))
+
+
 def _only_where(condition: Array, g: Operand) -> Operand:
     """g where ``condition`` holds, exactly 0 elsewhere: chosen, not multiplied by a mask of 0s
     and 1s, since ∞·0 is NaN (an infinite g where the input was cut off passes nothing)."""
@@ -322,13 +334,13 @@ def _div_b(g: Operand, out: Operand, a: Operand, b: Operand) -> Operand:
 
 def _pow_x(g: Operand, out: Operand, x: Operand, y: Operand) -> Operand:
     """∂(xʸ)/∂x = y·x^(y-1); exactly 0 where y = 0, as in PyTorch."""
-    return sum_to(where(_data(y) == 0, 0.0, g * y * x ** (y - 1.0)), x.shape)
+    return sum_to(g * where(_data(y) == 0, 0.0, y * x ** (y - 1.0)), x.shape)
 
 
 def _pow_y(g: Operand, out: Operand, x: Operand, y: Operand) -> Operand:
     """∂(xʸ)/∂y = xʸ·ln x; exactly 0 where x = 0 ≤ y (and -∞ where x = 0 > y), as in PyTorch."""
     zero = (_data(x) == 0) & (_data(y) >= 0)
-    return sum_to(where(zero, 0.0, g * out * log(x)), y.shape)
+    return sum_to(g * where(zero, 0.0, out * log(x)), y.shape)
 
 
 def _matmul_operands(g: Operand, a: Operand, b: Operand) -> tuple[Operand, Operand, Operand]:
@@ -447,7 +459,12 @@ def _softmax_x(g: Operand, out: Operand, x: Operand, *, axis: int) -> Operand:
 
 
 def _log_softmax_forward(x: Array, *, axis: int) -> Array:
-    return x - _logsumexp_forward(x, axis=(axis,), keepdims=True)
+    """(x - m) - ln Σ e^(x - m), m the largest x: ln softmax, without overflow."""
+    xp = _namespace(x)
+    if x.shape[axis] == 0:  # no numbers along the axis: no largest one
+        return xp.exp(x)
+    shifted = x - xp.max(x, axis=axis, keepdims=True)
+    return shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
 
 
 def _log_softmax_x(g: Operand, out: Operand, x: Operand, *, axis: int) -> Operand:
@@ -514,7 +531,7 @@ def _concatenate_forward(*arrays: Array, axis: int) -> Array:
 def _concatenate_x(g: Operand, out: Operand, *xs: Operand, axis: int, position: int) -> Operand:
     """Each input receives its own stretch of g along ``axis``."""
     start = sum(x.shape[axis] for x in xs[:position])
-    index = (slice(None),) * axis + (slice(start, start + xs[position].shape[axis]),)
+    index = (slice(None),) * axis + (slice(start, start + xs[position].shape[axis]), Ellipsis)
     return g[index]
 
 
@@ -560,7 +577,7 @@ LOG         = operation("log",           lambda x: _namespace(x).log(x), lambda 
 SQRT        = operation("sqrt",          lambda x: _namespace(x).sqrt(x),
                         lambda g, out, x: g / (2.0 * out))
 ABS         = operation("abs",           lambda x: _namespace(x).abs(x),
-                        lambda g, out, x: g * _namespace(_data(x)).sign(_data(x)))
+                        lambda g, out, x: g * _sign(_data(x)))
 TANH        = operation("tanh",          lambda x: _namespace(x).tanh(x),
                         lambda g, out, x: g * (1.0 - out * out))
 SIGMOID     = operation("sigmoid",       sigmoid,

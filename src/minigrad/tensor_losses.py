@@ -43,8 +43,6 @@ def _same_shape(loss: str, a_name: str, a: Tensor, b_name: str, b: Tensor) -> No
         raise ValueError(
             f"{loss}: {a_name} and {b_name} differ in shape: {a.shape} and {b.shape}"
         )
-    if a.size == 0:
-        raise ValueError(f"{loss}: no {a_name} (an empty tensor)")
 
 
 def mse_loss(preds: Tensor, targets: Any, reduction: str = "mean") -> Tensor:
