@@ -302,3 +302,125 @@ def _broadcast_together(*shapes: tuple[int, ...]) -> bool:
         if len({n for n in lengths if n != 1}) > 1:
             return False
     return True
+
+
+# Quiet arithmetic, one library at a time, gradients of one's own
+
+
+# NumPy warns where arithmetic meets an infinity or a NaN (ln 0, e¹⁰⁰⁰, 0·∞); PyTorch gives the
+# same values without a word, and so does the engine: it computes in NumPy's quiet state. That
+# state is a context variable (NumPy 2), set here directly: ``numpy.errstate`` rebuilds it on
+# every entry, which takes as long as a small operation itself.
+try:
+    from numpy._core._ufunc_config import _extobj_contextvar as _FLOAT_ERRORS  # noqa: N812
+
+    with numpy.errstate(all="ignore"):
+        _QUIET = _FLOAT_ERRORS.get()
+except ImportError:  # NumPy 1
+    _FLOAT_ERRORS = None
+
+
+class _quiet_floats:  # noqa: N801 (used as a context manager, like numpy.errstate)
+    """``with _quiet_floats():`` computes without NumPy's floating-point warnings."""
+
+    __slots__ = ("token",)
+
+    def __enter__(self) -> None:
+        if _FLOAT_ERRORS is None:
+            self.token = numpy.errstate(all="ignore")
+            self.token.__enter__()
+        else:
+            self.token = _FLOAT_ERRORS.set(_QUIET)
+
+    def __exit__(self, *exc_info: object) -> None:
+        if _FLOAT_ERRORS is None:
+            self.token.__exit__(*exc_info)
+        else:
+            _FLOAT_ERRORS.reset(self.token)
+
+
+def _check_one_library(name: str, arrays: Sequence[Array]) -> None:
+    """Refuse inputs whose arrays belong to two libraries (NumPy and PyTorch, say): neither can
+    compute with the other's arrays, whichever comes first."""
+    first = type(arrays[0])
+    for x in arrays[1:]:
+        if type(x) is not first and _namespace(x) is not _namespace(arrays[0]):
+            names = " and ".join(_library_name(array) for array in (arrays[0], x))
+            raise TypeError(
+                f"{name}: cannot mix arrays of {names} in one operation; make them one "
+                "library's arrays first (torch.from_numpy(array), tensor.numpy())"
+            )
+
+
+def _library_name(array: Array) -> str:
+    """The library of an array, as its users call it (NumPy, PyTorch, array_api_strict...)."""
+    module = type(array).__module__.split(".")[0]
+    return {"numpy": "NumPy", "torch": "PyTorch", "cupy": "CuPy"}.get(module, module)
+
+
+def _own_array(dx: Array, g: Array) -> Array:
+    """A leaf's gradient as an array of its own, which the user may change in place (as in
+    PyTorch): a rule may pass on g itself (a + b gives both a and b the same g), or a read-only
+    view of it (a sum's gradient is g broadcast), and these are copied."""
+    if isinstance(dx, numpy.ndarray) and dx is not g and dx.flags.owndata and dx.flags.writeable:
+        return dx  # a new array made by the rule (W.grad of x @ W, b.grad summed over a batch)
+    return _namespace(dx).asarray(dx, copy=True)
+
+
+def _axes(axis: object, ndim: int, what: str) -> tuple[int, ...] | None:
+    """``axis`` (None, an int or a tuple of ints, negative counting from the end) as a sorted
+    tuple of axes, after checking each one is an axis of a tensor of ``ndim`` axes."""
+    if axis is None:
+        return None
+    given = axis if isinstance(axis, tuple) else (axis,)
+    axes = []
+    for a in given:
+        if isinstance(a, bool) or not isinstance(a, numbers.Integral):
+            raise TypeError(f"{what}: axis is an int or a tuple of ints, not {axis!r:.60}")
+        if not -ndim <= a < ndim:
+            raise ValueError(f"{what}: axis {a} is out of range for a tensor of {ndim} axes")
+        axes.append(int(a) % ndim)
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"{what}: axis {axis!r} names an axis twice")
+    return tuple(sorted(axes))
+
+
+def _mixed_dtypes_error(what: str, a: Array, b: Array) -> TypeError:
+    """A matrix product of two dtypes is refused, as by PyTorch: a float32 model fed float64
+    data would otherwise compute, and then train, in float64 without a word."""
+    return TypeError(
+        f"{what}: a {_dtype_name(a.dtype)} and a {_dtype_name(b.dtype)} operand; a matrix "
+        "product takes one dtype (make the data the model's dtype, e.g. "
+        f"Tensor(x, dtype='{_dtype_name(b.dtype)}'))"
+    )
+
+
+# What x[index] sends back to x
+
+
+def _index_add_forward(g: Array, *, index: Any, shape: tuple[int, ...]) -> Array:
+    """zeros(shape) with g added at ``index``: what x[index] sends back to x."""
+    xp = _namespace(g)
+    device = array_api_compat.device(g)
+    if not _has_arrays(index):  # ints and slices read each place once: an assignment will do
+        out = xp.zeros(shape, dtype=g.dtype, device=device)
+        if any(part is None for part in index):  # (None adds an axis of length 1: drop both)
+            index = tuple(part for part in index if part is not None)
+            g = xp.reshape(g, tuple(out[index].shape))
+        out[index] = g
+        return out
+    # Integer arrays may read a place twice: each number of g is added at its place.
+    size = math.prod(shape)
+    places = _places(shape, index).reshape(-1)
+    flat_g = xp.reshape(g, (-1,))
+    if xp is _NUMPY:  # (NumPy and PyTorch add in place, and quicker)
+        out = xp.zeros(size, dtype=g.dtype)
+        numpy.add.at(out, places, flat_g)
+    elif array_api_compat.is_torch_namespace(xp):
+        places = xp.asarray(places, device=device)
+        out = xp.zeros(size, dtype=g.dtype, device=device).index_add_(0, places, flat_g)
+    else:  # any other library of the standard: a one-hot matrix (places × size) times g
+        places = xp.asarray(places, device=device)
+        one_hot = xp.astype(places[:, None] == xp.arange(size, device=device)[None, :], g.dtype)
+        out = flat_g @ one_hot
+    return xp.reshape(out, shape)

@@ -73,19 +73,23 @@ import numpy
 from minigrad import backend
 from minigrad.backend import (
     _NAMESPACES,
-    _NUMPY,
     Array,
     Axis,
     _as_array,
+    _axes,
+    _broadcast_together,
     _check_differentiable,
+    _check_one_library,
     _checked_index,
     _dtype_name,
-    _has_arrays,
+    _index_add_forward,
     _is_array,
     _is_float,
+    _mixed_dtypes_error,
     _namespace,
     _operation_error,
-    _places,
+    _own_array,
+    _quiet_floats,
     _read,
 )
 from minigrad.engine import (
@@ -104,38 +108,6 @@ __all__ = [
 ]
 
 Operand = Union["Tensor", Array, int, float]  # noqa: UP007 (a runtime alias)
-
-
-# NumPy warns where arithmetic meets an infinity or a NaN (ln 0, e¹⁰⁰⁰, 0·∞); PyTorch gives the
-# same values without a word, and so does the engine: it computes in NumPy's quiet state. That
-# state is a context variable (NumPy 2), set here directly: ``numpy.errstate`` rebuilds it on
-# every entry, which takes as long as a small operation itself.
-try:
-    from numpy._core._ufunc_config import _extobj_contextvar as _FLOAT_ERRORS  # noqa: N812
-
-    with numpy.errstate(all="ignore"):
-        _QUIET = _FLOAT_ERRORS.get()
-except ImportError:  # NumPy 1
-    _FLOAT_ERRORS = None
-
-
-class _quiet_floats:  # noqa: N801 (used as a context manager, like numpy.errstate)
-    """``with _quiet_floats():`` computes without NumPy's floating-point warnings."""
-
-    __slots__ = ("token",)
-
-    def __enter__(self) -> None:
-        if _FLOAT_ERRORS is None:
-            self.token = numpy.errstate(all="ignore")
-            self.token.__enter__()
-        else:
-            self.token = _FLOAT_ERRORS.set(_QUIET)
-
-    def __exit__(self, *exc_info: object) -> None:
-        if _FLOAT_ERRORS is None:
-            self.token.__exit__(*exc_info)
-        else:
-            _FLOAT_ERRORS.reset(self.token)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -491,34 +463,6 @@ def _index_x(g: Operand, out: Operand, x: Operand, *, index: Any) -> Operand:
     return _apply_or_array(INDEX_ADD, g, {"index": index, "shape": tuple(x.shape)})
 
 
-def _index_add_forward(g: Array, *, index: Any, shape: tuple[int, ...]) -> Array:
-    """zeros(shape) with g added at ``index``: what x[index] sends back to x."""
-    xp = _namespace(g)
-    device = array_api_compat.device(g)
-    if not _has_arrays(index):  # ints and slices read each place once: an assignment will do
-        out = xp.zeros(shape, dtype=g.dtype, device=device)
-        if any(part is None for part in index):  # (None adds an axis of length 1: drop both)
-            index = tuple(part for part in index if part is not None)
-            g = xp.reshape(g, tuple(out[index].shape))
-        out[index] = g
-        return out
-    # Integer arrays may read a place twice: each number of g is added at its place.
-    size = _count(shape, None)
-    places = _places(shape, index).reshape(-1)
-    flat_g = xp.reshape(g, (-1,))
-    if xp is _NUMPY:  # (NumPy and PyTorch add in place, and quicker)
-        out = xp.zeros(size, dtype=g.dtype)
-        numpy.add.at(out, places, flat_g)
-    elif array_api_compat.is_torch_namespace(xp):
-        places = xp.asarray(places, device=device)
-        out = xp.zeros(size, dtype=g.dtype, device=device).index_add_(0, places, flat_g)
-    else:  # any other library of the standard: a one-hot matrix (places × size) times g
-        places = xp.asarray(places, device=device)
-        one_hot = xp.astype(places[:, None] == xp.arange(size, device=device)[None, :], g.dtype)
-        out = flat_g @ one_hot
-    return xp.reshape(out, shape)
-
-
 def _index_add_g(g: Operand, out: Operand, x: Operand, *, index: Any, shape: Any) -> Operand:
     """The gradient of adding at ``index`` is reading at ``index``."""
     return g[index]
@@ -625,7 +569,7 @@ def _apply(op: Operation, inputs: tuple[Tensor, ...], params: dict[str, Any]) ->
     naming the operation and the shapes; nothing has changed by then.
     """
     if len(inputs) > 1:
-        _check_one_library(op, inputs)
+        _check_one_library(op.name, [x.data for x in inputs])
     try:
         with _quiet_floats():
             data = op.forward(*[x.data for x in inputs], **params)
@@ -659,25 +603,6 @@ def _any_requires_grad(inputs: tuple[Tensor, ...]) -> bool:
         if x._requires_grad:
             return True
     return False
-
-
-def _check_one_library(op: Operation, inputs: tuple[Tensor, ...]) -> None:
-    """Refuse inputs whose arrays belong to two libraries (NumPy and PyTorch, say): neither can
-    compute with the other's arrays, whichever comes first."""
-    first = type(inputs[0].data)
-    for x in inputs[1:]:
-        if type(x.data) is not first and _namespace(x.data) is not _namespace(inputs[0].data):
-            names = " and ".join(_library_name(t.data) for t in (inputs[0], x))
-            raise TypeError(
-                f"{op.name}: cannot mix arrays of {names} in one operation; make them one "
-                "library's arrays first (torch.from_numpy(array), tensor.numpy())"
-            )
-
-
-def _library_name(array: Array) -> str:
-    """The library of an array, as its users call it (NumPy, PyTorch, array_api_strict...)."""
-    module = type(array).__module__.split(".")[0]
-    return {"numpy": "NumPy", "torch": "PyTorch", "cupy": "CuPy"}.get(module, module)
 
 
 def _apply_or_array(op: Operation, x: Operand, params: dict[str, Any]) -> Operand:
@@ -730,34 +655,6 @@ def _binary(op: Operation, a: object, b: object) -> Tensor:
     if op is MATMUL and a.data.dtype != b.data.dtype:
         raise _mixed_dtypes_error("@", a, b)
     return _apply(op, (a, b), _NO_PARAMS)
-
-
-def _mixed_dtypes_error(what: str, a: Tensor, b: Tensor) -> TypeError:
-    """A matrix product of two dtypes is refused, as by PyTorch: a float32 model fed float64
-    data would otherwise compute, and then train, in float64 without a word."""
-    return TypeError(
-        f"{what}: a {_dtype_name(a.dtype)} and a {_dtype_name(b.dtype)} operand; a matrix "
-        "product takes one dtype (make the data the model's dtype, e.g. "
-        f"Tensor(x, dtype='{_dtype_name(b.dtype)}'))"
-    )
-
-
-def _axes(axis: object, ndim: int, what: str) -> tuple[int, ...] | None:
-    """``axis`` (None, an int or a tuple of ints, negative counting from the end) as a sorted
-    tuple of axes, after checking each one is an axis of a tensor of ``ndim`` axes."""
-    if axis is None:
-        return None
-    given = axis if isinstance(axis, tuple) else (axis,)
-    axes = []
-    for a in given:
-        if isinstance(a, bool) or not isinstance(a, numbers.Integral):
-            raise TypeError(f"{what}: axis is an int or a tuple of ints, not {axis!r:.60}")
-        if not -ndim <= a < ndim:
-            raise ValueError(f"{what}: axis {a} is out of range for a tensor of {ndim} axes")
-        axes.append(int(a) % ndim)
-    if len(set(axes)) != len(axes):
-        raise ValueError(f"{what}: axis {axis!r} names an axis twice")
-    return tuple(sorted(axes))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1273,15 +1170,6 @@ def _chain_rule(inner: list[Tensor], create_graph: bool) -> None:
             if not create_graph and type(dx) not in _NAMESPACES:
                 dx = _as_array(dx, x.data)  # NumPy makes a 0-d array's arithmetic a scalar
             x.grad = dx
-
-
-def _own_array(dx: Array, g: Array) -> Array:
-    """A leaf's gradient as an array of its own, which the user may change in place (as in
-    PyTorch): a rule may pass on g itself (a + b gives both a and b the same g), or a read-only
-    view of it (a sum's gradient is g broadcast), and these are copied."""
-    if isinstance(dx, numpy.ndarray) and dx is not g and dx.flags.owndata and dx.flags.writeable:
-        return dx  # a new array made by the rule (W.grad of x @ W, b.grad summed over a batch)
-    return _namespace(dx).asarray(dx, copy=True)
 
 
 def _shape_error(op: Operation, i: int, dx: Operand, x: Tensor) -> ValueError:
