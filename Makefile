@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test dist student-bundle docs docs-serve notebook bench bench-instructions lint clean
+.PHONY: demo test fuzz dist student-bundle docs docs-serve notebook bench bench-instructions lint clean
 
 demo: $(VENV)/.installed-demo
 	$(BIN)/minigrad demo moons --out minigrad-out
@@ -19,6 +19,13 @@ test: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests examples benchmarks docs/*.py exercises/*.py scripts/*.py
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest
+
+# The Tensor engine against PyTorch at length: FUZZ_PROGRAMS random programs of Tensor operations
+# on each array backend (make test runs a few hundred); prints how many programs and operations
+# ran, and every class of mismatch with its smallest repro. Fails on a mismatch the docs do not list.
+FUZZ_PROGRAMS ?= 3000
+fuzz: $(VENV)/.installed-test
+	$(BIN)/python -m tests.tensor_fuzz --programs $(FUZZ_PROGRAMS)
 
 # The sdist and the wheel of MiniGrad into dist/ (pip install 'dist/minigrad_edu-*.whl[viz]'
 # installs it anywhere), checked as the package index would check them.

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import w1_training_step, w2_chain, w3_memory, w4_seed_example, w5_w6_tensor_step
+from benchmarks.code_lines import engine_sizes
 from benchmarks.harness import (
     machine_info,
     paired_ratio,
@@ -98,11 +99,13 @@ def run_all(config: dict[str, Any]) -> dict[str, Any]:
         }
     finally:
         gc.unfreeze()
+    sizes = engine_sizes()
     return {
         "machine": machine_info(),
         "config": config,
         "workloads": workloads,
-        "targets": check_targets(workloads),
+        "code_lines": sizes,
+        "targets": {**check_targets(workloads), **_size_targets(sizes)},
     }
 
 
@@ -144,6 +147,16 @@ def check_targets(workloads: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return targets
 
 
+def _size_targets(sizes: dict[str, dict[str, int]]) -> dict[str, dict[str, Any]]:
+    """Each engine file within its budget of code lines (see benchmarks/code_lines.py)."""
+    return {
+        f"{name}: code lines (no blank, comment or docstring lines)": _target(
+            size["code_lines"], f"<= {size['budget']}", size["code_lines"] <= size["budget"]
+        )
+        for name, size in sizes.items()
+    }
+
+
 def _target(measured: float, bound: str, met: bool) -> dict[str, Any]:
     return {"measured": measured, "bound": bound, "met": met}
 
@@ -170,7 +183,10 @@ def format_report(results: dict[str, Any]) -> str:
     lines += _timing_table("W4", w["W4"])
     lines += _tensor_table(w["W5"])
     lines += _tensor_table(w["W6"])
-    lines += ["Targets:", ""]
+    lines += ["Code lines a learner reads (no blank, comment or docstring lines):", ""]
+    for name, size in results["code_lines"].items():
+        lines.append(f"- {name}: {size['code_lines']} (budget {size['budget']})")
+    lines += ["", "Targets:", ""]
     for name, target in results["targets"].items():
         verdict = "met" if target["met"] else "MISSED"
         lines.append(f"- {name}: {target['measured']:.3g} (target {target['bound']}): {verdict}")

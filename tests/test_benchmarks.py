@@ -339,3 +339,23 @@ def test_a_wrong_tensor_update_is_caught_before_timing(monkeypatch):
     monkeypatch.setattr(w, "minigrad_step", with_a_wrong_learning_rate)
     with pytest.raises(DisagreementError, match="minigrad Tensor: the loss at step 2 of W5"):
         w.run(w.Problem("W5", (64, 64, 10), 128, "tanh"), 1, 1, None)
+
+
+def test_the_engines_stay_within_their_budgets_of_code_lines():
+    from benchmarks.code_lines import engine_sizes
+
+    for name, size in engine_sizes().items():
+        assert size["code_lines"] <= size["budget"], (
+            f"{name} has {size['code_lines']} code lines, over its budget of {size['budget']}: "
+            "move machinery that is not the lesson into a module named for it"
+        )
+
+
+def test_code_lines_leave_out_blank_lines_comments_and_docstrings():
+    from benchmarks.code_lines import code_lines
+
+    source = (
+        '"""Module."""\n\n# a comment\ndef f(x):\n'
+        '    """f(x) = x\n\n    more\n    """\n    return x  # kept\n'
+    )
+    assert code_lines(source) == 2  # def f(x): and return x

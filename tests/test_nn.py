@@ -14,13 +14,8 @@ from hypothesis import strategies as st
 
 import minigrad
 from minigrad import MLP, Value, grad, gradcheck, no_grad, topological_order
-from minigrad.engine import (
-    OPERATIONS,
-    _shared_inputs_node,
-    _SharedInputsNode,
-    _SharedTuple,
-    _walk,
-)
+from minigrad.engine import OPERATIONS, _walk
+from minigrad.fused import _shared_inputs_node, _SharedInputsNode, _SharedTuple
 from minigrad.nn import Layer, Module, Neuron, manual_seed
 from tests.micrograd_order import build_topo
 

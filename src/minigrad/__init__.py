@@ -15,16 +15,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from minigrad import _moved, engine
+from minigrad import copying as _copying  # noqa: F401  (pickle and copy of Values, via copyreg)
 from minigrad import gradcheck as _gradcheck
-from minigrad.engine import (
-    Operation,
-    Value,
-    is_grad_enabled,
-    no_grad,
-    operation,
-    topological_order,
-)
+from minigrad.engine import Operation, Value, is_grad_enabled, no_grad, topological_order
 from minigrad.engines import is_tensor
+from minigrad.extend import operation
 from minigrad.gradcheck import GradcheckError
 from minigrad.nn import MLP, Layer, Module, Neuron, manual_seed
 from minigrad.storage.checkpoint import load, save

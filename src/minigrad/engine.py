@@ -16,7 +16,7 @@ Three design choices, each a correction of micrograd:
   called. So the graph holds no reference cycles and reference counting frees it the moment the
   output is dropped. (A node made by hand, the lecture's way, may be given a ``_backward`` function
   of its own; and a node whose inputs are tuples other nodes share, such as a neuron's, keeps those
-  tuples: see _SharedInputsNode.)
+  tuples: see fused.py.)
 * The walk is iterative, so graphs of any depth work at Python's default recursion limit.
 * The backward rules are written with operators, so one rule differentiates floats (an ordinary
   backward pass) or Values (``grad(..., create_graph=True)``): higher derivatives come free. (An
@@ -31,17 +31,17 @@ of the graph, so it raises TypeError; ``x.data`` is the number.
 from __future__ import annotations
 
 import contextlib
-import inspect
+import importlib
 import numbers
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from collections.abc import Set as AbstractSet
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from math import isfinite
 from typing import Union
 
 from minigrad import floats
+from minigrad.operations import OperationTable, power_exponent
 
 Operand = Union["Value", int, float]  # noqa: UP007 (a runtime alias, so no | before Value exists)
 
@@ -89,18 +89,8 @@ class Operation:
             raise TypeError(f"{self.name} takes Values, ints or floats, not {type(bad).__name__}")
         return _record(self, inputs, self.forward(*[x.data for x in inputs]))
 
-    def __reduce__(self) -> tuple[object, ...]:
-        """Pickled by name (its rules are functions, often lambdas): looked up again on loading."""
-        if self.hand_written is not None:
-            raise TypeError(
-                f"a node of operation {self.name!r} has a hand-written _backward (a function that "
-                "cannot be saved); define the operation with minigrad.operation() to pickle it"
-            )
-        return (_operation_named, (self.name,))
 
-
-OPERATIONS: dict[str, Operation] = {}
-_FIXED_OPERATIONS: set[str] = set()  # MiniGrad's own: the table below, nn's and losses' ones
+OPERATIONS = OperationTable()  # found by name: Value(y, (x,), 'tanh'), _op = 'tanh', pickle
 LEAF = Operation("", None, None, 0)  # what "made" a leaf: nothing
 
 
@@ -144,122 +134,6 @@ class BackwardRuleError(RuntimeError):
     """A backward rule failed, or is missing, at a node named in the message."""
 
 
-def operation(
-    name: str,
-    forward: Callable[..., float],
-    backward: Callable[..., Sequence[Operand]],
-    *,
-    accumulate: Callable[[Value, bool], None] | None = None,
-    replaceable: bool = True,
-) -> Operation:
-    """Define a primitive and register it, so backward can find its rule from a node's ``_op``.
-
-    ``backward(g, out, *inputs)`` gives one gradient per input, in order, in a tuple or a list
-    (another number of them stops backward with a ValueError naming the operation, and a dict, a
-    set or anything else without an order with a TypeError; the gradients passed back before it
-    stay where they went, as with any exception from a rule). An exception raised inside the
-    rule comes out as BackwardRuleError naming the operation, the original as its cause.
-
-    Defining a name again replaces its rules (re-running a notebook cell works), except for
-    MiniGrad's own operations, which are defined with ``replaceable=False``.
-
-    ``accumulate(node, finite)``, optional, is the same chain rule for an ordinary (float)
-    backward pass, written for speed: it adds ``node.grad · ∂node/∂input`` to each input's
-    ``grad`` itself, and must give what ``backward`` gives. ``finite`` is True only if no node's
-    data is inf or nan. A rule whose local derivatives are finite wherever its inputs are (the
-    fused neurons': weights, inputs and 1) may then skip a node whose gradient is 0, since it would
-    add only ±0.0; a rule such as √x's, whose derivative is inf at 0, may not.
-    """
-    if not isinstance(name, str) or not name:
-        raise TypeError(f"an operation's name is a non-empty str, not {name!r:.60}")
-    if name in _FIXED_OPERATIONS:
-        raise ValueError(f"{name!r} is one of MiniGrad's own operations; choose another name")
-    if not callable(forward) or not callable(backward):
-        raise TypeError(
-            f"operation {name!r} needs a callable forward rule and a callable backward rule"
-        )
-    if accumulate is not None and not callable(accumulate):
-        raise TypeError(
-            f"operation {name!r}: accumulate is a callable taking the node, not {accumulate!r:.60}"
-        )
-    arity = _arity(name, forward, backward)
-    if replaceable:  # a user's rule: its results are checked as they are used
-        backward = _checked_backward(name, backward)
-    OPERATIONS[name] = op = Operation(name, forward, backward, arity, accumulate)
-    if not replaceable:
-        _FIXED_OPERATIONS.add(name)
-    return op
-
-
-def _positional_count(rule: Callable[..., object]) -> int | None:
-    """How many positional arguments ``rule`` takes; None for any number (or if unknown)."""
-    try:
-        parameters = inspect.signature(rule).parameters.values()
-    except (TypeError, ValueError):  # some built-in functions have no signature to read
-        return None
-    if any(p.kind is p.VAR_POSITIONAL for p in parameters):
-        return None
-    return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in parameters)
-
-
-def _arity(name: str, forward: Callable[..., float], backward: Callable[..., object]) -> int | None:
-    """The number of inputs, read from the rules' signatures: forward(*inputs) and
-    backward(g, out, *inputs) must agree."""
-    forward_count = _positional_count(forward)
-    backward_count = _positional_count(backward)
-    if backward_count is not None and backward_count < 2:
-        raise TypeError(
-            f"the backward rule of operation {name!r} takes {backward_count} arguments; it takes "
-            "(g, out, *inputs): the output's gradient, the output, then each input"
-        )
-    inputs = None if backward_count is None else backward_count - 2  # minus g and out
-    if forward_count is not None and inputs is not None and forward_count != inputs:
-        raise TypeError(
-            f"operation {name!r}: the forward rule takes {forward_count} inputs but the backward "
-            f"rule (g, out, *inputs) takes {inputs}"
-        )
-    return forward_count if inputs is None else inputs
-
-
-def _checked_backward(
-    name: str, backward: Callable[..., Iterable[Operand]]
-) -> Callable[..., tuple[Operand, ...]]:
-    """``backward``, checked each time it is used: one gradient per input, each a real number (or,
-    when it was given Values, a Value), never None, a complex number or a Value in a float pass."""
-
-    def checked(g: Operand, out: Operand, *inputs: Operand) -> tuple[Operand, ...]:
-        try:
-            given = backward(g, out, *inputs)
-        except Exception as error:
-            raise BackwardRuleError(
-                f"the backward rule of operation {name!r} raised {type(error).__name__}: "
-                f"{str(error):.200}"
-            ) from error
-        unordered = (Mapping, AbstractSet, str, bytes)  # tuple() of one loses or makes up order
-        if isinstance(given, (Value, numbers.Number, *unordered)) or not isinstance(
-            given, Iterable
-        ):
-            raise TypeError(
-                f"the backward rule of operation {name!r} returned {given!r:.60}; it returns one "
-                f"gradient per input in a tuple, e.g. (g * 2.0,)"
-            )
-        input_grads = tuple(given)
-        on_values = any(isinstance(x, Value) for x in (g, out, *inputs))
-        for i, input_grad in enumerate(input_grads):
-            real = isinstance(input_grad, numbers.Real) and not isinstance(input_grad, bool)
-            if not (real or (on_values and isinstance(input_grad, Value))):
-                raise TypeError(
-                    f"the backward rule of operation {name!r} gave {input_grad!r:.60} "
-                    f"({type(input_grad).__name__}) as gradient {i}; gradients are real numbers"
-                    + ("" if on_values else " here (a float pass: no Values)")
-                )
-        return input_grads
-
-    checked.__name__ = getattr(backward, "__name__", "backward")
-    checked.__doc__ = getattr(backward, "__doc__", None)
-    return checked
-
-
 def _pow_backward(g: Operand, out: Operand, x: Operand, y: Operand) -> tuple[Operand, Operand]:
     """∂(x^y)/∂x = y·x^(y-1), ∂(x^y)/∂y = x^y·ln x.
 
@@ -286,8 +160,10 @@ def _primitive(
     name: str, forward: Callable[..., float], backward: Callable[..., Sequence[Operand]]
 ) -> Operation:
     """One of MiniGrad's own operations: it cannot be redefined, and its rules are trusted (a
-    user's are checked each time they are used)."""
-    return operation(name, forward, backward, replaceable=False)
+    user's are checked each time they are used: see extend.py). Its number of inputs is its
+    backward rule's number of arguments less two (g and out)."""
+    arity = backward.__code__.co_argcount - 2
+    return OPERATIONS.add(Operation(name, forward, backward, arity), own=True)
 
 
 # fmt: off
@@ -332,16 +208,6 @@ def power_by(k: float) -> Operation:
 
 
 _POWERS: dict[float | str, Operation] = {}  # power_by's operations, one for each exponent used
-
-
-def power_exponent(op_name: str) -> float | None:
-    """k if ``op_name`` names power_by(k) (``'**2'`` gives 2.0), else None."""
-    if not op_name.startswith("**") or op_name == "**":
-        return None
-    try:
-        return float(op_name[2:])
-    except ValueError:
-        return None
 
 
 # Functions of a Value or a float, used by the backward rules above (and handy in user code).
@@ -533,11 +399,8 @@ class Value:
     def _op(self, name: str) -> None:
         self._operation = _operation_named(name)
 
-    def __reduce__(self) -> tuple[object, ...]:
-        """pickle and copy.deepcopy work at any depth (see _reduce_value)."""
-        return _reduce_value(self)
-
     def __setstate__(self, inputs: tuple[Value, ...]) -> None:
+        """pickle and copy.deepcopy set a node's inputs after making it (see copying.py)."""
         self._prev = inputs
 
     def __repr__(self) -> str:
@@ -716,122 +579,15 @@ def _compared(other: object) -> float:
     raise TypeError(f"a Value compares with Values and numbers, not {type(other).__name__}")
 
 
-class _SharedTuple(tuple):
-    """A tuple of Values that many nodes share (a layer's inputs, a neuron's weights and bias),
-    hashed and compared as the object it is, not by its contents.
-
-    The walk below remembers which such tuples have all their Values placed, in a set: looking
-    one up then costs a pointer's hash, not a hash of every Value in it (nor a call of ``id``).
-    Any tuple works in that set; this one only makes the look-up quick. (Its equality is the
-    object's, not the contents', so keep it out of anything that compares tuples: users only ever
-    see plain tuples, such as a node's ``_prev`` or a neuron's ``w``.)
-    """
-
-    __slots__ = ()
-    __hash__ = object.__hash__
-    __eq__ = object.__eq__
-    __ne__ = object.__ne__
-
-
-class _SharedInputsNode(Value):
-    """A node whose inputs are two tuples other nodes share too: ``_prev`` is ``_head + _tail``.
-
-    nn's fused neurons are such nodes: a layer's neurons all read the same inputs (the head), and
-    every node of one neuron the same weights and bias (the tail). Keeping the two tuples as they
-    are, making the node allocates nothing else, and the walk below checks that each tuple's
-    Values are placed once, not once for every node that reads them.
-    """
-
-    __slots__ = ("_head", "_tail")
-
-    @property
-    def _prev(self) -> tuple[Value, ...]:  # type: ignore[override]
-        return self._head + self._tail
-
-    def __reduce__(self) -> tuple[object, ...]:
-        """pickle and copy rebuild the node from its two tuples (``_prev`` can only be read)."""
-        _saving.listed.discard(id(self))
-        made = (self.data, self.grad, self.label, self._head, self._tail, self._operation)
-        return (_restored_shared_inputs_node, made)
-
-
-def _shared_inputs_node(
-    data: float, head: tuple[Value, ...], tail: tuple[Value, ...], op: Operation
-) -> _SharedInputsNode:
-    """``_node(data, head + tail, op)``, keeping the two tuples as they are.
-
-    No Value may be in both tuples: nn's neurons, whose rule adds the gradients of both in one
-    loop, make such a node only then (see nn._neurons_forward).
-    """
-    out = object.__new__(_SharedInputsNode)
-    out.data = data
-    out.grad = 0.0
-    out.label = ""
-    out._head = head
-    out._tail = tail
-    out._operation = op
-    return out
-
-
-def _restored_shared_inputs_node(
-    data: float,
-    grad: float,
-    label: str,
-    head: tuple[Value, ...],
-    tail: tuple[Value, ...],
-    op: Operation,
-) -> _SharedInputsNode:
-    node = _shared_inputs_node(data, head, tail, op)
-    node.grad, node.label = grad, label
-    return node
-
-
-# ---------------------------------------------------------------------------------------------
-# Saving and copying a graph (pickle, copy.deepcopy) at any depth
-#
-# Both save an object's inputs before the object itself, by recursion: a chain of 10⁵ Values
-# would exceed Python's recursion limit. So the first Value of a graph to be saved lists the
-# nodes it depends on in topological order (inputs first) before itself, and each of those is then
-# saved without that list, finding its own inputs saved already.
-# ---------------------------------------------------------------------------------------------
-
-class _Saving(threading.local):
-    """The ids of the nodes listed by the Value being saved, one set per thread: a save runs in
-    one thread, and two threads saving at once must not clear each other's list."""
-
-    def __init__(self) -> None:
-        self.listed: set[int] = set()
-
-
-_saving = _Saving()
-
-
-def _reduce_value(node: Value) -> tuple[object, ...]:
-    """``node.__reduce__()``: rebuilt by _restored_value, then its inputs set (__setstate__)."""
-    ancestors: list[Value] = []
-    listed = _saving.listed
-    if node._prev and id(node) not in listed:
-        ancestors = [x for x in _walk(node)[1] if x is not node]  # inner nodes, inputs first
-        listed.clear()
-        listed.update(map(id, ancestors))
-    else:
-        listed.discard(id(node))
-    made = (node.data, node.grad, node.label, node._operation, ancestors)
-    return (_restored_value, made, node._prev)
-
-
-def _restored_value(
-    data: float, grad: float, label: str, op: Operation, ancestors: list[Value]
-) -> Value:
-    """A Value as saved, its inputs still to be set (the ancestors were only saved before it)."""
-    node = _node(data, (), op)
-    node.grad, node.label = grad, label
-    return node
-
-
 # ---------------------------------------------------------------------------------------------
 # The backward walk
 # ---------------------------------------------------------------------------------------------
+
+
+# Node types whose inputs are two tuples shared with other nodes, ``_head`` and ``_tail``, which
+# give the walk an iterator over those it must still place (``_unplaced_inputs``), or None:
+# fused.py adds its node here.
+SHARED_INPUTS_NODES: set[type] = set()
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -852,35 +608,35 @@ def _walk(root: Value) -> tuple[list[Value], list[Value]]:
     same for all its neurons.) Seen means placed, for an input: a node seen but not placed is on
     the stack waiting for its own inputs, and could be an input of x only if the graph had a cycle.
 
-    A node that shares its inputs' tuples with other nodes (_SharedInputsNode) is placed at once
-    when both tuples were found placed before, which ``placed_tuples`` remembers (nn's tuples are
-    _SharedTuples, quick to look up); otherwise only the tuple not yet placed is gone through (a
-    neuron's weights are placed after its first node), and once the node is placed both its
-    tuples are remembered. Each node's ``_prev`` is read here once at most (a _SharedInputsNode
-    builds it when asked).
+    One seam, fenced below, serves speed: a fused neuron's node (fused.py) reads two tuples
+    that other nodes share, and is placed at once when both were found placed before, which
+    ``placed_tuples`` remembers; otherwise only the tuple not yet placed is gone through. Each
+    tuple's Values are then checked once, not once for every node that reads them.
     """
     order: list[Value] = []
     inner: list[Value] = []
     visited = {root}
-    placed_tuples: set[tuple[Value, ...]] = set()  # shared input tuples whose Values are all placed
+    placed_tuples: set[tuple[Value, ...]] = set()  # (the seam) tuples whose Values are placed
     stack = [(root, iter(root._prev))]
     while stack:
         node, inputs = stack[-1]
         for x in inputs:
             if x not in visited:
                 visited.add(x)
-                if type(x) is _SharedInputsNode:  # a node sharing its inputs' tuples
+                # ---- The seam: a node sharing its inputs' tuples with others (fused.py) ----
+                if type(x) in SHARED_INPUTS_NODES:
                     if x._head in placed_tuples and x._tail in placed_tuples:  # the common case
-                        x_inputs = ()
+                        unplaced = None
                     else:
-                        x_inputs = _unplaced_inputs(x, visited, placed_tuples)
-                    if not x_inputs:
+                        unplaced = x._unplaced_inputs(visited, placed_tuples)
+                    if unplaced is None:
                         order.append(x)  # a node whose inputs are all placed already
                         inner.append(x)
                     else:
-                        stack.append((x, iter(x_inputs)))
+                        stack.append((x, unplaced))
                         break
                     continue
+                # ---- End of the seam: every other node, the textbook way ----
                 x_inputs = x._prev
                 if not x_inputs:
                     order.append(x)  # a leaf
@@ -895,33 +651,7 @@ def _walk(root: Value) -> tuple[list[Value], list[Value]]:
             order.append(node)
             if node is not root or root._prev:  # pushed nodes have inputs; the root may not
                 inner.append(node)
-            if type(node) is _SharedInputsNode:  # so are its tuples, for the nodes sharing them
-                placed_tuples.add(node._head)
-                placed_tuples.add(node._tail)
     return order, inner
-
-
-def _unplaced_inputs(
-    node: _SharedInputsNode, visited: set[Value], placed_tuples: set[tuple[Value, ...]]
-) -> tuple[Value, ...]:
-    """The inputs of ``node`` the walk must still go through: none if both its tuples are
-    placed, the head alone if only the tail is (a neuron's weights, after its first node), else
-    all of them. A tuple found placed is remembered, so that no other node makes the walk check
-    it again.
-
-    (An ordinary tuple is remembered by its contents, a _SharedTuple as itself: either way a
-    tuple found in ``placed_tuples`` has all its Values placed.)
-    """
-    head, tail = node._head, node._tail
-    head_placed = head in placed_tuples or visited.issuperset(head)
-    tail_placed = tail in placed_tuples or visited.issuperset(tail)
-    if head_placed:
-        placed_tuples.add(head)
-    if tail_placed:
-        placed_tuples.add(tail)
-    if head_placed:
-        return () if tail_placed else tail
-    return head if tail_placed else head + tail
 
 
 def _check_backward_rules(inner: list[Value], create_graph: bool = False) -> None:
@@ -1078,3 +808,23 @@ def grad(
     if create_graph:
         grads = tuple(g if isinstance(g, Value) else Value(g) for g in grads)
     return grads
+
+
+# ---------------------------------------------------------------------------------------------
+# Names that moved to modules of their own, still found here: ``minigrad.engine.operation``
+# and files pickled by earlier versions, which name ``minigrad.engine._restored_value``. The
+# modules import this one, so it imports them only when such a name is asked for.
+# ---------------------------------------------------------------------------------------------
+
+_MOVED = {
+    "operation": "minigrad.extend",
+    "_SharedTuple": "minigrad.fused",
+    "_restored_value": "minigrad.copying",
+    "_restored_shared_inputs_node": "minigrad.copying",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _MOVED:
+        return getattr(importlib.import_module(_MOVED[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

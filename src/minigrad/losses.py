@@ -28,8 +28,9 @@ from operator import add
 from typing import Any
 
 from minigrad import floats
-from minigrad.engine import Operand, Value, operation
+from minigrad.engine import Operand, Value
 from minigrad.engines import is_tensor
+from minigrad.extend import operation
 
 # ---------------------------------------------------------------------------------------------
 # Two numerically stable primitives (forward and backward side by side, as in the engine)

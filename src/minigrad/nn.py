@@ -24,7 +24,7 @@ The products and sums happen in the same order as in the unfused graph (b + w₁
 so the values are the same to the last bit, and so is what each neuron passes back to each input.
 The rule uses only operators, so ``grad(..., create_graph=True)`` still works. The node keeps its
 inputs as two tuples shared with other nodes, the layer's inputs and the neuron's (w₁..wₙ, b)
-(engine._SharedInputsNode), so a layer makes one object per neuron and sample.
+(fused._SharedInputsNode), so a layer makes one object per neuron and sample.
 
 Parameters are labelled by their place in the model (``L0.N1.w2`` is weight 2 of neuron 1 of
 layer 0: ``layers.0.neurons.1.w.2`` in the state dict), and plain numbers given as inputs become
@@ -59,20 +59,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from minigrad import floats
-from minigrad.engine import (
-    LEAF,
-    SIGMOID,
-    TANH,
-    Operand,
-    Operation,
-    Value,
-    _node,
-    _shared_inputs_node,
-    _SharedInputsNode,
-    _SharedTuple,
-    is_grad_enabled,
-    operation,
-)
+from minigrad.engine import LEAF, SIGMOID, TANH, Operand, Operation, Value, _node, is_grad_enabled
+from minigrad.extend import operation
+from minigrad.fused import _shared_inputs_node, _SharedInputsNode, _SharedTuple
 
 
 def manual_seed(seed: int) -> None:

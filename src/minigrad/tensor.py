@@ -2,139 +2,112 @@
 
 This is ``engine.py`` again, one level up: where a Value holds one float, a Tensor holds an
 n-dimensional array, and every operation on Tensors returns a new Tensor that records its inputs
-(``_prev``) and the name of its operation (``_op``). ``backward()`` walks that graph from the
-output back to the leaves and applies the chain rule at each node, now with arrays:
+(``_prev``) and the Operation that made it (``_op`` is its name). ``backward()`` walks that graph
+from the output back to the leaves and applies the chain rule at each node, now with arrays:
 
     for c = a @ b:    a.grad += c.grad @ bᵀ    and    b.grad += aᵀ @ c.grad
 
-The same design as Value, part for part:
+The same parts as engine.py, in the same order, most of them shared:
 
-* A table of operations, each with its forward rule and its backward rules side by side. A
-  Tensor operation has one backward rule per input (as in HIPS/autograd), so backward computes a
-  gradient only for the inputs that need one: in ``x @ W`` with data ``x``, only W's.
+* A table of operations, each with its forward rule and its backward rules side by side, kept in
+  the kind of table engine.py keeps (``operations.OperationTable``), which refuses to let a
+  user's operation replace one of MiniGrad's own; every node keeps the Operation that made it,
+  as a Value does.
 * Broadcasting (``(128, 4) + (4,)``) copies an input along new or length-1 axes, so backward must
   add those copies' gradients back up to the input's shape. One helper does it, ``sum_to``,
   and every binary rule ends with it: the one reduction a learner must understand is named once.
 * The backward rules are written with functions that take arrays or Tensors alike (``exp``,
   ``sum_to``, ``where`` below, and the operators), so the same rule computes an ordinary gradient
   on arrays or, with ``grad(..., create_graph=True)``, a gradient that is itself a graph.
-* The walk is iterative (any depth), nodes keep no closures (no reference cycles), ``no_grad()``
-  is the engine's own switch, and leaves accumulate their gradients as in PyTorch.
+* The walk is engine.py's own (``topological_order``): one iterative walk orders both engines'
+  graphs. Nodes keep no closures (no reference cycles), ``no_grad()`` is engine.py's switch, and
+  leaves accumulate their gradients as in PyTorch.
 
-Two things differ from Value, as in PyTorch. A Tensor records a graph only if one of its inputs
-``requires_grad`` (data and labels are constants, and backward computes nothing for them). And a
-plain number in an expression becomes a constant of the other operand's dtype, so ``x * 2``
-keeps x float32.
+Every way a Tensor differs from a Value, and why:
 
-The arrays are used through the Python array API standard (``array-api-compat``): NumPy by
-default, and any array library that follows the standard (array-api-strict, PyTorch tensors,
-CuPy on a GPU) works as the backend without a change here. NumPy is imported only when this
-module is.
+1. A Tensor records a graph only if one of its inputs ``requires_grad``; a Value always does.
+   A batch's data and labels are constants, and backward computes nothing for them (PyTorch's
+   rule); micrograd's Values are all parameters or results of them.
+2. A plain number in an expression (``x * 2``) becomes a constant of the other operand's dtype,
+   not a leaf node: float32 stays float32, and a constant needs no gradient. (A Value's numbers
+   are float64 nodes, drawn in its graph, as in micrograd.)
+3. Numbers and lists become float32 arrays (PyTorch's default); a Value holds a Python float.
+4. An operation has one backward rule per input (as HIPS/autograd), not one rule giving every
+   input's gradient: backward then computes only what is needed (in ``x @ W`` with data ``x``,
+   only W's), which matters for arrays and not for floats, where one call costs less than two.
+5. An operation may have settings kept on the node (``_params``: an axis, a shape, an index) and
+   may save what its forward rule computed (``saves=True``); no scalar operation needs either.
+6. ``grad`` is None until a gradient arrives (no array is made for a node backward never
+   reaches, as in PyTorch), where a Value's is 0.0; backward skips a node whose grad is None.
+7. A Tensor of more than one element needs the starting gradient (``backward(gradient)``): the
+   gradient of a vector output is not defined by the output alone. A Value is one number.
+8. Comparisons give Tensors of booleans, elementwise (a mask for ``where``); a Value's give a bool.
+9. The chain rule at a node is this module's ``_backpropagate``, not engine.py's: it calls one
+   rule per input and checks each gradient's shape, where engine.py's loop is written out for
+   one- and two-input scalar rules, for speed. A user's rules are checked by that shape test;
+   a Value's user rules are checked in extend.py, since a float has no shape to check.
+10. The machinery a Value needs for speed has no Tensor counterpart: fused neurons (fused.py; a
+    Tensor layer is one ``linear`` node already), in-place float rules (``accumulate``) and a
+    ``_backward`` assigned by hand (the lecture's way, for Values). Pickling needs none of
+    copying.py's care either: a layer is one node, so a Tensor graph is seldom deep.
+11. An error inside the array library (shapes that do not broadcast, an index out of range)
+    comes back naming the operation and the shapes; a Value's arithmetic gives inf or nan where
+    Python would raise (floats.py), as an array library does.
+
+The arrays are used through the Python array API standard (``array-api-compat``), in
+``backend.py``: NumPy by default, and any array library that follows the standard
+(array-api-strict, PyTorch tensors, CuPy on a GPU) works as the backend without a change here.
+NumPy is imported only when this module is.
 """
 
 from __future__ import annotations
 
 import numbers
-import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Union
 
 import array_api_compat
-import array_api_compat.numpy as np_xp
 import numpy
 
-from minigrad.engine import Value, _grad_mode, _grad_mode_set, no_grad
+from minigrad import backend
+from minigrad.backend import (
+    _NAMESPACES,
+    Array,
+    Axis,
+    _as_array,
+    _axes,
+    _broadcast_together,
+    _check_differentiable,
+    _check_one_library,
+    _checked_index,
+    _dtype_name,
+    _index_add_forward,
+    _is_array,
+    _is_float,
+    _mixed_dtypes_error,
+    _namespace,
+    _operation_error,
+    _own_array,
+    _quiet_floats,
+    _read,
+)
+from minigrad.engine import (
+    Value,
+    _grad_mode,
+    _grad_mode_set,
+    _walk,
+    no_grad,
+    topological_order,
+)
+from minigrad.operations import OperationTable
 
 __all__ = [
-    "Tensor", "concatenate", "grad", "linear", "maximum", "no_grad", "stack", "sum_to", "where",
+    "Tensor", "concatenate", "grad", "linear", "maximum", "no_grad", "stack", "sum_to",
+    "topological_order", "where",
 ]
 
-Array = Any  # an array of the backend (numpy.ndarray, torch.Tensor, array_api_strict.Array...)
 Operand = Union["Tensor", Array, int, float]  # noqa: UP007 (a runtime alias)
-Axis = Union[int, tuple[int, ...], None]  # noqa: UP007
-
-
-# ---------------------------------------------------------------------------------------------
-# The backend: an array's namespace (its module of functions), found once per array type
-# ---------------------------------------------------------------------------------------------
-
-_NAMESPACES: dict[type, Any] = {}  # array type -> its array API namespace
-
-
-def _namespace(array: Array) -> Any:
-    """The array API namespace of ``array`` (``array_api_compat.numpy`` for a NumPy array)."""
-    xp = _NAMESPACES.get(type(array))
-    if xp is None:
-        try:
-            xp = array_api_compat.array_namespace(array)
-        except TypeError:
-            raise TypeError(
-                f"a Tensor holds an array of a library that follows the array API standard "
-                f"(NumPy, PyTorch, array-api-strict, CuPy...), not {type(array).__name__}"
-            ) from None
-        if xp is np_xp:
-            xp = _NUMPY
-        if not isinstance(array, numpy.generic):  # a NumPy scalar is no array of a Tensor
-            _NAMESPACES[type(array)] = xp
-    return xp
-
-
-def _numpy_namespace() -> Any:
-    """array_api_compat.numpy, with its reductions called on NumPy's ufuncs directly and a few
-    functions called without array_api_compat's wrapper.
-
-    ``numpy.sum(x)`` checks its arguments for a couple of microseconds before it calls
-    ``numpy.add.reduce(x)``: as long as the sum itself of a small array, and a training step
-    makes a dozen reductions. The results and their dtypes are the same.
-    """
-    xp = types.ModuleType(np_xp.__name__, np_xp.__doc__)  # a copy, still NumPy's namespace
-    xp.__dict__.update(vars(np_xp))
-
-    def sum(x: Array, /, *, axis: Axis = None, dtype: Any = None, keepdims: bool = False) -> Array:
-        return numpy.add.reduce(x, axis=axis, dtype=dtype, keepdims=keepdims)
-
-    def max(x: Array, /, *, axis: Axis = None, keepdims: bool = False) -> Array:
-        return numpy.maximum.reduce(x, axis=axis, keepdims=keepdims)
-
-    def min(x: Array, /, *, axis: Axis = None, keepdims: bool = False) -> Array:
-        return numpy.minimum.reduce(x, axis=axis, keepdims=keepdims)
-
-    def mean(x: Array, /, *, axis: Axis = None, keepdims: bool = False) -> Array:
-        if x.dtype.kind != "f":  # (NumPy sums integers in float64 for their mean)
-            return numpy.mean(x, axis=axis, keepdims=keepdims)
-        total = numpy.add.reduce(x, axis=axis, keepdims=keepdims)
-        return total / (x.size // total.size if total.size else 1)
-
-    def ones_like(x: Array, /, *, dtype: Any = None, device: Any = None) -> Array:
-        return numpy.ones_like(x, dtype=dtype)  # (a NumPy array's device is the CPU)
-
-    def arange(start: Any, /, stop: Any = None, step: Any = 1, *, dtype: Any = None,
-               device: Any = None) -> Array:  # fmt: skip
-        return numpy.arange(start, stop, step, dtype=dtype)
-
-    def reshape(x: Array, /, shape: tuple[int, ...], *, copy: bool | None = None) -> Array:
-        return x.reshape(shape) if copy is None else np_xp.reshape(x, shape, copy=copy)
-
-    def asarray(obj: Any, /, *, dtype: Any = None, device: Any = None, copy: Any = None) -> Array:
-        if copy is None and device is None:
-            return numpy.asarray(obj, dtype=dtype)
-        return np_xp.asarray(obj, dtype=dtype, device=device, copy=copy)
-
-    xp.sum, xp.max, xp.min, xp.mean = sum, max, min, mean
-    xp.ones_like, xp.arange, xp.reshape, xp.asarray = ones_like, arange, reshape, asarray
-    return xp
-
-
-_NUMPY = _numpy_namespace()
-
-
-def _is_array(x: object) -> bool:
-    return type(x) in _NAMESPACES or array_api_compat.is_array_api_obj(x)
-
-
-def _is_float(dtype: Any, xp: Any) -> bool:
-    return xp.isdtype(dtype, "real floating")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -218,6 +191,12 @@ def where(condition: Operand, a: Operand, b: Operand) -> Operand:
         a, b = _operand(a, like, "where"), _operand(b, like, "where")
         if not _is_array(condition) or not _namespace(condition).isdtype(condition.dtype, "bool"):
             raise TypeError("where takes a boolean condition (an array or Tensor of bools)")
+        if not _broadcast_together(tuple(condition.shape), a.shape, b.shape):
+            raise ValueError(
+                f"where: the condition's shape {tuple(condition.shape)} and the shapes {a.shape} "
+                f"and {b.shape} do not broadcast together (each axis, counted from the right, "
+                "must be equal or 1)"
+            )
         return _apply(WHERE, (a, b), {"condition": condition})
     like = a if _is_array(a) else b
     xp = _namespace(like)
@@ -229,14 +208,6 @@ def where(condition: Operand, a: Operand, b: Operand) -> Operand:
 def _data(x: Operand) -> Array:
     """The array itself: a Tensor's data, or x when it is an array already."""
     return x.data if isinstance(x, Tensor) else x
-
-
-def _as_array(result: object, like: Array) -> Array:
-    """A backend's result as an array: NumPy returns a reduction to a single number as a NumPy
-    scalar, not a 0-d array, and a Tensor always holds an array."""
-    if type(result) in _NAMESPACES:
-        return result
-    return _namespace(like).asarray(result)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -270,9 +241,18 @@ class Operation:
     variadic: bool = False
     saves: bool = False
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickled by name (its rules are functions, often lambdas): looked up again on loading."""
+        return (_operation_named, (self.name,))
 
-OPERATIONS: dict[str, Operation] = {}
-_FIXED_OPERATIONS: set[str] = set()  # MiniGrad's own: the table below and tensor_losses' one
+
+OPERATIONS = OperationTable()  # as engine.py's: MiniGrad's own operations kept
+_FIXED_OPERATIONS = OPERATIONS.own
+LEAF = Operation("", lambda: None, ())  # what "made" a leaf or a constant: nothing
+
+
+def _operation_named(name: str) -> Operation:
+    return OPERATIONS[name] if name else LEAF
 
 
 def operation(
@@ -283,28 +263,37 @@ def operation(
     saves: bool = False,
     replaceable: bool = True,
 ) -> Operation:
-    """Define a Tensor operation and register it, so backward finds its rules by a node's _op.
+    """Define a Tensor operation and register it under its name (for drawings and pickle).
 
     Defining a name again replaces its rules (re-running a notebook cell works), except for
     MiniGrad's own operations, defined with ``replaceable=False``.
     """
     if not isinstance(name, str) or not name:
         raise TypeError(f"an operation's name is a non-empty str, not {name!r:.60}")
-    if name in _FIXED_OPERATIONS:
-        raise ValueError(f"{name!r} is one of MiniGrad's own operations; choose another name")
+    OPERATIONS.refuse_own(name)
     if not callable(forward) or not backward or not all(callable(rule) for rule in backward):
         raise TypeError("an operation needs a callable forward rule and callable backward rules")
     if variadic and len(backward) != 1:
         raise TypeError("an operation on any number of inputs has one backward rule")
-    OPERATIONS[name] = op = Operation(name, forward, tuple(backward), variadic, bool(saves))
-    if not replaceable:
-        _FIXED_OPERATIONS.add(name)
-    return op
+    op = Operation(name, forward, tuple(backward), variadic, bool(saves))
+    return OPERATIONS.add(op, own=not replaceable)
 
 
 def _mask(condition: Array, like: Array) -> Array:
     """A boolean array as 1.0 and 0.0, of ``like``'s dtype (masks carry no gradient)."""
     return _namespace(condition).astype(condition, like.dtype)
+
+
+def _sign(x: Array) -> Array:
+    """1, -1 or 0 by the sign of x, and 0 for NaN (as torch.sgn: a NaN passes no gradient)."""
+    xp = _namespace(x)
+    return xp.where(xp.isnan(x), xp.zeros_like(x), xp.sign(x))
+
+
+def _only_where(condition: Array, g: Operand) -> Operand:
+    """g where ``condition`` holds, exactly 0 elsewhere: chosen, not multiplied by a mask of 0s
+    and 1s, since ∞·0 is NaN (an infinite g where the input was cut off passes nothing)."""
+    return where(condition, g, 0.0)
 
 
 # Elementwise arithmetic. Every binary rule ends in sum_to: the input may have been broadcast.
@@ -317,15 +306,13 @@ def _div_b(g: Operand, out: Operand, a: Operand, b: Operand) -> Operand:
 
 def _pow_x(g: Operand, out: Operand, x: Operand, y: Operand) -> Operand:
     """∂(xʸ)/∂x = y·x^(y-1); exactly 0 where y = 0, as in PyTorch."""
-    return sum_to(where(_data(y) == 0, 0.0, g * y * x ** (y - 1.0)), x.shape)
+    return sum_to(g * where(_data(y) == 0, 0.0, y * x ** (y - 1.0)), x.shape)
 
 
 def _pow_y(g: Operand, out: Operand, x: Operand, y: Operand) -> Operand:
-    """∂(xʸ)/∂y = xʸ·ln x; exactly 0 where x = 0 ≤ y, as in PyTorch."""
-    x_is_zero = _data(x) == 0
-    safe_x = where(x_is_zero, 1.0, x)  # ln 0 is never computed, so NumPy gives no warning
-    zero = x_is_zero & (_data(y) >= 0)
-    return sum_to(where(zero, 0.0, g * out * log(safe_x)), y.shape)
+    """∂(xʸ)/∂y = xʸ·ln x; exactly 0 where x = 0 ≤ y (and -∞ where x = 0 > y), as in PyTorch."""
+    zero = (_data(x) == 0) & (_data(y) >= 0)
+    return sum_to(g * where(zero, 0.0, out * log(x)), y.shape)
 
 
 def _matmul_operands(g: Operand, a: Operand, b: Operand) -> tuple[Operand, Operand, Operand]:
@@ -408,8 +395,12 @@ def _extreme_x(g: Operand, out: Operand, x: Operand, *, axis: Axis, keepdims: bo
 
 
 def _logsumexp_forward(x: Array, *, axis: tuple[int, ...] | None, keepdims: bool) -> Array:
-    """ln Σ eˣ = m + ln Σ e^(x - m), m the largest x, so that no e^x overflows."""
+    """ln Σ eˣ = m + ln Σ e^(x - m), m the largest x, so that no e^x overflows (ln 0 = -∞ for a
+    sum of no numbers)."""
     xp = _namespace(x)
+    if _count(x.shape, axis) == 0:  # nothing to sum, and no largest
+        out = xp.log(xp.sum(xp.exp(x), axis=axis, keepdims=True))
+        return out if keepdims else _as_array(xp.reshape(out, _reduced_shape(x.shape, axis)), x)
     m = xp.max(x, axis=axis, keepdims=True)
     m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))  # all -inf gives -inf; any +inf gives +inf
     out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True)) + m
@@ -428,6 +419,8 @@ def _reduced_shape(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> tupl
 def _softmax_forward(x: Array, *, axis: int) -> Array:
     """e^(x - m) / Σ e^(x - m), m the largest x: the same ratio, without overflow."""
     xp = _namespace(x)
+    if x.shape[axis] == 0:  # no numbers along the axis: no largest one, and nothing to divide
+        return xp.exp(x)
     shifted = xp.exp(x - xp.max(x, axis=axis, keepdims=True))
     return shifted / xp.sum(shifted, axis=axis, keepdims=True)
 
@@ -438,7 +431,12 @@ def _softmax_x(g: Operand, out: Operand, x: Operand, *, axis: int) -> Operand:
 
 
 def _log_softmax_forward(x: Array, *, axis: int) -> Array:
-    return x - _logsumexp_forward(x, axis=(axis,), keepdims=True)
+    """(x - m) - ln Σ e^(x - m), m the largest x: ln softmax, without overflow."""
+    xp = _namespace(x)
+    if x.shape[axis] == 0:  # no numbers along the axis: no largest one
+        return xp.exp(x)
+    shifted = x - xp.max(x, axis=axis, keepdims=True)
+    return shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
 
 
 def _log_softmax_x(g: Operand, out: Operand, x: Operand, *, axis: int) -> Operand:
@@ -460,50 +458,14 @@ def _index_forward(x: Array, *, index: Any) -> Array:
     return _as_array(_read(x, index), x)
 
 
-def _read(x: Array, index: tuple[Any, ...]) -> Array:
-    """x[index]; one integer array picking rows is ``take`` (the standard allows integer arrays
-    in an index only when every axis is indexed)."""
-    if len(index) == 2 and index[1] is Ellipsis and _is_array(index[0]) and index[0].ndim == 1:
-        return _namespace(x).take(x, index[0], axis=0)
-    return x[index]
-
-
 def _index_x(g: Operand, out: Operand, x: Operand, *, index: Any) -> Operand:
     """x[index] passes g back to the places it read (added up where it read one twice)."""
     return _apply_or_array(INDEX_ADD, g, {"index": index, "shape": tuple(x.shape)})
 
 
-def _index_add_forward(g: Array, *, index: Any, shape: tuple[int, ...]) -> Array:
-    """zeros(shape) with g added at ``index``: what x[index] sends back to x."""
-    xp = _namespace(g)
-    if not _has_arrays(index):  # ints and slices read each place once: an assignment will do
-        out = xp.zeros(shape, dtype=g.dtype, device=array_api_compat.device(g))
-        out[index] = g
-        return out
-    # Integer arrays may read a place twice. Each selected place's position in the flat array,
-    # found by the same index on an array of positions, says where each number of g goes.
-    size = _count(shape, None)
-    positions = xp.reshape(_read(xp.reshape(xp.arange(size), shape), index), (-1,))
-    flat_g = xp.reshape(g, (-1,))
-    if array_api_compat.is_numpy_namespace(xp):  # (NumPy and PyTorch add in place, and quicker)
-        out = xp.zeros(size, dtype=g.dtype)
-        numpy.add.at(out, positions, flat_g)
-    elif array_api_compat.is_torch_namespace(xp):
-        out = xp.zeros(size, dtype=g.dtype, device=g.device).index_add_(0, positions, flat_g)
-    else:  # any other library of the standard: a one-hot matrix (positions × size) times g
-        one_hot = xp.astype(positions[:, None] == xp.arange(size)[None, :], g.dtype)
-        out = flat_g @ one_hot
-    return xp.reshape(out, shape)
-
-
 def _index_add_g(g: Operand, out: Operand, x: Operand, *, index: Any, shape: Any) -> Operand:
     """The gradient of adding at ``index`` is reading at ``index``."""
     return g[index]
-
-
-def _has_arrays(index: Any) -> bool:
-    parts = index if isinstance(index, tuple) else (index,)
-    return any(_is_array(part) for part in parts)
 
 
 def _concatenate_forward(*arrays: Array, axis: int) -> Array:
@@ -513,20 +475,21 @@ def _concatenate_forward(*arrays: Array, axis: int) -> Array:
 def _concatenate_x(g: Operand, out: Operand, *xs: Operand, axis: int, position: int) -> Operand:
     """Each input receives its own stretch of g along ``axis``."""
     start = sum(x.shape[axis] for x in xs[:position])
-    index = (slice(None),) * axis + (slice(start, start + xs[position].shape[axis]),)
+    index = (slice(None),) * axis + (slice(start, start + xs[position].shape[axis]), Ellipsis)
     return g[index]
 
 
 def _clip_x(g: Operand, out: Operand, x: Operand, *, low: float, high: float) -> Operand:
     """∂clip(x)/∂x = 1 for low ≤ x ≤ high, else 0 (as torch.clamp)."""
-    inside = _mask((_data(x) >= low) & (_data(x) <= high), _data(x))
-    return g * inside
+    return _only_where((_data(x) >= low) & (_data(x) <= high), g)
 
 
-def _maximum_share(a: Operand, b: Operand) -> Array:
-    """1 where a > b, ½ where a = b (a tie shares g, as torch.maximum), 0 where a < b."""
-    a, b = _data(a), _data(b)
-    return _mask(a > b, a) + 0.5 * _mask(a == b, a)
+def _maximum_a(g: Operand, out: Operand, a: Operand, b: Operand) -> Operand:
+    """∂max(a, b)/∂a = 1 where a > b, ½ where a = b (a tie shares g), 0 where a < b; where either
+    is NaN, each gets all of g (as torch.maximum)."""
+    a_data, b_data = _data(a), _data(b)
+    share = where(a_data == b_data, 0.5 * g, _only_where(~(a_data < b_data), g))
+    return sum_to(share, a.shape)
 
 
 # fmt: off
@@ -548,25 +511,25 @@ POW         = operation("**",            lambda x, y: x ** y,           _pow_x, 
 NEG         = operation("neg",           lambda x: -x,                  lambda g, out, x: -g)
 MATMUL      = operation("@",             lambda a, b: a @ b,            _matmul_a, _matmul_b)
 MAXIMUM     = operation("maximum",       lambda a, b: _namespace(a).maximum(a, b),
-                        lambda g, out, a, b: sum_to(g * _maximum_share(a, b), a.shape),
-                        lambda g, out, a, b: sum_to(g * _maximum_share(b, a), b.shape))
+                        _maximum_a,
+                        lambda g, out, a, b: _maximum_a(g, out, b, a))
 WHERE       = operation("where",         lambda a, b, *, condition: _namespace(a).where(condition, a, b),  # noqa: E501
-                        lambda g, out, a, b, *, condition: sum_to(g * _mask(condition, _data(g)), a.shape),  # noqa: E501
-                        lambda g, out, a, b, *, condition: sum_to(g * _mask(~condition, _data(g)), b.shape))  # noqa: E501
+                        lambda g, out, a, b, *, condition: sum_to(_only_where(condition, g), a.shape),  # noqa: E501
+                        lambda g, out, a, b, *, condition: sum_to(_only_where(~condition, g), b.shape))  # noqa: E501
 EXP         = operation("exp",           lambda x: _namespace(x).exp(x), lambda g, out, x: g * out)
 LOG         = operation("log",           lambda x: _namespace(x).log(x), lambda g, out, x: g / x)
 SQRT        = operation("sqrt",          lambda x: _namespace(x).sqrt(x),
                         lambda g, out, x: g / (2.0 * out))
 ABS         = operation("abs",           lambda x: _namespace(x).abs(x),
-                        lambda g, out, x: g * _namespace(_data(x)).sign(_data(x)))
+                        lambda g, out, x: g * _sign(_data(x)))
 TANH        = operation("tanh",          lambda x: _namespace(x).tanh(x),
                         lambda g, out, x: g * (1.0 - out * out))
 SIGMOID     = operation("sigmoid",       sigmoid,
                         lambda g, out, x: g * out * (1.0 - out))
 SOFTPLUS    = operation("softplus",      lambda x: _namespace(x).logaddexp(x, _namespace(x).zeros_like(x)),  # noqa: E501
                         lambda g, out, x: g * sigmoid(x))
-RELU        = operation("relu",          lambda x: x * _mask(x > 0, x),
-                        lambda g, out, x: g * _mask(_data(x) > 0, _data(x)))
+RELU        = operation("relu",          lambda x: _namespace(x).maximum(x, _namespace(x).zeros_like(x)),  # noqa: E501
+                        lambda g, out, x: _only_where(~(_data(out) <= 0), g))
 CLIP        = operation("clip",          lambda x, *, low, high: _namespace(x).clip(x, low, high),
                         _clip_x)
 SUM         = operation("sum",           _sum_forward,                  _sum_x)
@@ -591,7 +554,7 @@ LINEAR      = operation("linear",        lambda x, w, b: x @ w + b,     # (a lay
                         lambda g, out, x, w, b: _matmul_b(g, out, x, w),
                         lambda g, out, x, w, b: sum_to(g, b.shape))
 # fmt: on
-_FIXED_OPERATIONS.update(OPERATIONS)
+OPERATIONS.own.update(OPERATIONS)  # the table above is MiniGrad's own
 
 
 # ---------------------------------------------------------------------------------------------
@@ -605,10 +568,13 @@ def _apply(op: Operation, inputs: tuple[Tensor, ...], params: dict[str, Any]) ->
     A backend's error (shapes that do not broadcast, an index out of range) comes back as one
     naming the operation and the shapes; nothing has changed by then.
     """
+    if len(inputs) > 1:
+        _check_one_library(op.name, [x.data for x in inputs])
     try:
-        data = op.forward(*[x.data for x in inputs], **params)
+        with _quiet_floats():
+            data = op.forward(*[x.data for x in inputs], **params)
     except (ValueError, TypeError, IndexError, RuntimeError) as error:
-        raise _operation_error(op, inputs, params, error) from None
+        raise _operation_error(op.name, [x.data for x in inputs], params, error) from None
     if op.saves:
         data, saved = data
         params = {**params, "saved": saved}
@@ -617,14 +583,14 @@ def _apply(op: Operation, inputs: tuple[Tensor, ...], params: dict[str, Any]) ->
     out.grad = None
     out.label = ""
     if _grad_mode.enabled and _any_requires_grad(inputs):
-        out.requires_grad = True
+        out._requires_grad = True
         out._prev = inputs
-        out._op = op.name
+        out._operation = op
         out._params = params
     else:  # a constant: nothing to differentiate, so nothing to remember
-        out.requires_grad = False
+        out._requires_grad = False
         out._prev = ()
-        out._op = ""
+        out._operation = LEAF
         out._params = _NO_PARAMS
     return out
 
@@ -634,7 +600,7 @@ _NO_PARAMS: dict[str, Any] = {}
 
 def _any_requires_grad(inputs: tuple[Tensor, ...]) -> bool:
     for x in inputs:
-        if x.requires_grad:
+        if x._requires_grad:
             return True
     return False
 
@@ -645,31 +611,6 @@ def _apply_or_array(op: Operation, x: Operand, params: dict[str, Any]) -> Operan
         return _apply(op, (x,), params)
     out = op.forward(x, **params)
     return out[0] if op.saves else out
-
-
-def _operation_error(
-    op: Operation, inputs: tuple[Tensor, ...], params: dict[str, Any], error: Exception
-) -> Exception:
-    shapes = " and ".join(str(tuple(x.shape)) for x in inputs)
-    if op is MATMUL:
-        a, b = inputs
-        return ValueError(
-            f"@: shapes {tuple(a.shape)} and {tuple(b.shape)} do not fit: the last axis of the "
-            f"first must be as long as the {'only' if b.ndim == 1 else 'second-to-last'} axis "
-            "of the second"
-        )
-    if op is INDEX:
-        return IndexError(
-            f"index {params['index']!r:.80} does not fit a tensor of shape {shapes}: {error}"
-        )
-    if len(inputs) > 1:
-        return ValueError(
-            f"{op.name}: shapes {shapes} do not broadcast together "
-            "(each axis, counted from the right, must be equal or 1)"
-            if isinstance(error, ValueError)
-            else f"{op.name} of tensors of shapes {shapes} failed: {error}"
-        )
-    return type(error)(f"{op.name} of a tensor of shape {shapes}: {error}")
 
 
 def _operand(x: object, like: Tensor, op_name: str) -> Tensor:
@@ -697,9 +638,9 @@ def _constant(array: Array) -> Tensor:
     out.data = _as_array(array, array) if type(array) not in _NAMESPACES else array
     out.grad = None
     out.label = ""
-    out.requires_grad = False
+    out._requires_grad = False
     out._prev = ()
-    out._op = ""
+    out._operation = LEAF
     out._params = _NO_PARAMS
     return out
 
@@ -711,25 +652,9 @@ def _binary(op: Operation, a: object, b: object) -> Tensor:
         a = _operand(a, like, op.name)
     if type(b) is not Tensor:
         b = _operand(b, like, op.name)
+    if op is MATMUL and a.data.dtype != b.data.dtype:
+        raise _mixed_dtypes_error("@", a, b)
     return _apply(op, (a, b), _NO_PARAMS)
-
-
-def _axes(axis: object, ndim: int, what: str) -> tuple[int, ...] | None:
-    """``axis`` (None, an int or a tuple of ints, negative counting from the end) as a sorted
-    tuple of axes, after checking each one is an axis of a tensor of ``ndim`` axes."""
-    if axis is None:
-        return None
-    given = axis if isinstance(axis, tuple) else (axis,)
-    axes = []
-    for a in given:
-        if isinstance(a, bool) or not isinstance(a, numbers.Integral):
-            raise TypeError(f"{what}: axis is an int or a tuple of ints, not {axis!r:.60}")
-        if not -ndim <= a < ndim:
-            raise ValueError(f"{what}: axis {a} is out of range for a tensor of {ndim} axes")
-        axes.append(int(a) % ndim)
-    if len(set(axes)) != len(axes):
-        raise ValueError(f"{what}: axis {axis!r} names an axis twice")
-    return tuple(sorted(axes))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -754,7 +679,9 @@ class Tensor:
         [[2.0, 4.0], [6.0, 8.0]]
     """
 
-    __slots__ = ("data", "grad", "label", "requires_grad", "_prev", "_op", "_params", "__weakref__")
+    __slots__ = (
+        "data", "grad", "label", "_requires_grad", "_prev", "_operation", "_params", "__weakref__",
+    )  # fmt: skip
     __array_ufunc__ = None  # NumPy arrays leave ``array * tensor`` to Tensor.__rmul__
     __array_priority__ = 1000
 
@@ -771,10 +698,34 @@ class Tensor:
         self.data = array
         self.grad: Array | None = None
         self.label = label
-        self.requires_grad = requires_grad
+        self._requires_grad = requires_grad
         self._prev: tuple[Tensor, ...] = ()
-        self._op = ""
+        self._operation: Operation = LEAF
         self._params: dict[str, Any] = _NO_PARAMS
+
+    @property
+    def _op(self) -> str:
+        """The name of the operation that made this Tensor ('' for a leaf or a constant)."""
+        return self._operation.name
+
+    @property
+    def requires_grad(self) -> bool:
+        """Whether backward computes ∂output/∂self: set on a leaf (a parameter), and on every
+        result computed from one."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, requires_grad: bool) -> None:
+        if not isinstance(requires_grad, bool):
+            raise TypeError(f"requires_grad is True or False, not {requires_grad!r:.60}")
+        if self._prev:
+            raise ValueError(
+                "requires_grad can be changed only on a leaf (a tensor made by you, not computed "
+                "from others); use .detach() for a constant copy of a computed tensor"
+            )
+        if requires_grad:
+            _check_differentiable(self.data)
+        self._requires_grad = requires_grad
 
     # What it holds
 
@@ -947,8 +898,12 @@ class Tensor:
 
     def _reduce(self, op: Operation, axis: Axis, keepdims: bool) -> Tensor:
         axes = _axes(axis, self.ndim, op.name)
-        if self.size == 0 and op in (MAX, MIN, LOGSUMEXP):
-            raise ValueError(f"{op.name} of an empty tensor (shape {self.shape}) is undefined")
+        if op in (MAX, MIN) and _count(self.shape, axes) == 0:
+            over = "" if axes is None else f" along axis {axis}"
+            raise ValueError(
+                f"{op.name}{over} of a tensor of shape {self.shape} takes the {op.name} of no "
+                "numbers, which is undefined"
+            )
         return _apply(op, (self,), {"axis": axes, "keepdims": bool(keepdims)})
 
     def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
@@ -1030,7 +985,9 @@ class Tensor:
     def __getitem__(self, index: Any) -> Tensor:
         """Reading x[index] (ints, slices, None, ..., integer arrays such as the rows and the
         class of each sample); backward adds g back at the places read."""
-        index = _checked_index(index, self)
+        parts = index if isinstance(index, tuple) else (index,)
+        parts = tuple(part.data if isinstance(part, Tensor) else part for part in parts)
+        index = _checked_index(parts, self.data)
         return _apply(INDEX, (self,), {"index": index})
 
     # Backpropagation
@@ -1093,118 +1050,19 @@ class Tensor:
         return gradient
 
 
-def _dtype_name(dtype: Any) -> str:
-    return str(dtype).rsplit(".", 1)[-1]
-
-
 def _to_array(data: object, dtype: Any) -> Array:
-    """``data`` as an array: an array keeps its library (cast to ``dtype`` if given); numbers
-    and lists become a NumPy array of ``dtype``, float32 when none is given."""
+    """``data`` as an array (see backend._to_array), after refusing Tensors and Values."""
     if isinstance(data, Tensor):
         raise TypeError("Tensor(tensor): the data is a Tensor already (use tensor.detach())")
     if isinstance(data, Value) or _contains_value(data):
         raise TypeError("cannot mix a Tensor with a Value: make a Tensor from numbers (.data)")
-    if isinstance(data, numpy.generic):  # a NumPy scalar, such as a sum: a 0-d array
-        data = numpy.asarray(data)
-    if _is_array(data):
-        xp = _namespace(data)
-        if not _is_supported_dtype(data.dtype, xp):
-            raise TypeError(f"a Tensor holds numbers, not an array of dtype {data.dtype}")
-        return data if dtype is None else xp.astype(data, _dtype(dtype, xp))
-    if isinstance(data, (str, bytes)) or not _is_numbers(data):
-        raise TypeError(
-            f"a Tensor is made from a number, a (nested) list of numbers or an array, "
-            f"not {type(data).__name__}: {data!r:.60}"
-        )
-    xp = np_xp
-    try:
-        array = xp.asarray(data, dtype=_dtype(dtype, xp) if dtype is not None else xp.float32)
-    except ValueError as error:  # a ragged list
-        raise ValueError(f"a Tensor's lists must all have the same length: {error}") from None
-    return array
-
-
-def _is_numbers(data: object) -> bool:
-    if isinstance(data, numbers.Real):
-        return True
-    if isinstance(data, (list, tuple)):
-        return all(_is_numbers(item) for item in data)
-    return False
+    return backend._to_array(data, dtype)
 
 
 def _contains_value(data: object) -> bool:
     if isinstance(data, (list, tuple)):
         return any(isinstance(item, Value) or _contains_value(item) for item in data)
     return False
-
-
-def _is_supported_dtype(dtype: Any, xp: Any) -> bool:
-    return xp.isdtype(dtype, ("real floating", "integral", "bool"))
-
-
-def _dtype(dtype: Any, xp: Any) -> Any:
-    if isinstance(dtype, str):
-        if dtype not in ("float32", "float64"):
-            raise ValueError(f"dtype is 'float32' or 'float64', not {dtype!r}")
-        return getattr(xp, dtype)
-    return dtype
-
-
-def _check_differentiable(array: Array) -> None:
-    xp = _namespace(array)
-    if not _is_float(array.dtype, xp):
-        raise TypeError(
-            f"only floating-point tensors can have gradients, not dtype {_dtype_name(array.dtype)}"
-            " (make it with dtype='float32' or 'float64')"
-        )
-
-
-def _checked_index(index: Any, x: Tensor) -> Any:
-    """The index, after checking its parts: ints, slices, None, ..., and integer arrays (or
-    Tensors or lists of ints, made arrays of x's library); out-of-range ints are named here."""
-    parts = index if isinstance(index, tuple) else (index,)
-    checked = []
-    for part in parts:
-        if isinstance(part, Tensor):
-            part = part.data
-        elif isinstance(part, list):
-            part = _namespace(x.data).asarray(part)
-        if isinstance(part, bool) or not (
-            part is None
-            or part is Ellipsis
-            or isinstance(part, (slice, numbers.Integral))
-            or (_is_array(part) and _namespace(part).isdtype(part.dtype, "integral"))
-        ):
-            raise TypeError(
-                "a Tensor is indexed by ints, slices, None, ... and integer arrays, "
-                f"not {type(part).__name__}: {part!r:.60}"
-            )
-        checked.append(int(part) if isinstance(part, numbers.Integral) else part)
-    axis = 0
-    for part in checked:
-        if part is Ellipsis:
-            break
-        if isinstance(part, int):
-            if axis >= x.ndim or not -x.shape[axis] <= part < x.shape[axis]:
-                length = "no axis" if axis >= x.ndim else f"length {x.shape[axis]}"
-                raise IndexError(
-                    f"index {part} is out of range for axis {axis} of a tensor of shape "
-                    f"{x.shape} ({length})"
-                )
-        elif _is_array(part) and axis < x.ndim and part.size:
-            xp = _namespace(part)
-            low, high = int(xp.min(part)), int(xp.max(part))
-            if not -x.shape[axis] <= low <= high < x.shape[axis]:
-                raise IndexError(
-                    f"an index array reaches {low if low < -x.shape[axis] else high}, out of "
-                    f"range for axis {axis} of a tensor of shape {x.shape}"
-                )
-        if part is not None:
-            axis += 1
-    indexed = sum(part is not None for part in checked)
-    if indexed < x.ndim and not any(part is Ellipsis for part in checked):
-        checked.append(Ellipsis)  # the axes not indexed are taken whole (the standard says so)
-    return tuple(checked)
 
 
 # Functions of several tensors
@@ -1251,6 +1109,8 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
     over the batch."""
     if not (isinstance(x, Tensor) and isinstance(weight, Tensor) and isinstance(bias, Tensor)):
         raise TypeError("linear takes three Tensors: x, W and b")
+    if not x.data.dtype == weight.data.dtype == bias.data.dtype:
+        raise _mixed_dtypes_error("linear", x, weight)
     nin_nout = weight.data.shape
     if len(nin_nout) != 2 or bias.data.shape != nin_nout[1:] or x.data.shape[-1:] != nin_nout[:1]:
         raise ValueError(
@@ -1268,57 +1128,31 @@ def maximum(a: Operand, b: Operand) -> Tensor:
 
 
 # ---------------------------------------------------------------------------------------------
-# The backward walk, as in engine.py
+# The backward walk: engine.py's own (``_walk``, ``topological_order``), which orders Tensors
+# as it orders Values; then the chain rule at each node, output first.
 # ---------------------------------------------------------------------------------------------
-
-
-def topological_order(root: Tensor) -> list[Tensor]:
-    """Every Tensor that ``root`` depends on, root last, each after all of its inputs."""
-    return _walk(root)[0]
-
-
-def _walk(root: Tensor) -> tuple[list[Tensor], list[Tensor]]:
-    """``topological_order(root)``, and the nodes in it that have inputs, in the same order.
-
-    An iterative depth-first search: the stack holds the nodes whose inputs are being placed,
-    each with an iterator over those inputs; a node is placed once all its inputs are.
-    """
-    order: list[Tensor] = []
-    inner: list[Tensor] = []
-    visited = {root}
-    stack = [(root, iter(root._prev))]
-    while stack:
-        node, inputs = stack[-1]
-        for x in inputs:
-            if x not in visited:
-                visited.add(x)
-                if x._prev:
-                    stack.append((x, iter(x._prev)))
-                    break  # place x's inputs first; node's iterator resumes after x
-                order.append(x)  # a leaf
-        else:  # all of node's inputs are placed
-            stack.pop()
-            order.append(node)
-            if node._prev:
-                inner.append(node)
-    return order, inner
 
 
 def _backpropagate(inner: list[Tensor], create_graph: bool) -> None:
     """Visit the nodes with inputs, output first, and push each one's gradient to those of its
     inputs that require one (the chain rule)."""
+    with _quiet_floats():
+        _chain_rule(inner, create_graph)
+
+
+def _chain_rule(inner: list[Tensor], create_graph: bool) -> None:
     for node in reversed(inner):
         g = node.grad
         if g is None:
             continue  # no gradient reached it (it was reset and is not on a path to the output)
-        op = OPERATIONS[node._op]
+        op = node._operation
         rules, params, inputs = op.backward, node._params, node._prev
         if create_graph:
             out, args = node, inputs
         else:
             out, args = node.data, [x.data for x in inputs]
         for i, x in enumerate(inputs):
-            if not x.requires_grad:
+            if not x._requires_grad:
                 continue
             if op.variadic:
                 dx = rules[0](g, out, *args, position=i, **params)
@@ -1326,6 +1160,11 @@ def _backpropagate(inner: list[Tensor], create_graph: bool) -> None:
                 dx = rules[i](g, out, *args, **params)
             if dx.shape != x.data.shape:
                 raise _shape_error(op, i, dx, x)
+            if not create_graph:
+                if dx.dtype != x.data.dtype:  # a float64 g leaves a float32 input float32
+                    dx = _namespace(x.data).astype(dx, x.data.dtype)
+                elif x.grad is None and not x._prev:
+                    dx = _own_array(dx, g)
             if x.grad is not None:
                 dx = x.grad + dx
             if not create_graph and type(dx) not in _NAMESPACES:

@@ -43,8 +43,6 @@ def _same_shape(loss: str, a_name: str, a: Tensor, b_name: str, b: Tensor) -> No
         raise ValueError(
             f"{loss}: {a_name} and {b_name} differ in shape: {a.shape} and {b.shape}"
         )
-    if a.size == 0:
-        raise ValueError(f"{loss}: no {a_name} (an empty tensor)")
 
 
 def mse_loss(preds: Tensor, targets: Any, reduction: str = "mean") -> Tensor:
@@ -98,52 +96,36 @@ def _cross_entropy_forward(z: Any, *, classes: Any, mean: bool) -> tuple[Any, An
     """Σᵢ (ln Σⱼ e^zᵢⱼ - zᵢ[cᵢ]), divided by the number of samples for the mean; and, kept for
     backward, the gradient of the sum: softmax(zᵢ)ⱼ - [j = cᵢ].
 
-    Each e^z is computed as e^(z - m), m the batch's largest z, so that none overflows: ln Σ eᶻ
-    is then m + ln Σ e^(z - m). Where a row lies so far below m that its sum of e^(z - m) is tiny
-    (every term would lose digits or vanish), every row is shifted by its own largest z instead.
-    (The batch's largest is one quick reduction; the largest of each short row is a slow one.)
+    Each row is shifted by its own largest z, m: ln Σ eᶻ - z[c] = ln Σ e^(z - m) - (z[c] - m).
+    No e^(z - m) overflows, the largest is 1, so the sum lies between 1 and the number of
+    classes and its logarithm is as exact as PyTorch's; and a confident row's loss, small, is
+    not the difference of two large numbers.
     """
     xp = _namespace(z)
-    batch, width = z.shape
-    places = xp.arange(0, batch * width, width) + classes  # each zᵢ[cᵢ]'s place in z's numbers
-    shifted = z - xp.max(z)
+    batch = z.shape[0]
+    if batch == 0:  # no samples: their mean is 0/0, as in PyTorch, and their sum 0
+        loss = xp.asarray(float("nan") if mean else 0.0, dtype=z.dtype)
+        return loss, xp.zeros_like(z)
+    rows = xp.arange(batch)
+    shifted = z - xp.max(z, axis=1, keepdims=True)
     exps = xp.exp(shifted)
     totals = xp.sum(exps, axis=1, keepdims=True)
-    if not bool(xp.min(totals) >= _smallest_safe_total(z.dtype, xp)):
-        shifted = z - xp.max(z, axis=1, keepdims=True)
-        exps = xp.exp(shifted)
-        totals = xp.sum(exps, axis=1, keepdims=True)
-    # ln Σ e^z - z[c], both minus the same shift
-    terms = xp.log(totals[:, 0]) - xp.reshape(shifted, (-1,))[places]
-    loss = xp.mean(terms) if mean else xp.sum(terms)
-    return loss, _minus_one_hot(exps / totals, places, classes)
+    terms = xp.log(totals[:, 0]) - shifted[rows, classes]  # (z[c] of each row i: z[i, cᵢ])
+    loss = xp.sum(terms) / batch if mean else xp.sum(terms)
+    return loss, _minus_one_hot(exps / totals, rows, classes)
 
 
-_SAFE_TOTALS: dict[tuple[Any, Any], float] = {}  # (namespace, dtype) -> the smallest sum trusted
-
-
-def _smallest_safe_total(dtype: Any, xp: Any) -> float:
-    """√(the smallest normal number) of ``dtype``: a row whose sum is at least this has terms down
-    to that much smaller again before they leave the normal range (e⁻⁴³ for float32)."""
-    key = (xp, dtype)  # (the namespace first: dtypes of two libraries must never be compared)
-    safe = _SAFE_TOTALS.get(key)
-    if safe is None:
-        safe = _SAFE_TOTALS[key] = float(xp.finfo(dtype).smallest_normal) ** 0.5
-    return safe
-
-
-def _minus_one_hot(softmax: Any, places: Any, classes: Any) -> Any:
-    """softmax with 1 taken off each row's true class (at ``places`` of its numbers in a row): in
-    place where the library can do so at an integer array of places (NumPy, PyTorch), else by
-    subtracting a one-hot matrix."""
+def _minus_one_hot(softmax: Any, rows: Any, classes: Any) -> Any:
+    """softmax with 1 taken off each row's true class: in place where the library can do so at
+    integer arrays (NumPy, PyTorch), else by subtracting a one-hot matrix."""
     xp = _namespace(softmax)
     if _sets_at_integer_arrays(xp):
-        xp.reshape(softmax, (-1,))[places] -= 1.0  # (a view of softmax's numbers, in a row)
+        softmax[rows, classes] -= 1.0
         return softmax
     return softmax - _one_hot(classes, softmax)
 
 
-_SETS_AT_INTEGER_ARRAYS: dict[Any, bool] = {}  # namespace -> whether x[places] -= 1 works
+_SETS_AT_INTEGER_ARRAYS: dict[Any, bool] = {}  # namespace -> whether x[rows, cols] -= 1 works
 
 
 def _sets_at_integer_arrays(xp: Any) -> bool:
@@ -199,7 +181,7 @@ def _class_indices(classes: Any, logits: Tensor, single: bool) -> Any:
     if isinstance(classes, (list, tuple)):
         if any(isinstance(c, bool) or not isinstance(c, int) for c in classes):
             raise TypeError(f"cross_entropy: classes are class indices (ints), not {classes!r:.60}")
-        classes = xp.asarray(classes)
+        classes = xp.asarray(classes, dtype=xp.int64)
     elif not _is_array(classes) or not _is_integral(classes):
         raise TypeError(f"cross_entropy: classes are class indices (ints), not {classes.dtype}")
     batch, width = logits.shape
@@ -208,6 +190,8 @@ def _class_indices(classes: Any, logits: Tensor, single: bool) -> Any:
             f"cross_entropy got logits for {batch} samples but classes of shape "
             f"{tuple(classes.shape)}; give one class index per sample"
         )
+    if batch == 0:
+        return classes
     low, high = int(xp.min(classes)), int(xp.max(classes))
     if low < 0 or high >= width:
         raise ValueError(

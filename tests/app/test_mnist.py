@@ -277,3 +277,26 @@ def test_demo_mnist_with_1000_hidden_units_saves_a_checkpoint_that_loads(small_m
                        "--quiet"])  # fmt: skip
     assert status == 0
     assert len(load(tmp_path / "out" / "mnist-model.json")) == 785 * 1000 + 1001 * 10
+
+
+def test_demo_mnist_quiet_prints_no_download_bars(small_mnist, tmp_path, capsys):
+    source, _ = small_mnist
+    status = cli.main(["demo", "mnist", "--cache", str(tmp_path / "cache"), "--source", source,
+                       "--out", str(tmp_path / "out"), "--epochs", "1", "--quiet"])  # fmt: skip
+    assert status == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_a_cached_file_failing_its_checksum_is_said_and_downloaded_again(
+    small_mnist, tmp_path, capsys
+):
+    source, arrays = small_mnist
+    mnist.download(tmp_path / "cache", source, progress=False)
+    damaged = tmp_path / "cache" / "train-labels-idx1-ubyte.gz"
+    damaged.write_bytes(b"not the file")
+    status = cli.main(["demo", "mnist", "--cache", str(tmp_path / "cache"), "--source", source,
+                       "--out", str(tmp_path / "out"), "--epochs", "1", "--quiet"])  # fmt: skip
+    assert status == 0
+    error = capsys.readouterr().err
+    assert f"{damaged} fails its SHA-256 check" in error and "downloading it again" in error
+    assert mnist.sha256(damaged) == mnist.FILES[damaged.name][1]

@@ -108,10 +108,10 @@ def load_split(settings: Settings) -> Split:
     return Split(train_x, train_y, test_x, test_y)
 
 
-def load_mnist_split(folder: Path | None, source: str) -> Split:
+def load_mnist_split(folder: Path | None, source: str, progress: bool = True) -> Split:
     from minigrad.app import mnist
 
-    data = mnist.load(folder, source)
+    data = mnist.load(folder, source, progress)
     return Split(data["train_x"], data["train_y"], data["test_x"], data["test_y"])
 
 
@@ -404,7 +404,7 @@ def _run(args: argparse.Namespace, dataset: str) -> int:
             from minigrad.app import mnist
 
             try:
-                split = load_mnist_split(args.cache, args.source or mnist.SOURCE)
+                split = load_mnist_split(args.cache, args.source or mnist.SOURCE, not args.quiet)
             except mnist.MnistError as error:
                 raise CommandError(str(error), FAILURE) from None
         else:

@@ -25,6 +25,7 @@ import io
 import math
 import os
 import struct
+import sys
 import urllib.error
 import urllib.request
 import zlib
@@ -100,7 +101,11 @@ def read_regular(path: Path, limit: int | None = None) -> bytes:
 
 
 def download(folder: Path | None = None, source: str = SOURCE, progress: bool = True) -> Path:
-    """Every file of ``FILES`` in ``folder``, downloaded unless a verified copy is there already."""
+    """Every file of ``FILES`` in ``folder``, downloaded unless a verified copy is there already.
+
+    A copy there that fails its SHA-256 check (damaged, or another file of that name) is said on
+    stderr and downloaded again.
+    """
     folder = _cache(folder)
     for name in FILES:
         _verified(folder, name, source, progress)
@@ -123,13 +128,19 @@ def _cache(folder: Path | None) -> Path:
 
 
 def _verified(folder: Path, name: str, source: str, progress: bool) -> bytes:
-    """The bytes of ``folder/name`` once their SHA-256 sum is right, downloading them if not."""
+    """The bytes of ``folder/name`` once their SHA-256 sum is right, downloading them if not (a
+    copy that fails the check is said on stderr first)."""
     size, checksum = FILES[name]
     path = folder / name
     if os.path.lexists(path):
         raw = read_regular(path, size)  # a FIFO, a folder, a huge file: refused, never waited on
         if hashlib.sha256(raw).hexdigest() == checksum:
             return raw
+        print(
+            f"{shown_path(path)} fails its SHA-256 check (damaged, or another file of that name): "
+            "downloading it again",
+            file=sys.stderr,
+        )
     return _fetch(source.rstrip("/") + "/" + name, path, size, checksum, progress)
 
 

@@ -1,0 +1,74 @@
+"""The differential fuzz against PyTorch (tests/tensor_fuzz.py) in the suite: a few hundred random
+programs of Tensor operations, on NumPy, PyTorch and array-api-strict arrays; every operation's
+value and gradient must agree with PyTorch's in float64, or differ only as the docs say
+(``make fuzz`` runs many thousands and prints each class of mismatch)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+
+from tests.tensor_fuzz import BACKENDS, EXPECTED_NAMES, Program, Step, programs, run
+
+PROGRAMS = {"numpy": 120, "torch": 80, "array-api-strict": 50}
+INF, NAN = np.inf, np.nan
+
+
+def _program(start, *steps: tuple) -> Program:
+    return Program(np.asarray(start, dtype=np.float64),
+                   [Step(op, [np.asarray(e, dtype=np.float64) for e in extras], s)
+                    for op, extras, s in steps], seed=0)  # fmt: skip
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@settings(max_examples=1, deadline=None, database=None, derandomize=True,
+          suppress_health_check=list(HealthCheck))  # fmt: skip
+@given(program=programs())
+# the disagreements the fuzz found, each pinned (run first, on every backend)
+@example(program=_program(np.arange(12.0).reshape(4, 3).T,  # non-contiguous logits
+                          ("cross_entropy", [], {"classes": [0, 2, 1], "reduction": "mean"})))
+@example(program=_program([[0.3], [1.7]], ("cross_entropy", [], {"classes": [0, 0],
+                                                                 "reduction": "sum"})))
+@example(program=_program(np.zeros((0, 3)), ("cross_entropy", [], {"classes": [],
+                                                                   "reduction": "mean"})))
+@example(program=_program([-INF, -1.0, 0.0, 4.0], ("relu", [], {}), ("sqrt", [], {})))
+@example(program=_program([-1.0, 0.25, 4.0], ("clip", [], {"low": 0.0, "high": 2.0}),
+                          ("sqrt", [], {})))
+@example(program=_program([0.0, 0.0], ("**", [[-1.0, 1.355]], {"kind": "array"}),
+                          ("neg", [], {})))
+@example(program=_program(np.zeros((2, 0)), ("softmax", [], {"axis": 1})))
+@example(program=_program(np.zeros((0, 3)), ("max", [], {"axis": 1, "keepdims": False})))
+@example(program=_program(np.arange(60.0).reshape(3, 4, 5),
+                          ("[]", [], {"index": (0, slice(None), [0, 1])})))
+@example(program=_program(np.ones((2, 3)), ("[]", [], {"index": (None, 0)})))
+@example(program=_program(np.zeros((0, 2)), ("[]", [], {"index": (slice(-1, None, 2),)})))
+@example(program=_program([NAN, 1.0], ("abs", [], {})))
+@example(program=_program([[2.0, INF], [0.5, 1.0]], ("log_softmax", [], {"axis": 0})))
+@example(program=_program(np.ones((4, 1)), ("concatenate", [np.ones((4, 2))], {"axis": 1}),
+                          ("neg", [], {})))
+@example(program=_program(np.zeros((0, 2)), ("mse_loss", [np.zeros((0, 2))],
+                                             {"reduction": "mean"})))
+def test_random_programs_agree_with_pytorch(backend, program):
+    outcome = run(program, backend)
+    unexpected = [m for m in outcome.mismatches if m.expected is None]
+    assert not unexpected, "\n\n".join(f"{m.cls}: {m.detail}\n    {m.repro}" for m in unexpected)
+    assert all(m.expected in EXPECTED_NAMES for m in outcome.mismatches)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_few_hundred_random_programs_agree_with_pytorch(backend):
+    """The random part: PROGRAMS[backend] programs drawn afresh each run (hypothesis shrinks a
+    failing one to a small repro)."""
+
+    @settings(max_examples=PROGRAMS[backend], deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))  # fmt: skip
+    @given(program=programs(backend=backend))
+    def agree(program: Program) -> None:
+        outcome = run(program, backend)
+        unexpected = [m for m in outcome.mismatches if m.expected is None]
+        assert not unexpected, "\n\n".join(
+            f"{m.cls}: {m.detail}\n    {m.repro}" for m in unexpected
+        )
+
+    agree()
