@@ -5,6 +5,7 @@ from fractions import Fraction
 import pytest
 
 from minigrad import Value, grad, gradcheck, operation
+from minigrad.engine import BackwardRuleError
 
 
 def test_a_user_operation_differentiates_once_and_twice():
@@ -149,6 +150,8 @@ def test_forward_and_backward_rules_taking_different_inputs_are_refused_when_def
     [
         (None, "returned None"),
         (2.0, "returned 2.0"),
+        ({0: 2.0}, r"returned \{0: 2.0\}; it returns one gradient per input in a tuple"),
+        ({2.0}, r"returned \{2.0\}; it returns"),
         ((1j,), r"gave 1j \(complex\) as gradient 0"),
         ((True,), r"gave True \(bool\)"),
         (("1",), r"gave '1' \(str\)"),
@@ -160,6 +163,28 @@ def test_a_backward_rule_giving_no_real_numbers_is_named_when_used(returned, mes
     with pytest.raises(TypeError, match=f"operation 'test_bad_result' {message}"):
         op(x).backward()
     assert x.grad == 0.0  # nothing stored in .grad
+
+
+def test_a_two_input_rule_returning_a_dict_or_set_is_refused_not_read_in_its_own_order():
+    as_dict = lambda g, out, a, b: {"a": g * b, "b": g * a}  # noqa: E731
+    as_set = lambda g, out, a, b: {g * b, g * a}  # noqa: E731
+    for wrong in (as_dict, as_set):
+        op = operation("test_unordered", lambda a, b: a * b, wrong)
+        a, b = Value(2.0), Value(3.0)
+        with pytest.raises(TypeError, match="'test_unordered' returned .*in a tuple"):
+            op(a, b).backward()
+        assert (a.grad, b.grad) == (0.0, 0.0)
+
+
+def test_an_exception_inside_a_users_rule_names_the_operation():
+    def backward(g, out, x):
+        return (g / 0.0 * x,)  # ZeroDivisionError, as a slip in a rule would raise
+
+    op = operation("test_raising", lambda x: 2.0 * x, backward)
+    with pytest.raises(BackwardRuleError, match="operation 'test_raising' raised ZeroDivisionError"
+                       ) as caught:  # fmt: skip
+        op(Value(1.0)).backward()
+    assert isinstance(caught.value.__cause__, ZeroDivisionError)
 
 
 def test_a_backward_rule_giving_a_value_in_a_float_pass_is_named():

@@ -47,7 +47,8 @@ def test_without_numpy_the_tensor_engine_says_which_extra_to_install():
     assert result.stdout.strip() == "(0.0,)"
     last_line = result.stderr.strip().splitlines()[-1]
     assert last_line.startswith("ModuleNotFoundError: the Tensor engine needs NumPy")
-    assert "the 'tensor' extra: pip install" in last_line
+    assert "'tensor' extra" in last_line and "pip install '.[tensor]'" in last_line
+    assert "minigrad-edu[tensor]" not in last_line  # not on the package index yet
 
 
 def test_an_unknown_name_is_an_attribute_error():

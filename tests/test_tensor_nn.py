@@ -62,6 +62,24 @@ def test_bad_state_dict_changes_nothing():
     assert model.state_dict() == before
 
 
+@pytest.mark.parametrize(
+    ("number", "what"), [(1e300, "too large"), (-1e-50, "too small"), (-1e39, "too large")]
+)
+def test_a_checkpoint_number_float32_cannot_hold_is_refused_naming_the_entry(
+    tmp_path, number, what
+):
+    manual_seed(0)
+    model = tn.MLP(2, [3, 1])  # float32
+    before = model.state_dict()
+    save(dict(before, **{"layers.1.neurons.0.w.2": number}), tmp_path / "model.json")
+    with pytest.raises(ValueError, match=rf"entry 'layers.1.neurons.0.w.2' is .*, {what} for"):
+        model.load_state_dict(load(tmp_path / "model.json"))
+    assert model.state_dict() == before  # the first layer, checked fine, is not changed either
+    tiny = dict(before, **{"layers.1.neurons.0.w.2": 1e-40})  # subnormal in float32: kept
+    model.load_state_dict(tiny)
+    assert model.state_dict()["layers.1.neurons.0.w.2"] == pytest.approx(1e-40, rel=1e-4)
+
+
 def test_wrong_input_width_is_named():
     with pytest.raises(ValueError, match=r"last axis has 3 numbers .* not shape \(2, 4\)"):
         tn.Linear(3, 2)(np.ones((2, 4)))

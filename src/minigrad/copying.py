@@ -16,22 +16,33 @@ tools (multiprocessing, copy).
 from __future__ import annotations
 
 import copyreg
+import threading
 
 from minigrad.engine import Operation, Value, _node, _operation_named, _walk
 from minigrad.fused import _shared_inputs_node, _SharedInputsNode
 
-_ancestors_being_saved: set[int] = set()  # ids of the nodes listed by the Value being saved
+
+class _Saving(threading.local):
+    """The ids of the nodes listed by the Value being saved, one set per thread: a save runs in
+    one thread, and two threads saving at once must not clear each other's list."""
+
+    def __init__(self) -> None:
+        self.listed: set[int] = set()
+
+
+_saving = _Saving()
 
 
 def _reduce_value(node: Value) -> tuple[object, ...]:
     """How to save ``node``: rebuilt by _restored_value, then its inputs set (__setstate__)."""
     ancestors: list[Value] = []
-    if node._prev and id(node) not in _ancestors_being_saved:
+    listed = _saving.listed
+    if node._prev and id(node) not in listed:
         ancestors = [x for x in _walk(node)[1] if x is not node]  # inner nodes, inputs first
-        _ancestors_being_saved.clear()
-        _ancestors_being_saved.update(map(id, ancestors))
+        listed.clear()
+        listed.update(map(id, ancestors))
     else:
-        _ancestors_being_saved.discard(id(node))
+        listed.discard(id(node))
     made = (node.data, node.grad, node.label, node._operation, ancestors)
     return (_restored_value, made, node._prev)
 
@@ -47,7 +58,7 @@ def _restored_value(
 
 def _reduce_shared_inputs_node(node: _SharedInputsNode) -> tuple[object, ...]:
     """A fused neuron's node is rebuilt from its two tuples (``_prev`` can only be read)."""
-    _ancestors_being_saved.discard(id(node))
+    _saving.listed.discard(id(node))
     made = (node.data, node.grad, node.label, node._head, node._tail, node._operation)
     return (_restored_shared_inputs_node, made)
 

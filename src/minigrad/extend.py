@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import inspect
 import numbers
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 
-from minigrad.engine import OPERATIONS, Operand, Operation, Value
+from minigrad.engine import OPERATIONS, BackwardRuleError, Operand, Operation, Value
 
 __all__ = ["operation"]
 
@@ -35,9 +36,11 @@ def operation(
 ) -> Operation:
     """Define a primitive and register it, so backward can find its rule from a node's ``_op``.
 
-    ``backward(g, out, *inputs)`` gives one gradient per input, in order (another number of them
-    stops backward with a ValueError naming the operation; the gradients passed back before it
-    stay where they went, as with any exception from a rule).
+    ``backward(g, out, *inputs)`` gives one gradient per input, in order, in a tuple or a list
+    (another number of them stops backward with a ValueError naming the operation, and a dict, a
+    set or anything else without an order with a TypeError; the gradients passed back before it
+    stay where they went, as with any exception from a rule). An exception raised inside the
+    rule comes out as BackwardRuleError naming the operation, the original as its cause.
 
     Defining a name again replaces its rules (re-running a notebook cell works), except for
     MiniGrad's own operations, which are defined with ``replaceable=False``.
@@ -104,8 +107,17 @@ def _checked_backward(
     when it was given Values, a Value), never None, a complex number or a Value in a float pass."""
 
     def checked(g: Operand, out: Operand, *inputs: Operand) -> tuple[Operand, ...]:
-        given = backward(g, out, *inputs)
-        if isinstance(given, (Value, numbers.Number)) or not isinstance(given, Iterable):
+        try:
+            given = backward(g, out, *inputs)
+        except Exception as error:
+            raise BackwardRuleError(
+                f"the backward rule of operation {name!r} raised {type(error).__name__}: "
+                f"{str(error):.200}"
+            ) from error
+        unordered = (Mapping, AbstractSet, str, bytes)  # tuple() of one loses or makes up order
+        if isinstance(given, (Value, numbers.Number, *unordered)) or not isinstance(
+            given, Iterable
+        ):
             raise TypeError(
                 f"the backward rule of operation {name!r} returned {given!r:.60}; it returns one "
                 f"gradient per input in a tuple, e.g. (g * 2.0,)"

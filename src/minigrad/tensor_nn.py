@@ -80,18 +80,44 @@ class Module:
         """Set every parameter from ``state_dict``; on any mismatch raise and change nothing.
 
         The names and numbers are checked by the scalar ``nn.Module.load_state_dict`` itself
-        (the same errors), which puts each number into a slot; the slots then become arrays.
+        (the same errors), which puts each number into a slot; the slots then become arrays. A
+        number that the layer's dtype cannot hold (``1e300`` or ``1e-50`` in float32, which would
+        become inf or 0) is a ValueError naming its entry.
         """
         layers = self.linears()
         slots = [
             (name, _Slot()) for prefix, linear in layers for name in linear._names(prefix)
         ]
         nn.Module.load_state_dict(_Slots(self, slots), state_dict)
-        numbers_in_order = iter([slot.data for _, slot in slots])
+        entries = iter(slots)
+        new_rows = []
         for _, linear in layers:
-            count = linear.nout * (linear.nin + 1)
-            rows = numpy.array([next(numbers_in_order) for _ in range(count)])
-            linear._set_neuron_rows(rows.reshape(linear.nout, linear.nin + 1))
+            names, numbers = zip(*[next(entries) for _ in range(linear.nout * (linear.nin + 1))])
+            rows = numpy.array([slot.data for slot in numbers])
+            _check_representable(rows, linear.weight.dtype, names)
+            new_rows.append(rows.reshape(linear.nout, linear.nin + 1))
+        for (_, linear), rows in zip(layers, new_rows):  # every layer checked first
+            linear._set_neuron_rows(rows)
+
+
+def _check_representable(numbers: numpy.ndarray, dtype: Any, names: Sequence[str]) -> None:
+    """Raise ValueError naming the first entry that ``dtype`` would turn into ±inf or 0."""
+    try:
+        target = numpy.dtype(dtype)
+    except TypeError:
+        return  # another array library's dtype: it converts as it does
+    with numpy.errstate(over="ignore", under="ignore"):
+        converted = numbers.astype(target)
+    lost = (numpy.isfinite(numbers) & ~numpy.isfinite(converted)) | (
+        (numbers != 0) & (converted == 0)
+    )
+    if lost.any():
+        i = int(numpy.flatnonzero(lost)[0])
+        what = "too large" if numpy.isinf(converted[i]) else "too small"
+        raise ValueError(
+            f"state dict entry {names[i]!r} is {float(numbers[i])!r}, {what} for this model's "
+            f"{target} (it would become {float(converted[i])!r})"
+        )
 
 
 class _Slot:

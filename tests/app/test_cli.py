@@ -14,6 +14,7 @@ import pytest
 import minigrad
 from minigrad.app import cli, data, demo
 from minigrad.nn import MLP
+from tests.shared_folder import as_root, planted_link
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -715,3 +716,55 @@ def test_the_training_curve_names_its_loss_and_plots_test_accuracy():
     assert loss_axes.get_title() == "training loss: binary cross-entropy"
     labels = [line.get_label() for line in accuracy_axes.get_lines()]
     assert labels == ["training", "test (held out)"]
+
+
+@as_root
+def test_graph_and_demo_refuse_a_link_planted_by_another_user(tmp_path):
+    victim = tmp_path / "victim.svg"
+    victim.write_text("mine")
+    link = planted_link(tmp_path / "shared", "graph.svg", victim)
+    line = one_line_error(run("graph", *NEURON, "-o", link))
+    assert "symbolic link in a folder anyone can write to" in line and str(link) in line
+    assert victim.read_text() == "mine"
+    private = tmp_path / "private"
+    private.mkdir()
+    out = planted_link(tmp_path / "shared", "out", private)
+    line = one_line_error(run("demo", "moons", "--epochs", 1, "--quiet", "--out", out / "new"))
+    assert "symbolic link in a folder anyone can write to" in line
+    assert list(private.iterdir()) == []
+
+
+def test_a_very_long_output_path_is_shortened_in_the_message(tmp_path):
+    path = tmp_path / ("d" * 6000) / "graph.svg"
+    line = one_line_error(run("graph", *NEURON, "-o", path), status=1)
+    assert "File name too long" in line and len(line) < 600 and "characters" in line
+
+
+def test_demo_refuses_a_model_too_large_for_the_scalar_engine_saying_what_fits(tmp_path):
+    out = tmp_path / "out"
+    line = one_line_error(run("demo", "moons", "--hidden", ",".join(["1000"] * 10),
+                              "--points", 10, "--out", out))  # fmt: skip
+    assert "makes a model of 9,013,001 parameters, more than the demo trains (500,000" in line
+    line = one_line_error(run("demo", "moons", "--hidden", "400,400", "--points", 10_000,
+                              "--out", out))  # fmt: skip
+    assert "8,000 training points × 162,001 parameters" in line
+    assert "at most 308 training points fit" in line
+    assert not out.exists()
+
+
+def test_running_out_of_memory_is_one_line(tmp_path, monkeypatch, capsys):
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(demo, "train", out_of_memory)
+    status = cli.main(["demo", "moons", "--quiet", "--out", str(tmp_path / "a" / "b")])
+    assert status == 1
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line == "minigrad demo: error: out of memory; try a smaller model or fewer points"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_graph_builds_a_flat_sum_of_990_terms(tmp_path):
+    result = run("graph", "+".join(["x"] * 990), "x=1", "-o", tmp_path / "g.dot")
+    assert result.returncode == 0, result.stderr
+    assert "∂/∂x = 990" in result.stdout

@@ -3,14 +3,21 @@ IDX files the test writes (served from a file:// URL), and a clear one-line erro
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
+import http.server
+import os
 import struct
+import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from minigrad import load
 from minigrad.app import cli, mnist
+from tests.shared_folder import as_root, planted_link
 
 
 def idx_bytes(array: np.ndarray) -> bytes:
@@ -93,6 +100,183 @@ def test_demo_mnist_trains_on_the_downloaded_files(small_mnist, tmp_path, capsys
     assert status == 0
     assert "mnist: 40 training images, 20 test images" in capsys.readouterr().out
     assert (tmp_path / "out" / "mnist-test-predictions.png").exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# A misbehaving server (on 127.0.0.1, each reply bounded), and what may be found in the cache
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def server():
+    """A local HTTP server; ``server.replies[path] = (headers, body)`` says what it sends."""
+    replies: dict[str, tuple[dict[str, str], bytes]] = {}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's name)
+            headers, body = replies.get(self.path, ({}, None))
+            if body is None:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.end_headers()
+            with contextlib.suppress(OSError):  # the client may stop reading: that is the point
+                for start in range(0, len(body), 1 << 16):
+                    self.wfile.write(body[start : start + (1 << 16)])
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.timeout = 10
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    httpd.replies = replies
+    httpd.url = f"http://127.0.0.1:{httpd.server_address[1]}/"
+    try:
+        yield httpd
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=10)
+
+
+def serve_small_mnist(server, small_mnist):
+    source, _ = small_mnist
+    folder = Path(source.removeprefix("file://"))
+    for name in mnist.FILES:
+        server.replies[f"/{name}"] = ({}, (folder / name).read_bytes())
+
+
+def test_a_server_that_sends_too_much_is_stopped_at_one_byte_more(server, small_mnist, tmp_path):
+    serve_small_mnist(server, small_mnist)
+    name = "train-labels-idx1-ubyte.gz"
+    size = mnist.FILES[name][0]
+    server.replies[f"/{name}"] = ({}, b"x" * 5_000_000)  # no Content-Length: sent until closed
+    with pytest.raises(mnist.MnistError) as caught:
+        mnist.download(tmp_path / "cache", server.url, progress=False)
+    assert f"sent more than the file's {size:,} bytes: stopped there, not used" in str(caught.value)
+    assert "offline" not in str(caught.value)
+    assert name not in os.listdir(tmp_path / "cache")
+    assert not [p for p in os.listdir(tmp_path / "cache") if "tmp" in p or "part" in p]
+
+
+def test_a_larger_content_length_is_refused_before_reading(server, small_mnist, tmp_path):
+    serve_small_mnist(server, small_mnist)
+    name = "t10k-labels-idx1-ubyte.gz"
+    server.replies[f"/{name}"] = ({"Content-Length": "2000000"}, b"x" * 2_000_000)
+    with pytest.raises(mnist.MnistError, match=r"announces 2,000,000 bytes, but the file is"):
+        mnist.download(tmp_path / "cache", server.url, progress=False)
+
+
+def test_an_http_error_says_which(server, tmp_path):
+    with pytest.raises(mnist.MnistError, match=r"cannot download .*: HTTP 404"):
+        mnist.download(tmp_path / "cache", server.url, progress=False)
+
+
+def test_an_interrupted_download_leaves_nothing(small_mnist, tmp_path, monkeypatch):
+    class Interrupted:
+        headers: dict = {}
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def read(self, n):
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(mnist.urllib.request, "urlopen", lambda url, timeout: Interrupted())
+    with pytest.raises(KeyboardInterrupt):
+        mnist.download(tmp_path / "cache", "http://127.0.0.1:9/", progress=False)
+    assert os.listdir(tmp_path / "cache") == []
+
+
+def test_the_bytes_whose_sum_was_checked_are_the_bytes_parsed(small_mnist, tmp_path, monkeypatch):
+    source, arrays = small_mnist
+    cache = mnist.download(tmp_path / "cache", source, progress=False)
+    name = "t10k-labels-idx1-ubyte.gz"
+    real_sum = hashlib.sha256
+
+    def swap_after_checking(data=b""):
+        digest = real_sum(data)
+        if data == (cache / name).read_bytes():  # checked: now another file takes its place
+            (cache / name).write_bytes(idx_bytes(np.full(20, 7)))
+        return digest
+
+    monkeypatch.setattr(mnist.hashlib, "sha256", swap_after_checking)
+    data = mnist.load(cache, source, progress=False)
+    assert data["test_y"].tolist() == (np.arange(20) % 10).tolist()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="FIFOs are POSIX")
+def test_a_fifo_or_a_folder_in_the_cache_is_refused_without_waiting(small_mnist, tmp_path):
+    source, _ = small_mnist
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    os.mkfifo(cache / "train-images-idx3-ubyte.gz")
+    with pytest.raises(mnist.MnistError, match=r"is a FIFO \(named pipe\), not an MNIST file"):
+        mnist.load(cache, source, progress=False)
+    os.unlink(cache / "train-images-idx3-ubyte.gz")
+    (cache / "train-images-idx3-ubyte.gz").mkdir()
+    with pytest.raises(mnist.MnistError, match="is a folder, not an MNIST file"):
+        mnist.load(cache, source, progress=False)
+
+
+@as_root
+def test_a_link_planted_in_a_shared_cache_is_not_written_through(small_mnist, tmp_path):
+    source, _ = small_mnist
+    victim = tmp_path / "victim"
+    victim.write_text("mine")
+    link = planted_link(tmp_path / "shared", "t10k-labels-idx1-ubyte.gz", victim)
+    with pytest.raises(mnist.MnistError, match="symbolic link in a folder anyone can write to"):
+        mnist.load(link.parent, source, progress=False)
+    assert victim.read_text() == "mine"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (bytes([0, 0, 8, 0]), "gives no dimensions"),
+        (bytes([0, 0, 8, 2]) + struct.pack(">2I", 3, 0), r"gives the shape \(3, 0\)"),
+        (bytes([0, 0, 8, 4]) + struct.pack(">4I", *[2**32 - 1] * 4), "at most 67,108,864 bytes"),
+        (bytes([0, 0, 8, 3]) + struct.pack(">2I", 1, 2), "header is cut short"),
+        (bytes([0, 0, 8, 1]) + struct.pack(">I", 10) + bytes(50_000_000), "more data than its"),
+    ],
+    ids=["ndim 0", "a dimension 0", "dimensions that overflow", "cut short", "gzip bomb"],
+)
+def test_a_bad_idx_header_is_named_before_decompressing_the_data(tmp_path, content, message):
+    path = tmp_path / "bad.gz"
+    path.write_bytes(gzip.compress(content))
+    with pytest.raises(mnist.MnistError, match=message):
+        mnist.read_idx(path)
+
+
+def test_a_bad_cache_or_source_is_one_line(small_mnist, tmp_path, capsys):
+    (tmp_path / "file").write_text("not a folder")
+    for option, value, message in [
+        ("--cache", str(tmp_path / "file"), "is a file, not a folder"),
+        ("--source", "nonsense", "cannot download nonsense/"),
+    ]:
+        args = ["demo", "mnist", option, value, "--out", str(tmp_path / "out"), "--quiet"]
+        if option == "--source":
+            args += ["--cache", str(tmp_path / "cache")]
+        assert cli.main(args) == 1
+        [line] = capsys.readouterr().err.strip().splitlines()
+        assert message in line and line.startswith("minigrad demo mnist: error:")
+        assert not (tmp_path / "out").exists()
+
+
+def test_demo_mnist_with_1000_hidden_units_saves_a_checkpoint_that_loads(small_mnist, tmp_path):
+    source, _ = small_mnist
+    status = cli.main(["demo", "mnist", "--cache", str(tmp_path / "cache"), "--source", source,
+                       "--out", str(tmp_path / "out"), "--epochs", "1", "--hidden", "1000",
+                       "--quiet"])  # fmt: skip
+    assert status == 0
+    assert len(load(tmp_path / "out" / "mnist-model.json")) == 785 * 1000 + 1001 * 10
 
 
 def test_demo_mnist_quiet_prints_no_download_bars(small_mnist, tmp_path, capsys):

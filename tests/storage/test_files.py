@@ -20,7 +20,8 @@ import pytest
 
 from minigrad import MLP
 from minigrad.storage.checkpoint import MAX_LOAD_BYTES, load, save
-from minigrad.storage.files import NotARegularFileError, write_all_atomically
+from minigrad.storage.files import NotARegularFileError, PlantedLinkError, write_all_atomically
+from tests.shared_folder import as_root, planted_link
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 posix_only = pytest.mark.skipif(os.name != "posix", reason="FIFOs, modes and pids are POSIX")
@@ -202,7 +203,7 @@ def test_load_refuses_a_file_over_the_size_limit_unless_told(tmp_path):
         load(path, max_bytes=size - 1)
     assert load(path, max_bytes=size) == model.state_dict()
     assert load(path, max_bytes=None) == model.state_dict()
-    assert MAX_LOAD_BYTES == 32 * 2**20  # the limit the docs give
+    assert MAX_LOAD_BYTES == 64 * 2**20  # the limit the docs give
 
 
 def test_a_number_too_large_for_a_float_names_the_entry():
@@ -214,3 +215,97 @@ def test_a_number_too_large_for_a_float_names_the_entry():
     with pytest.raises(ValueError, match="entry 'layers.0.neurons.0.b' is too large"):
         save(state, "never-written.json")
     assert not os.path.exists("never-written.json")
+
+
+# ---------------------------------------------------------------------------------------------
+# Links another user may have planted, and things put at the path while it is written
+# ---------------------------------------------------------------------------------------------
+
+@as_root
+def test_save_refuses_a_link_planted_by_another_user_in_a_sticky_folder(tmp_path):
+    victim = tmp_path / "victim.json"
+    save({"mine": 1.0}, victim)
+    link = planted_link(tmp_path / "shared", "model.json", victim)
+    with pytest.raises(PlantedLinkError, match="symbolic link in a folder anyone can write to"):
+        save({"a": 2.0}, link)
+    assert load(victim) == {"mine": 1.0}
+    assert link.is_symlink() and os.listdir(tmp_path / "shared") == ["model.json"]
+
+
+@as_root
+def test_save_refuses_a_planted_link_anywhere_on_the_way(tmp_path):
+    (tmp_path / "private").mkdir()
+    link = planted_link(tmp_path / "shared", "runs", tmp_path / "private")
+    with pytest.raises(PlantedLinkError) as caught:
+        save({"a": 2.0}, link / "model.json")
+    assert caught.value.filename == str(link / "model.json")
+    assert caught.value.link == str(link)
+    assert os.listdir(tmp_path / "private") == []
+
+
+@as_root
+def test_links_the_kernel_would_follow_are_written_through(tmp_path):
+    import pwd
+
+    victim = tmp_path / "victim.json"
+    save({"mine": 1.0}, victim)
+    own = tmp_path / "shared" / "own.json"  # a sticky folder, but the link is the user's own
+    planted_link(tmp_path / "shared", "unused", victim)
+    own.symlink_to(victim)
+    save({"a": 2.0}, own)
+    assert load(victim) == {"a": 2.0}
+    ordinary = tmp_path / "ordinary"  # a link by someone else in a folder only its owner writes
+    ordinary.mkdir()
+    link = ordinary / "model.json"
+    link.symlink_to(victim)
+    nobody = pwd.getpwnam("nobody")
+    os.lchown(link, nobody.pw_uid, nobody.pw_gid)
+    save({"a": 3.0}, link)
+    assert load(victim) == {"a": 3.0}
+
+
+@posix_only
+def test_a_fifo_put_at_the_path_while_saving_is_refused_at_the_rename(tmp_path):
+    path = tmp_path / "model.json"
+    save({"a": 1.0}, path)
+    path.unlink()
+
+    def swap_in_a_fifo(file):
+        os.mkfifo(path)
+        file.write(b"{}")
+
+    with pytest.raises(NotARegularFileError, match=r"model\.json: a FIFO"):
+        write_all_atomically({path: swap_in_a_fifo})
+    assert stat.S_ISFIFO(os.lstat(path).st_mode)
+    assert os.listdir(tmp_path) == ["model.json"]
+
+
+def test_saving_to_an_empty_path_says_it_is_not_a_file_name():
+    with pytest.raises(FileNotFoundError, match="an empty path is not a file name"):
+        save({"a": 1.0}, "")
+
+
+def test_a_very_long_path_is_shortened_in_the_message_but_kept_in_filename(tmp_path):
+    path = str(tmp_path / ("d" * 6000) / "model.json")
+    with pytest.raises(OSError) as caught:
+        save({"a": 1.0}, path)
+    assert caught.value.errno == errno.ENAMETOOLONG
+    assert caught.value.filename == path
+    message = str(caught.value)
+    assert len(message) < 400, message
+    assert "File name too long" in message and "…" in message
+    assert f"({len(path):,} characters)" in message and "model.json" in message
+
+
+def test_load_refuses_a_file_of_millions_of_tiny_entries_before_building_them(tmp_path):
+    path = tmp_path / "tiny.json"
+    entries = ",".join(f'"{i:x}":0' for i in range(3_000_000))  # 30 MiB: under the size limit
+    path.write_text(f'{{"format":"minigrad-checkpoint","version":1,"parameters":{{{entries}}}}}')
+    assert path.stat().st_size < MAX_LOAD_BYTES
+    with pytest.raises(ValueError, match=r"holds up to 3,000,003 entries, more than load reads"):
+        load(path)
+    small = tmp_path / "small.json"
+    save({f"{i:x}": 0.0 for i in range(1000)}, small)
+    assert len(load(small, max_bytes=1000 * 32)) == 1000
+    with pytest.raises(ValueError, match="entries"):
+        load(small, max_bytes=999 * 32)

@@ -192,3 +192,27 @@ def test_render_writes_beside_the_source_and_has_the_time_limit_too(tmp_path):
     with pytest.raises(GraphvizTimeoutError, match="within 0.5 s"):
         draw_dot(y, force=True, timeout=0.5).render(tmp_path / "sum")
     assert not (tmp_path / "sum.svg").exists()
+
+
+@needs_dot
+@pytest.mark.parametrize("name", ["op" + "ω" * 16_000, "f\u202e"])
+def test_the_summary_counts_operations_by_their_readable_names(name):
+    strange = operation(name, lambda x: 2 * x, lambda g, out, x: (2 * g,))
+    y = Value(1.0, label="a")
+    for _ in range(20):
+        y = strange(y)
+    dot = draw_dot(y, max_nodes=5)
+    assert dot.is_summary
+    assert "\u202e" not in dot.source and len(dot.source) < 10_000
+    [counts] = [line for line in dot.source.split("\\l") if "operations:" in line]
+    assert "×20" in counts
+    assert "<svg" in dot.pipe(format="svg").decode("utf-8")
+
+
+@needs_dot
+def test_the_pages_title_shows_a_right_to_left_expression_in_its_written_order(tmp_path):
+    result = minigrad_command("graph", "ب/2 - 1", "ب=3", "-o", "page.html", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    page = (tmp_path / "page.html").read_text(encoding="utf-8")
+    isolated = "Backpropagation through \u2068ب\u2069/2 - 1"  # FIRST STRONG ISOLATE ... POP
+    assert f"<title>{isolated}</title>" in page and f"<h1>{isolated}</h1>" in page

@@ -75,7 +75,7 @@ def test_blank_fails_its_first_check_with_its_message_alone(name, tmp_path, monk
     notebook = nbformat.read(EXERCISES / name, as_version=4)
     with pytest.raises(CellExecutionError) as failure:
         run(EXERCISES / name, tmp_path, monkeypatch, notebook)
-    assert "WrongAnswerError" in str(failure.value)
+    assert failure.value.ename == "WrongAnswerError"
     (error,) = [
         output
         for cell in notebook.cells

@@ -369,3 +369,12 @@ def test_printed_paths_stay_short_for_long_paths_and_many_paths():
         str(grad_paths(z, Value(5.0, label="q")))
         == "No path leads from add1000 down to q: ∂add1000/∂q = 0"
     )
+
+
+def test_grad_paths_beyond_python_int_to_text_limit_says_how_many_roughly():
+    x = Value(1.0, label="x")
+    y = x
+    for _ in range(15_000):  # y + y: two edges, so the paths double at every step
+        y = y + y
+    with pytest.raises(ValueError, match=r"about 10\^4515 paths lead from root to leaf, more than"):
+        grad_paths(y, x)

@@ -8,8 +8,10 @@ import time
 import pytest
 
 from minigrad import Value, backprop_html
+from minigrad.storage.files import PlantedLinkError
 from minigrad.teaching.viz import GraphTooLargeError, GraphvizNotFoundError, trace
 from tests.lecture import description_network_loss, lecture_neuron
+from tests.shared_folder import as_root, planted_link
 
 pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")
 
@@ -558,3 +560,13 @@ def test_a_tiny_gradient_is_shown_in_significant_digits(browser, tmp_path):
     assert re.fullmatch(r"grad \d\.\d*e-\d+", grad_x), grad_x
     assert "e-" in page.page.inner_text("#numbers")
     page.page.close()
+
+
+@as_root
+def test_a_link_planted_by_another_user_is_refused_before_drawing(tmp_path):
+    victim = tmp_path / "victim.html"
+    victim.write_text("mine")
+    link = planted_link(tmp_path / "shared", "page.html", victim)
+    with pytest.raises(PlantedLinkError):
+        backprop_html(Value(2.0, label="x") * 3.0, link)
+    assert victim.read_text() == "mine"

@@ -3,12 +3,15 @@ wrong backward rule found and named."""
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pytest
 
 from minigrad import draw_dot, explain_backward, gradcheck, losses
 from minigrad import tensor as mt
 from minigrad.gradcheck import GradcheckError
+from minigrad.teaching.viz import GraphvizTimeoutError
 from minigrad.tensor import Tensor
 
 
@@ -105,7 +108,7 @@ def test_backward_source_writes_the_backward_pass_that_gives_the_engines_gradien
     scores = mt.concatenate([h, h.max(1, keepdim=True).values / 2.0], axis=1)
     loss = losses.cross_entropy(scores, [0, 4, 2]) + (h.sum(0, keepdim=True) ** 2.0).mean()
     source = backward_source(loss)
-    assert "grad_W += reshape2.T @ grad_matmul4" in source and "np.add.at(grad_C" in source
+    assert "grad_W += reshape1.T @ grad_matmul1" in source and "np.add.at(grad_C" in source
     assert "sum_to(grad_" in source and "rule('cross_entropy', 0)" in source
     namespace = backward_namespace(loss)
     exec(source, namespace)
@@ -113,3 +116,61 @@ def test_backward_source_writes_the_backward_pass_that_gives_the_engines_gradien
     for tensor, name in tensor_names(loss).items():
         if tensor.requires_grad:
             assert np.array_equal(namespace["gradients"][name], tensor.grad), name
+
+
+# ---------------------------------------------------------------------------------------------
+# As safe as the Value drawings: the same names, escaping, shortening and size guard
+# ---------------------------------------------------------------------------------------------
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")
+
+
+@needs_dot
+@pytest.mark.parametrize("label", ["w" * 16_000, "\u202e12", "a\x00b", "x\udcff\ud800y"])
+def test_awkward_tensor_labels_are_shortened_or_escaped_in_drawings_and_explanations(label):
+    w = Tensor(np.ones((2, 2)), requires_grad=True, label=label)
+    y = (w * w).tanh().sum()
+    dot = draw_dot(y)
+    source = dot.source
+    source.encode("utf-8")  # no lone surrogate is left
+    assert "\u202e" not in source and "\x00" not in source and len(source) < 5_000
+    svg = dot.pipe(format="svg").decode("utf-8")
+    assert "\u202e" not in svg
+    lines = [str(step) for step in explain_backward(y)]
+    assert all("\u202e" not in line and line.isprintable() for line in lines)
+    [name] = {step.child_name for step in explain_backward(y) if step.op == "*"}
+    assert len(name) <= 80 and name.isprintable()
+
+
+def test_tensors_sharing_a_label_are_numbered_as_values_are():
+    xs = [Tensor(np.full(2, float(i)), requires_grad=True, label="x") for i in range(3)]
+    total = xs[0] @ xs[1] + xs[2].sum()
+    names = {step.child_name for step in explain_backward(total)}
+    assert {"x@1", "x@2", "x@3", "matmul1", "sum1"} <= names
+
+
+def test_a_tensor_graph_of_20000_nodes_is_named_at_once_and_drawn_as_a_summary():
+    x = Tensor(np.ones(2), requires_grad=True, label="x")
+    y = x
+    for _ in range(10_000):
+        y = (y * y).tanh()
+        y.label = "h"  # 10,000 nodes share a label: h@1 ... h@10000
+    dot = draw_dot(y)
+    assert dot.is_summary
+    assert "SUMMARY: graph too large to draw (20,001 values > max_nodes=1,000)" in dot.source
+    assert "h@10000" in dot.source and "h@9999" in dot.source
+    assert len(dot.source) < 50_000
+    assert not draw_dot(y, max_nodes=None, max_layout_cost=None).is_summary
+
+
+@needs_dot
+def test_a_tensor_summary_renders_and_a_forced_drawing_has_the_time_limit():
+    x = Tensor(np.ones(2), requires_grad=True, label="x")
+    y = x
+    for _ in range(200):
+        y = y * 0.5 + x  # x feeds every step: a costly layout
+    summary = draw_dot(y)
+    assert summary.is_summary and "layout cost" in summary.source
+    assert "<svg" in summary.pipe(format="svg").decode("utf-8")
+    with pytest.raises(GraphvizTimeoutError, match="did not finish laying out the graph"):
+        draw_dot(y, force=True, timeout=0.01).pipe(format="svg")

@@ -15,15 +15,13 @@ import argparse
 import contextlib
 import dataclasses
 import os
-import re
 import signal
 import sys
-import tempfile
 import textwrap
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO, NoReturn
+from typing import IO
 
 import minigrad
 from minigrad.app import data, demo
@@ -37,38 +35,32 @@ from minigrad.app.arguments import (
     positive_float,
     seed_number,
 )
-from minigrad.app.expression import SHOWN_INPUT, ExpressionError, build, parse_assignments, quoted
+from minigrad.app.expression import ExpressionError, build, parse_assignments
+from minigrad.app.running import (
+    FAILURE,
+    USAGE_ERROR,
+    CommandError,
+    OneLineParser,
+    check_output_target,
+    check_writable,
+    output_folder,
+    quoted_path,
+    run_reporting,
+)
 from minigrad.engine import Value
 from minigrad.storage.files import (
     IncompleteWriteError,
-    check_target,
     write_all_atomically,
     write_atomically,
 )
 
-USAGE_ERROR = 2  # the exit status of a bad command line (argparse's own, too)
-FAILURE = 1  # the exit status when something outside the command line fails
-
 TENSOR_DEMOS = ("digits", "mnist")  # real handwritten digits, learned with Tensors
 GRAPH_FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".html": "html"}
 
-SHOWN_PATH = 200  # characters of a path (a message must name the user's file)
-
-
-class CommandError(Exception):
-    """A failure to report as one line and an exit status, never as a traceback."""
-
-    def __init__(self, message: str, status: int = USAGE_ERROR) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, but an error is one line (``minigrad demo: error: ...``), not usage + error."""
-
-    def error(self, message: str) -> NoReturn:
-        message = _shorten_long_words(message)
-        self.exit(USAGE_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+# What the scalar engine trains in reasonable time and memory: each parameter is a Value (about
+# 400 bytes, measured), and each epoch uses every parameter once per training point.
+MAX_PARAMETERS = 500_000
+MAX_WEIGHT_USES = 50_000_000  # training points × parameters in one epoch: about a minute
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -94,22 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    try:
-        status = args.run(args)
-        sys.stdout.flush()  # a closed pipe shows here, not at exit as an ignored exception
-        return status
-    except BrokenPipeError:
-        raise
-    except CommandError as error:
-        print(f"minigrad {args.command}: error: {error}", file=sys.stderr)
-        return error.status
-    except OSError as error:  # a disk full or a folder removed mid-run: say so, in one line
-        where = f" {error.filename}:" if error.filename else ""
-        print(f"minigrad {args.command}: error:{where} {error.strerror or error}", file=sys.stderr)
-        return FAILURE
-    except KeyboardInterrupt:
-        print(f"minigrad {args.command}: interrupted", file=sys.stderr)
-        return 130
+    return run_reporting(f"minigrad {args.command}", lambda: args.run(args))
 
 
 def _closed_output() -> int:
@@ -121,7 +98,7 @@ def _closed_output() -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = OneLineParser(
         prog="minigrad",
         description="MiniGrad: a scalar autograd engine and neural networks, from scratch.",
         epilog="Run 'minigrad COMMAND --help' for the options of a command.",
@@ -239,14 +216,8 @@ def build_parser() -> argparse.ArgumentParser:
 def run_demo(args: argparse.Namespace) -> int:
     settings = _demo_settings(args)
     _require("demo", "matplotlib", "tqdm")
-    created = not args.out.exists()
-    out = _prepare_folder(args.out)
-    try:
+    with output_folder(args.out) as (out, created):
         _train_and_write(settings, out, quiet=args.quiet, created=created)
-    except BaseException:
-        if created:
-            _remove_empty(out)  # leave no trace of a run that wrote nothing
-        raise
     return 0
 
 
@@ -256,7 +227,7 @@ def _train_and_write(settings: demo.Settings, out: Path, quiet: bool, created: b
     boundary_name = "decision-boundary.png" if two_dimensional else "predictions.png"
     outputs = [out / boundary_name, out / "training-curve.png", out / "model.json"]
     for path in outputs:  # a folder or a FIFO named model.json fails now, not after training
-        _check_target(path)
+        check_output_target(path)
     if not two_dimensional:
         print(
             f"note: {settings.dataset} has {features} input features, so instead of a decision "
@@ -327,12 +298,6 @@ def _leave_a_note(out: Path, error: IncompleteWriteError) -> None:
         write_atomically(out / INCOMPLETE_NOTE, _writer(note.encode("utf-8")))
 
 
-def _remove_empty(folder: Path) -> None:
-    with contextlib.suppress(OSError):
-        if not any(folder.iterdir()):
-            folder.rmdir()
-
-
 def _png(figure: object) -> bytes:
     import io
 
@@ -393,7 +358,31 @@ def _demo_settings(args: argparse.Namespace) -> demo.Settings:
     smallest = 4 if args.dataset == "xor" else 3 if args.dataset == "spiral" else 2
     if args.dataset != "seed" and settings.points < smallest:
         raise CommandError(f"--points must be at least {smallest} for {args.dataset}")
+    _check_model_size(settings)
     return settings
+
+
+def _check_model_size(settings: demo.Settings) -> None:
+    """Refuse a model too large for the scalar engine (MAX_PARAMETERS, MAX_WEIGHT_USES)."""
+    inputs, labels = demo.load_data(settings)
+    sizes = [len(inputs[0]), *settings.hidden, demo.Task(labels).outputs]
+    parameters = sum((nin + 1) * nout for nin, nout in zip(sizes, sizes[1:]))
+    hidden = ",".join(map(str, settings.hidden))
+    if parameters > MAX_PARAMETERS:
+        raise CommandError(
+            f"--hidden {hidden} makes a model of {parameters:,} parameters, more than the demo "
+            f"trains ({MAX_PARAMETERS:,}: each is a Value of about 400 bytes); use fewer or "
+            "smaller layers"
+        )
+    training_points = len(demo.split(inputs, labels, settings.dataset)[0])
+    if training_points * parameters > MAX_WEIGHT_USES:
+        fits = MAX_WEIGHT_USES // parameters
+        raise CommandError(
+            f"{training_points:,} training points × {parameters:,} parameters (--hidden "
+            f"{hidden}) is {training_points * parameters:,} weight uses an epoch, more than the "
+            f"demo allows ({MAX_WEIGHT_USES:,}, about a minute an epoch); with this model at "
+            f"most {fits:,} training points fit: use fewer --points or a smaller model"
+        )
 
 
 class _Progress:
@@ -442,7 +431,7 @@ def run_graph(args: argparse.Namespace) -> int:
         raise CommandError("give the drawing's file (-o FILE), or --explain to print the steps")
     if args.output is not None and args.output.suffix.lower() not in GRAPH_FORMATS:
         raise CommandError(
-            f"cannot tell the format of {_path(args.output)} from its extension; "
+            f"cannot tell the format of {quoted_path(args.output)} from its extension; "
             f"use one of {' '.join(GRAPH_FORMATS)}"
         )
     try:
@@ -528,59 +517,16 @@ def _dot_missing(fmt: str) -> CommandError:
 # ---------------------------------------------------------------------------------------------
 
 
-def _path(path: str | Path) -> str:
-    """A path quoted for a message (cut only when absurdly long)."""
-    return quoted(str(path), SHOWN_PATH)
-
-
-def _shorten_long_words(message: str) -> str:
-    """A message with every run of more than SHOWN_PATH non-blank characters cut short."""
-    return re.sub(
-        rf"\S{{{SHOWN_PATH + 1},}}",
-        lambda match: f"{match[0][:SHOWN_INPUT]}... ({len(match[0]):,} characters)",
-        message,
-    )
-
-
-def _prepare_folder(folder: Path) -> Path:
-    """Create ``folder`` if needed and prove that a file can be written in it, before training."""
-    if folder.exists() and not folder.is_dir():
-        raise CommandError(f"the output folder {_path(folder)} is a file, not a folder")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise CommandError(
-            f"cannot write into the output folder {_path(folder)}: {error.strerror or error}"
-        ) from None
-    _check_writable(folder, f"the output folder {_path(folder)}")
-    return folder
-
-
 def _check_folder_of(path: Path) -> None:
     folder = path.parent
     if path.is_dir():
-        raise CommandError(f"{_path(path)} is a folder; give a file name, like graph.svg")
+        raise CommandError(f"{quoted_path(path)} is a folder; give a file name, like graph.svg")
     if not folder.is_dir():
-        raise CommandError(f"the folder {_path(folder)} of {_path(path.name)} does not exist")
-    _check_writable(folder, _path(folder))
-    _check_target(path)
-
-
-def _check_target(path: Path) -> None:
-    """Refuse, before any work, an output path that could not be written (see storage.files)."""
-    try:
-        check_target(path)
-    except OSError as error:
-        raise CommandError(f"cannot write {error.filename}: {error.strerror or error}") from None
-
-
-def _check_writable(folder: Path, description: str) -> None:
-    """Prove that a file can be written in ``folder`` (before any work that would be lost)."""
-    try:
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as error:
-        raise CommandError(f"cannot write into {description}: {error.strerror or error}") from None
+        raise CommandError(
+            f"the folder {quoted_path(folder)} of {quoted_path(path.name)} does not exist"
+        )
+    check_writable(folder, quoted_path(folder))
+    check_output_target(path)
 
 
 def _write(path: Path, write: Callable[[IO[bytes]], object]) -> Path:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from minigrad import losses, optim
 from minigrad.app import data
+from minigrad.app.running import TrainingDivergedError
 from minigrad.engine import Value, no_grad
 from minigrad.nn import MLP, manual_seed
 
@@ -151,10 +152,6 @@ class Task:
             return math.nan
         right = sum(self.predict(o) == y for o, y in zip(outputs, labels))
         return right / len(labels)
-
-
-class TrainingDivergedError(ArithmeticError):
-    """The loss became infinite or NaN, or grew by orders of magnitude: the step is too large."""
 
 
 def load_data(settings: Settings) -> tuple[list[list[float]], list]:

@@ -23,6 +23,7 @@ slower. The demo holds BLAS to one thread with threadpoolctl while it trains.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from collections.abc import Sequence
@@ -35,9 +36,19 @@ import numpy
 from minigrad import losses, optim
 from minigrad import nn as scalar_nn
 from minigrad import tensor_nn as tn
-from minigrad.app.arguments import MAX_LAYER_SIZE, bounded_int, seed_number
+from minigrad.app.arguments import MAX_LAYER_SIZE, bounded_int, positive_float, seed_number
+from minigrad.app.running import (
+    FAILURE,
+    CommandError,
+    OneLineParser,
+    TrainingDivergedError,
+    check_output_target,
+    output_folder,
+    run_reporting,
+)
 from minigrad.engine import no_grad
-from minigrad.storage.files import write_all_atomically
+from minigrad.storage.checkpoint import encode
+from minigrad.storage.files import shown_path, write_all_atomically
 from minigrad.tensor import Tensor
 
 if TYPE_CHECKING:
@@ -49,6 +60,9 @@ PIXELS = 64
 MAX_EPOCHS = 10_000
 MAX_BATCH = 100_000
 MAX_SUBSET = 10_000  # images the scalar engine trains on (about 1,000 a second)
+# The numbers a training step holds at once, about batch × (pixels + 2·hidden + 2·classes) (the
+# batch, the layers' outputs and their gradients): 25 million float32 numbers are 100 MB.
+MAX_BATCH_NUMBERS = 25_000_000
 
 
 @dataclass(frozen=True)
@@ -132,6 +146,11 @@ def train(
             for first in range(0, n, settings.batch):
                 rows = order[first : first + settings.batch]
                 loss = losses.cross_entropy(model(Tensor(split.train_x[rows])), split.train_y[rows])
+                if not math.isfinite(loss.item()):
+                    raise TrainingDivergedError(
+                        f"training diverged: the loss is {loss.item()} at epoch {epoch} "
+                        f"(--lr {settings.lr:g}); try a smaller --lr"
+                    )
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
@@ -287,17 +306,18 @@ def draw_test_digits(
 
 def build_parser(dataset: str = "digits") -> argparse.ArgumentParser:
     mnist = dataset == "mnist"
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog=f"minigrad demo {dataset}",
         description=(
             "Train a tensor MLP (784-128-10, relu) on MNIST, downloaded once into a cache folder "
             "and checked against its SHA-256 sums, then write the training curve, the confusion "
-            "matrix and a grid of test digits (PNG) into --out."
+            "matrix, a grid of test digits (PNG) and the trained model (a checkpoint) into --out."
             if mnist
             else "Train a tensor MLP (64-64-10, tanh) on scikit-learn's 8x8 handwritten digits "
             "with a held-out test set, then write the training curve, the confusion matrix and "
-            "a grid of test digits (PNG) into --out. With --engine scalar, also train the same "
-            "network with Values on a subset and print both speeds."
+            "a grid of test digits (PNG), and the trained model (a checkpoint), into --out. With "
+            "--engine scalar, also train the same network with Values on a subset and print "
+            "both speeds."
         ),
         epilog=(
             "BLAS (NumPy's matrix products) is held to one thread with threadpoolctl while "
@@ -318,7 +338,9 @@ def build_parser(dataset: str = "digits") -> argparse.ArgumentParser:
         default=defaults.batch,
         help=f"batch size (at most {MAX_BATCH:,})",
     )
-    parser.add_argument("--lr", type=float, default=defaults.lr, help="Adam's learning rate")
+    parser.add_argument(
+        "--lr", type=positive_float, default=defaults.lr, help="Adam's learning rate"
+    )
     parser.add_argument(
         "--hidden",
         type=bounded_int(MAX_LAYER_SIZE),
@@ -356,54 +378,66 @@ MNIST_SETTINGS = Settings(epochs=3, batch=128, lr=0.002, hidden=128, activation=
 
 
 def main(argv: Sequence[str], dataset: str = "digits") -> int:
+    """Run ``minigrad demo digits`` (or ``mnist``) with the options ``argv``; the exit status.
+
+    As ``minigrad demo`` does: every option and the output folder are checked before training,
+    a failure is one line, a run that diverges or is interrupted writes nothing, and the files
+    are written as a set (see minigrad.app.running).
+    """
     args = build_parser(dataset).parse_args(argv)
-    prog = f"minigrad demo {dataset}"
-    if not args.lr > 0:
-        print(f"{prog}: error: --lr must be above 0", file=sys.stderr)
-        return 2
+    return run_reporting(f"minigrad demo {dataset}", lambda: _run(args, dataset))
+
+
+def _run(args: argparse.Namespace, dataset: str) -> int:
     activation = "relu" if dataset == "mnist" else "tanh"
     settings = Settings(
         args.epochs, args.batch, args.lr, args.hidden, args.seed, activation=activation
     )
-    try:
-        args.out.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        print(f"{prog}: error: cannot create {args.out}: {error}", file=sys.stderr)
-        return 1
-    if dataset == "mnist":
-        from minigrad.app import mnist
+    pixels = 784 if dataset == "mnist" else PIXELS
+    _check_batch_size(settings, pixels)
+    names = [f"{dataset}-training-curve.png", f"{dataset}-confusion-matrix.png",
+             f"{dataset}-test-predictions.png", f"{dataset}-model.json"]  # fmt: skip
+    with output_folder(args.out) as (out, _):
+        for name in names:  # a folder or a FIFO at one of them fails now, not after training
+            check_output_target(out / name)
+        if dataset == "mnist":
+            from minigrad.app import mnist
 
-        try:
-            split = load_mnist_split(args.cache, args.source or mnist.SOURCE, not args.quiet)
-        except mnist.MnistError as error:
-            print(f"{prog}: error: {error}", file=sys.stderr)
-            return 1
-    else:
-        split = load_split(settings)
-    print(f"{dataset}: {len(split.train_y)} training images, {len(split.test_y)} test images")
-    with _progress(settings.epochs, args.quiet) as on_epoch:
-        model, history, seconds = train(settings, split, on_epoch)
-    predicted = predict(model, split.test_x)
-    accuracy = float(numpy.mean(predicted == split.test_y))
-    steps = settings.epochs * -(-len(split.train_y) // settings.batch)
-    print(
-        f"test accuracy: {100 * accuracy:.1f} %  (trained in {seconds:.2f} s: {settings.epochs} "
-        f"epochs, {steps} steps, {1000 * seconds / steps:.2f} ms a step)"
-    )
-    pictures = {
-        f"{dataset}-training-curve.png": draw_training_curve(history),
-        f"{dataset}-confusion-matrix.png": draw_confusion_matrix(
-            confusion_matrix(predicted, split.test_y)
-        ),
-        f"{dataset}-test-predictions.png": draw_test_digits(split.test_x, predicted, split.test_y),
-    }
-    write_all_atomically(  # all three pictures or none
-        {
-            args.out / name: lambda f, fig=figure: fig.savefig(f, format="png")
-            for name, figure in pictures.items()
-        }
-    )
-    print("wrote " + ", ".join(str(args.out / name) for name in pictures))
+            try:
+                split = load_mnist_split(args.cache, args.source or mnist.SOURCE, not args.quiet)
+            except mnist.MnistError as error:
+                raise CommandError(str(error), FAILURE) from None
+        else:
+            split = load_split(settings)
+        print(f"{dataset}: {len(split.train_y)} training images, {len(split.test_y)} test images")
+        with _progress(settings.epochs, args.quiet) as on_epoch:
+            try:
+                model, history, seconds = train(settings, split, on_epoch)
+            except TrainingDivergedError as error:
+                raise CommandError(f"{error}; nothing was written", FAILURE) from None
+        predicted = predict(model, split.test_x)
+        accuracy = float(numpy.mean(predicted == split.test_y))
+        steps = settings.epochs * -(-len(split.train_y) // settings.batch)
+        print(
+            f"test accuracy: {100 * accuracy:.1f} %  (trained in {seconds:.2f} s: "
+            f"{settings.epochs} epochs, {steps} steps, {1000 * seconds / steps:.2f} ms a step)"
+        )
+        figures = [
+            draw_training_curve(history),
+            draw_confusion_matrix(confusion_matrix(predicted, split.test_y)),
+            draw_test_digits(split.test_x, predicted, split.test_y),
+        ]
+        writers = [lambda f, fig=figure: fig.savefig(f, format="png") for figure in figures]
+        checkpoint = encode(model.state_dict())
+        writers.append(lambda f: f.write(checkpoint))
+        try:  # all four files or none
+            write_all_atomically({out / name: write for name, write in zip(names, writers)})
+        except OSError as error:
+            where = f"{shown_path(error.filename)}: " if error.filename else ""
+            raise CommandError(
+                f"{where}{error.strerror or error}; nothing was written", FAILURE
+            ) from None
+    print("wrote " + ", ".join(str(out / name) for name in names))
     if dataset == "digits" and args.engine == "scalar":
         subset = min(args.subset, len(split.train_y))
         speeds = compare_engines(settings, split, subset, epochs=1)
@@ -413,6 +447,18 @@ def main(argv: Sequence[str], dataset: str = "digits") -> int:
             f"Tensors {tensor_speed:,.0f} images/s ({tensor_speed / scalar_speed:,.0f}x faster)"
         )
     return 0
+
+
+def _check_batch_size(settings: Settings, pixels: int) -> None:
+    """Refuse a batch and hidden layer whose step would hold more than MAX_BATCH_NUMBERS."""
+    per_image = pixels + 2 * settings.hidden + 2 * CLASSES
+    if settings.batch * per_image > MAX_BATCH_NUMBERS:
+        raise CommandError(
+            f"--batch {settings.batch:,} with --hidden {settings.hidden:,} holds about "
+            f"{settings.batch * per_image:,} numbers a step, more than the demo allows "
+            f"({MAX_BATCH_NUMBERS:,}, 100 MB); with this --hidden at most --batch "
+            f"{MAX_BATCH_NUMBERS // per_image:,} fits"
+        )
 
 
 class _progress:  # noqa: N801 (a context manager used like a function)

@@ -208,31 +208,65 @@ class _Builder:
         self.values = values
         self.variables: dict[str, Value] = {}
 
-    def build(self, node: ast.expr) -> Value:
+    def build(self, root: ast.expr) -> Value:
+        """The Value of ``root``, built operands first. Iterative, not recursive: a sum of a
+        thousand terms is a tree a thousand levels deep (``((x + x) + x) + ...``)."""
+        built: list[Value] = []  # the Values of the operands built so far, in order
+        pending: list[tuple[ast.expr, bool]] = [(root, False)]  # (node, its operands are built)
+        while pending:
+            node, operands_built = pending.pop()
+            if operands_built:
+                built.append(self._combine(node, built))
+                continue
+            leaf = self._leaf(node)
+            if leaf is not None:
+                built.append(leaf)
+                continue
+            pending.append((node, True))
+            pending.extend((operand, False) for operand in reversed(self._operands(node)))
+        return built[0]
+
+    def _leaf(self, node: ast.expr) -> Value | None:
+        """The Value of a number, a name or a negative number; None for any other node."""
         if isinstance(node, ast.Constant):
             return self._number(node, node.value, self._text(node))
         if isinstance(node, ast.Name):
             return self._variable(node)
+        if (
+            isinstance(node, ast.UnaryOp)
+            and isinstance(node.op, ast.USub)
+            and isinstance(node.operand, ast.Constant)
+        ):  # -3 is the number -3, not neg(3)
+            return self._number(node, node.operand.value, self._text(node), negate=True)
+        return None
+
+    def _operands(self, node: ast.expr) -> list[ast.expr]:
+        """The operands of an allowed operation, left to right; anything else is refused."""
         if isinstance(node, ast.BinOp):
-            combine = _BINARY.get(type(node.op))
-            if combine is None:
+            if type(node.op) not in _BINARY:
                 raise self._refuse(node, f"the operator {_symbol(node.op)} is not supported")
-            right = self.build(node.right)
-            if isinstance(node.op, ast.Pow) and not right._prev and _is_literal(node.right):
-                return self.build(node.left) ** right.data  # x**2: the 2 is part of the operation
-            return combine(self.build(node.left), right)
+            return [node.left, node.right]
         if isinstance(node, ast.UnaryOp):
-            if isinstance(node.op, ast.UAdd):
-                return self.build(node.operand)
-            if not isinstance(node.op, ast.USub):
+            if not isinstance(node.op, (ast.UAdd, ast.USub)):
                 raise self._refuse(node, f"the operator {_symbol(node.op)} is not supported")
-            if isinstance(node.operand, ast.Constant):  # -3 is the number -3, not neg(3)
-                return self._number(node, node.operand.value, self._text(node), negate=True)
-            return -self.build(node.operand)
+            return [node.operand]
         if isinstance(node, ast.Call):
-            return self._call(node)
+            self._check_call(node)
+            return [node.args[0]]
         what = _REFUSED.get(type(node), type(node).__name__)
         raise self._refuse(node, f"{what} not allowed (only {_ALLOWED})")
+
+    def _combine(self, node: ast.expr, built: list[Value]) -> Value:
+        """The Value of ``node`` from its operands' Values, taken off the end of ``built``."""
+        if isinstance(node, ast.BinOp):
+            right, left = built.pop(), built.pop()
+            if isinstance(node.op, ast.Pow) and not right._prev and _is_literal(node.right):
+                return left ** right.data  # x**2: the 2 is part of the operation
+            return _BINARY[type(node.op)](left, right)
+        operand = built.pop()
+        if isinstance(node, ast.UnaryOp):
+            return operand if isinstance(node.op, ast.UAdd) else -operand
+        return OPERATIONS[node.func.id](operand)  # a call, checked by _check_call
 
     def _number(self, node: ast.AST, value: object, text: str, negate: bool = False) -> Value:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -263,7 +297,8 @@ class _Builder:
             self.variables[node.id] = Value(self.values[node.id], label=node.id)
         return self.variables[node.id]
 
-    def _call(self, node: ast.Call) -> Value:
+    def _check_call(self, node: ast.Call) -> None:
+        """Refuse a call that is not one of FUNCTIONS, by name, with one argument."""
         if not isinstance(node.func, ast.Name):
             raise self._refuse(
                 node.func, f"only the functions {' '.join(FUNCTIONS)} can be called, by name"
@@ -277,7 +312,6 @@ class _Builder:
             raise self._refuse(node, f"{name}() takes no keyword arguments")
         if len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
             raise self._refuse(node, f"{name}() takes exactly one argument")
-        return OPERATIONS[name](self.build(node.args[0]))
 
     def _text(self, node: ast.AST) -> str:
         return ast.get_source_segment(self.expression, node) or ""

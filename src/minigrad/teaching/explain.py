@@ -49,7 +49,7 @@ from minigrad.engine import (
     assigned_backward,
     power_exponent,
 )
-from minigrad.storage.files import write_atomically
+from minigrad.storage.files import check_target, write_atomically
 from minigrad.teaching.backprop_page import PAGE
 from minigrad.teaching.input_gradients import input_gradients
 from minigrad.teaching.names import names_in_order as _names
@@ -314,6 +314,14 @@ def _shortened(items: list[str], marker: str, keep: int = 4) -> list[str]:
     return [*items[:keep], marker.format(f"{len(items) - 2 * keep:,}"), *items[-keep:]]
 
 
+def _count(number: int) -> str:
+    """A count for a message: ``1,234``, or ``about 10^5000`` when it has over 30 digits (Python
+    will not turn an int of more than 4,300 digits into text)."""
+    if number < 10**30:
+        return f"{number:,}"
+    return f"about 10^{int(number.bit_length() * math.log10(2))}"
+
+
 def grad_paths(root: Value, leaf: Value, max_paths: int = MAX_PATHS) -> GradPaths:
     """Every path from ``root`` down to ``leaf``, with the product of local derivatives along it.
 
@@ -332,7 +340,7 @@ def grad_paths(root: Value, leaf: Value, max_paths: int = MAX_PATHS) -> GradPath
         paths_to_leaf[node] = 1 if node is leaf else sum(paths_to_leaf[x] for x in node._prev)
     if paths_to_leaf[root] > max_paths:
         raise ValueError(
-            f"{paths_to_leaf[root]:,} paths lead from root to leaf, more than max_paths="
+            f"{_count(paths_to_leaf[root])} paths lead from root to leaf, more than max_paths="
             f"{max_paths:,}; pass a larger max_paths, or use explain_backward, which shows each "
             "edge once"
         )
@@ -596,6 +604,7 @@ def backprop_html(
     target = Path(path)
     if not target.parent.is_dir():
         raise FileNotFoundError(f"cannot write {target}: directory {target.parent} does not exist")
+    check_target(target)  # a folder, a FIFO or a planted link there: refused before drawing
     names = _names(order)
     reason = viz.too_large(order, viz._layout_cost(order, names), max_nodes, max_layout_cost)
     if reason is not None and not force:
@@ -613,7 +622,8 @@ def backprop_html(
     svg = dot.pipe(format="svg").decode("utf-8")
     svg = svg[svg.index("<svg") :]  # drop the XML prologue and DOCTYPE
 
-    what = readable(title) if title is not None else _what_is_differentiated(root, names)
+    # each right-to-left name isolated, so that a formula reads as it was written
+    what = _isolated(readable(title)) if title is not None else _what_is_differentiated(root, shown)
     data = {
         "root": ids[root],
         "start_rule": f"{_wrapped(shown[root])}.grad = 1   (∂{_wrapped(shown[root])}/∂"
@@ -747,7 +757,8 @@ def _formula(node: Value, names: dict[Value, str], depth: int) -> tuple[str, int
 
 
 def _isolated(name: str) -> str:
-    """A name that holds right-to-left letters, isolated so it cannot reorder the text around it."""
+    """A name that holds right-to-left letters, isolated so it cannot reorder the text around it
+    (in ``ب/2 - 1`` the numbers after ب would otherwise read as Arabic ones: ``1 - 2/ب``)."""
     if any(unicodedata.bidirectional(c) in ("R", "AL") for c in name):
         return f"\u2068{name}\u2069"  # FIRST STRONG ISOLATE ... POP DIRECTIONAL ISOLATE
     return name

@@ -35,7 +35,8 @@ MAX_NAME_LENGTH = 80
 MAX_WORD_LENGTH = 30  # of an operation's name in a generated name
 COPY_MARK = "@"  # x[0]@2: the second Value labelled x[0]
 
-OPERATION_WORDS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow"}
+OPERATION_WORDS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "@": "matmul",
+                   "[]": "index"}  # fmt: skip
 
 
 def value_names(root: Value) -> dict[Value, str]:
@@ -47,7 +48,8 @@ def value_names(root: Value) -> dict[Value, str]:
 
 
 def names_in_order(order: list[Value]) -> dict[Value, str]:
-    """The names of ``order``'s Values (a graph listed inputs first), by the rules above."""
+    """The names of ``order``'s nodes (a graph listed inputs first), by the rules above; the
+    nodes are Values or Tensors (anything with ``label``, ``_op`` and ``_prev``)."""
     labels = {node: readable(node.label) for node in order if _has_label(node)}
     for node, neuron in _neuron_outputs(order).items():
         labels.setdefault(node, neuron)

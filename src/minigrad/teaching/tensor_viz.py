@@ -5,6 +5,12 @@ show differs from Values' in one way: a node is an array, so each box gives its 
 dtype and a short summary of its data and gradient (the numbers when there are at most four, else
 their norm), and each backward step says which shapes meet, including where broadcasting made
 backward sum (``b.grad (4,) += sum over axis 0 of (128, 4)``).
+
+Everything else is the Values' own code: the names (``minigrad.teaching.names``: labels shown as
+visible text and shortened, ``label@k`` for shared labels, ``matmul1`` for a Tensor without one),
+the escaping of DOT text, and the size guard of ``minigrad.teaching.viz.draw_dot`` (a graph over
+``max_nodes`` nodes or ``max_layout_cost`` is drawn as a marked summary unless ``force=True``;
+rendering stops after ``timeout`` seconds).
 """
 
 from __future__ import annotations
@@ -15,12 +21,21 @@ from typing import Any
 
 import numpy
 
+from minigrad.teaching import viz
+from minigrad.teaching.names import names_in_order, readable
 from minigrad.tensor import OPERATIONS, Tensor, _walk
-from minigrad.tensor_gradcheck import shape_text, tensor_names
+from minigrad.tensor_gradcheck import shape_text
 
 # ---------------------------------------------------------------------------------------------
 # Names and summaries
 # ---------------------------------------------------------------------------------------------
+
+
+def tensor_names(root: Tensor) -> dict[Tensor, str]:
+    """A distinct, readable name per node, inputs first, by the rules Values are named by
+    (``minigrad.teaching.names``): its label, ``label@k`` when labels repeat, else the operation
+    that made it and a number (``matmul1``), or ``leaf1`` for an unlabelled input."""
+    return names_in_order(_walk(root)[0])
 
 
 def summary(array: Any) -> str:
@@ -38,38 +53,64 @@ def summary(array: Any) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def draw_dot(root: Tensor, format: str = "svg", rankdir: str = "LR") -> Any:  # noqa: A002
+def draw_dot(
+    root: Tensor,
+    format: str = "svg",  # noqa: A002 (the name graphviz and the lecture use)
+    rankdir: str = "LR",
+    *,
+    max_nodes: int | None = viz.DEFAULT_MAX_NODES,
+    max_layout_cost: int | None = viz.DEFAULT_MAX_LAYOUT_COST,
+    force: bool = False,
+    timeout: float | None = viz.DEFAULT_TIMEOUT,
+) -> Any:
     """The graph behind ``root``: a box per Tensor (name, shape, dtype, data, grad), an oval per
-    operation, as ``graphviz.Digraph``."""
-    from minigrad.teaching.viz import RANKDIRS, _digraph_class, _import_graphviz, _record_text
+    operation, as ``graphviz.Digraph``. The limits are ``minigrad.teaching.viz.draw_dot``'s."""
+    viz.check_format(format, rankdir)
+    viz.check_limits(max_nodes, max_layout_cost)
+    nodes = _walk(root)[0]
+    names = names_in_order(nodes)
+    dot = viz._digraph_class()(format=format, graph_attr={"rankdir": rankdir})
+    dot.timeout = timeout
+    cost = viz._layout_cost(nodes, names)
+    reason = None if force else viz.too_large(nodes, cost, max_nodes, max_layout_cost)
+    if reason is None:
+        _draw(dot, nodes, names, rankdir)
+    else:
+        viz.draw_summary(
+            dot, root, nodes, reason, lambda shown: _draw(dot, shown, names, rankdir), _op_label
+        )
+    dot.is_summary = reason is not None
+    return dot
 
-    graphviz = _import_graphviz()
-    if rankdir not in RANKDIRS:
-        raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, not {rankdir!r}")
-    if format not in graphviz.FORMATS:
-        raise ValueError(f"unknown output format {format!r}; Graphviz knows e.g. svg, png, pdf")
-    names = tensor_names(root)
-    dot = _digraph_class()(format=format, graph_attr={"rankdir": rankdir})
-    ids = {node: f"t{i}" for i, node in enumerate(names)}
-    for node, name in names.items():
+
+def _draw(dot: Any, nodes: list[Tensor], names: dict[Tensor, str], rankdir: str) -> dict:
+    """Add a box per Tensor of ``nodes`` and an oval for each operation whose inputs are all
+    there; the DOT id of each Tensor."""
+    ids = {node: f"t{i}" for i, node in enumerate(nodes)}
+    for node in nodes:
         dtype = str(node.dtype).rsplit(".", 1)[-1]
         fields = [
-            _record_text(name),
-            _record_text(f"{shape_text(node.shape)} {dtype}"),
-            _record_text(f"data {summary(node.data)}"),
-            _record_text(f"grad {summary(node.grad)}" if node.requires_grad else "constant"),
+            viz.record_text(names[node]),
+            viz.record_text(f"{shape_text(node.shape)} {dtype}"),
+            viz.record_text(f"data {summary(node.data)}"),
+            viz.record_text(f"grad {summary(node.grad)}" if node.requires_grad else "constant"),
         ]
         # a record's fields stack across the direction of the graph: one above another in LR
         record = " | ".join(fields)
         label = record if rankdir in ("LR", "RL") else "{ " + record + " }"
         dot.node(ids[node], label=label, shape="record")
-        if node._prev:
+    for node in nodes:
+        if node._prev and all(child in ids for child in node._prev):
             op_id = ids[node] + "_op"
-            dot.node(op_id, label=_record_text(node._op), shape="oval", fontsize="11")
+            dot.node(op_id, label=_op_label(node), shape="oval", fontsize="11")
             for child in node._prev:
                 dot.edge(ids[child], op_id)
             dot.edge(op_id, ids[node])
-    return dot
+    return ids
+
+
+def _op_label(node: Tensor) -> str:
+    return viz.plain_text(readable(node._op or "?"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -114,7 +155,7 @@ class TensorBackwardStep:
 
     def __str__(self) -> str:
         target = f"{self.child_name}.grad {shape_text(self.child_shape)} += "
-        source = f"[{self.op} → {self.node_name} {shape_text(self.upstream_shape)}"
+        source = f"[{readable(self.op)} → {self.node_name} {shape_text(self.upstream_shape)}"
         if self.summed_axes:
             axes = ", ".join(map(str, self.summed_axes))
             word = "axis" if len(self.summed_axes) == 1 else "axes"

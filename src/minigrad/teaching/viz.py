@@ -64,6 +64,7 @@ import math
 import os
 import subprocess
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -228,17 +229,8 @@ def draw_dot(
         timeout: seconds ``.pipe()`` and ``.render()`` wait for Graphviz before
             GraphvizTimeoutError (None: no limit).
     """
-    graphviz = _import_graphviz()
-    if rankdir not in RANKDIRS:
-        raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, not {rankdir!r}")
-    if format not in graphviz.FORMATS:
-        raise ValueError(
-            f"unknown output format {format!r}; Graphviz knows e.g. svg, png, pdf, "
-            "(all: graphviz.FORMATS)"
-        )
-    for name, limit in (("max_nodes", max_nodes), ("max_layout_cost", max_layout_cost)):
-        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)):
-            raise TypeError(f"{name} must be an int or None, not {limit!r}")
+    check_format(format, rankdir)
+    check_limits(max_nodes, max_layout_cost)
     nodes = _ordered(root, "draw_dot() draws")
     names = names_in_order(nodes)
     dot = _digraph_class()(format=format, graph_attr={"rankdir": rankdir})
@@ -249,9 +241,35 @@ def draw_dot(
     if reason is None:
         _draw(dot, nodes, names, edge_grads)
     else:
-        _draw_summary(dot, root, nodes, names, reason, edge_grads)
+        draw_summary(
+            dot,
+            root,
+            nodes,
+            reason,
+            lambda shown: _draw(dot, shown, names, edge_grads),
+            _operation_label,
+        )
     dot.is_summary = reason is not None
     return dot
+
+
+def check_format(format: str, rankdir: str) -> None:  # noqa: A002 (graphviz's name)
+    """Refuse an output format Graphviz does not know, or a direction that is not a rankdir."""
+    graphviz = _import_graphviz()
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, not {rankdir!r}")
+    if format not in graphviz.FORMATS:
+        raise ValueError(
+            f"unknown output format {format!r}; Graphviz knows e.g. svg, png, pdf, "
+            "(all: graphviz.FORMATS)"
+        )
+
+
+def check_limits(max_nodes: int | None, max_layout_cost: int | None) -> None:
+    """Refuse a size limit that is not a whole number or None."""
+    for name, limit in (("max_nodes", max_nodes), ("max_layout_cost", max_layout_cost)):
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)):
+            raise TypeError(f"{name} must be an int or None, not {limit!r}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -275,7 +293,7 @@ def _draw(
     ids = {node: f"v{i}" for i, node in enumerate(nodes)}
     for node in nodes:
         name = names[node]
-        label = f"{{ {_record_text(name)} | data {shown(node.data)} | grad {shown(node.grad)} }}"
+        label = f"{{ {record_text(name)} | data {shown(node.data)} | grad {shown(node.grad)} }}"
         extra = {"id": ids[node]} if svg_ids else {}
         dot.node(ids[node], label=label, shape="record", **extra)
     for node in nodes:
@@ -309,17 +327,22 @@ def _backward_shares(node: Value) -> list[str]:
     return [shown(share) for share in input_gradients(node, node.grad)]
 
 
-def _draw_summary(
+def draw_summary(
     dot: Any,
-    root: Value,
-    nodes: list[Value],
-    names: dict[Value, str],
+    root: Any,
+    nodes: list[Any],
     reason: str,
-    edge_grads: bool,
+    draw: Callable[[list[Any]], dict[Any, str]],
+    operation_label: Callable[[Any], str],
 ) -> None:
-    """A readable stand-in for a graph too large to lay out: its counts and its top."""
+    """A readable stand-in for a graph too large to lay out: its counts and its top.
+
+    ``draw(shown)`` adds the nodes ``shown`` (and the operations whose inputs are all shown) and
+    returns their DOT ids; ``operation_label(node)`` is the text of a node's operation. Used for
+    Values and Tensors alike.
+    """
     near_root = _nearest(root, SUMMARY_NODES)
-    operations = Counter(node._op for node in nodes if node._prev)
+    operations = Counter(readable(node._op or "?") for node in nodes if node._prev)
     leaves = sum(1 for node in nodes if not node._prev)
     counts = ", ".join(f"{name} ×{count:,}" for name, count in operations.most_common(12))
     if len(operations) > 12:
@@ -333,18 +356,18 @@ def _draw_summary(
     ]
     note = "".join(line.replace("\\", "\\\\") + "\\l" for line in lines)  # \l: left-aligned
     dot.attr(label=note, labelloc="t", labeljust="l", fontsize="20", fontcolor="firebrick")
-    ids = _draw(dot, near_root, names, edge_grads)
+    ids = draw(near_root)
     dot.node("hidden", label="⋯", shape="plaintext", fontsize="24")
     for node in near_root:
         if node._prev and not all(child in ids for child in node._prev):
             op_id = ids[node] + "_op"
-            dot.node(op_id, label=_operation_label(node), shape="oval", fontsize="11")
+            dot.node(op_id, label=operation_label(node), shape="oval", fontsize="11")
             for child in node._prev:
                 dot.edge(ids[child] if child in ids else "hidden", op_id, style="dashed")
             dot.edge(op_id, ids[node])
 
 
-def _nearest(root: Value, count: int) -> list[Value]:
+def _nearest(root: Any, count: int) -> list[Any]:
     """Up to ``count`` Values closest to ``root`` (breadth first), inputs before results."""
     seen = {root}
     queue = deque([root])
@@ -361,15 +384,15 @@ def _nearest(root: Value, count: int) -> list[Value]:
 
 def _operation_label(node: Value) -> str:
     by_hand = "\n(_backward by hand)" if assigned_backward(node) is not None else ""
-    return _plain_text(readable(node._op or "?") + by_hand)
+    return plain_text(readable(node._op or "?") + by_hand)
 
 
-def _plain_text(text: str) -> str:
+def plain_text(text: str) -> str:
     r"""``text`` as literal text in an ordinary label (where \ starts an escape, <...> is HTML)."""
     return _import_graphviz().nohtml(text.replace("\\", "\\\\").replace("\n", "\\n"))
 
 
-def _record_text(text: str) -> str:
+def record_text(text: str) -> str:
     r"""``text`` as literal text in a Graphviz record label (where {}|<> and \ have meaning)."""
     for special in '\\{}|<>"':
         text = text.replace(special, "\\" + special)
