@@ -120,7 +120,7 @@ def python_examples(markdown: str) -> list[str]:
 
 def run_link(code: str, page_url: str) -> str:
     encoded = base64.urlsafe_b64encode(code.encode("utf-8")).decode("ascii").rstrip("=")
-    href = get_relative_url("playground/", page_url) + "#code=" + encoded
+    href = get_relative_url("playground/", page_url) + "?code=" + encoded
     return (
         f'<p class="mg-run-link"><a class="md-button" href="{href}" '
         'title="Open this example in the Playground and run it">Run in the Playground</a></p>'

@@ -102,7 +102,7 @@ def test_every_run_link_of_the_pages_runs_its_example_as_written(site):
         text = (site / page / "index.html" if page != "index" else site / "index.html").read_text(
             encoding="utf-8"
         )
-        codes = re.findall(r'href="[^"]*playground/#code=([A-Za-z0-9_-]+)"', text)
+        codes = re.findall(r'href="[^"]*playground/\?code=([A-Za-z0-9_-]+)"', text)
         counts[page] = len(codes)
         for encoded in codes:
             code = base64.urlsafe_b64decode(encoded + "==").decode("utf-8")
@@ -230,11 +230,12 @@ def test_a_pages_run_button_opens_its_example_in_the_playground(browser, served,
     links = page.locator("a:has-text('Run in the Playground')")
     assert links.count() == 7  # one per example of the page
     href = links.nth(4).get_attribute("href")
-    code = base64.urlsafe_b64decode(href.split("#code=")[1] + "==").decode("utf-8")
+    code = base64.urlsafe_b64decode(href.split("?code=")[1] + "==").decode("utf-8")
     assert "a = Value(3.0)" in code
     links.nth(4).click()
+    page.wait_for_url("**/playground/?code=*")
     page.wait_for_function(
-        "Number(document.getElementById('mg-playground').dataset.runs || 0) > 0",
+        "Number(document.getElementById('mg-playground')?.dataset.runs || 0) > 0",
         timeout=PYTHON_TIMEOUT,
     )
     assert page.inner_text("#mg-output").strip() == "7.0"

@@ -263,7 +263,8 @@ def test_jupyter_without_dot_says_how_to_install(tmp_path, monkeypatch):
 def test_a_graphviz_function_draws_where_no_program_can_run(tmp_path, monkeypatch):
     """As in the browser's Playground: DOT text in, the drawing out, no Graphviz program."""
     pytest.importorskip("graphviz")
-    from minigrad import backprop_html, viz
+    from minigrad import backprop_html
+    from minigrad.teaching import viz
 
     monkeypatch.setenv("PATH", str(tmp_path))  # no dot anywhere
     calls = []

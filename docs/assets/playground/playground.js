@@ -325,10 +325,10 @@
   document.getElementById("mg-stop").onclick = stop;
 
   function codeFromAddress() {
-    // #code=<the code, UTF-8 in base64url>: what a Run button of another page sends
-    const match = /[#&]code=([A-Za-z0-9_-]*)/.exec(location.hash);
-    if (!match) return null;
-    const base64 = match[1].replace(/-/g, "+").replace(/_/g, "/");
+    // ?code=<the code, UTF-8 in base64url>: what a Run link of another page sends
+    const sent = new URLSearchParams(location.search).get("code");
+    if (sent === null) return null;
+    const base64 = sent.replace(/-/g, "+").replace(/_/g, "/");
     const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
     return new TextDecoder().decode(bytes);
   }

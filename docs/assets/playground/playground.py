@@ -22,7 +22,7 @@ from typing import Any
 
 import js  # the Web Worker's global scope (Pyodide)
 
-from minigrad import viz
+from minigrad.teaching import viz
 
 # A picture with more DOT statements (nodes and edges) than this is not drawn: laying it out takes
 # Graphviz long. draw_dot already draws a marked summary of a large graph unless forced.

@@ -1,7 +1,7 @@
 # micrograd's moons demo, trained live: a two-layer network learns to tell two half moons apart.
 # Run it, then use the panel's Start/Pause, learning rate and width: each step runs the code below.
 from minigrad import MLP, manual_seed, no_grad
-from minigrad.data import moons
+from minigrad.app.data import moons
 
 X, labels = moons(n=100, noise=0.1, seed=0)
 y = [1.0 if label == 1 else -1.0 for label in labels]  # micrograd's classes: -1 and +1
