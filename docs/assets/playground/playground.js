@@ -163,6 +163,11 @@
     write("note", "(the step-through page is open beside the code)\n");
   }
   document.getElementById("mg-page-close").onclick = () => {
+    // A new, empty frame: the page is ended, not left running hidden at zero size
+    const frame = document.getElementById("mg-page-frame");
+    const empty = frame.cloneNode(false);
+    empty.removeAttribute("src");
+    frame.replaceWith(empty);
     document.getElementById("mg-page").hidden = true;
   };
 
