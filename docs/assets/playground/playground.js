@@ -157,9 +157,9 @@
     // The page runs in a sandboxed frame: its scripts work, it cannot touch this page.
     if (pageUrl) URL.revokeObjectURL(pageUrl);
     pageUrl = URL.createObjectURL(new Blob([html], { type: "text/html" }));
+    document.getElementById("mg-page").hidden = false; // first: the page lays out at its size
     document.getElementById("mg-page-frame").src = pageUrl;
     document.getElementById("mg-page-open").href = pageUrl;
-    document.getElementById("mg-page").hidden = false;
     write("note", "(the step-through page is open beside the code)\n");
   }
   document.getElementById("mg-page-close").onclick = () => {
