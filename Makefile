@@ -14,7 +14,7 @@ demo: $(VENV)/.installed-demo
 	$(BIN)/minigrad demo moons --out minigrad-out
 	@echo "The pictures are in $(CURDIR)/minigrad-out: decision-boundary.png and training-curve.png"
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test node_modules/.installed
 	./scripts/ensure-system-packages dot=graphviz chromium=chromium
 	$(BIN)/ruff check src tests examples benchmarks docs/*.py exercises/*.py scripts/*.py
 	$(BIN)/lint-imports --no-cache
@@ -41,11 +41,11 @@ student-bundle: $(VENV)/.installed-dist
 
 # The documentation site (MkDocs + Material) into site/, every warning an error; the notebooks
 # are executed as it builds. docs-serve rebuilds on every change: http://127.0.0.1:8000
-docs: $(VENV)/.installed-docs
+docs: $(VENV)/.installed-docs node_modules/.installed
 	./scripts/ensure-system-packages dot=graphviz
 	$(BIN)/mkdocs build --strict
 
-docs-serve: $(VENV)/.installed-docs
+docs-serve: $(VENV)/.installed-docs node_modules/.installed
 	./scripts/ensure-system-packages dot=graphviz
 	$(BIN)/mkdocs serve --strict
 
@@ -79,5 +79,12 @@ $(VENV)/.installed-%: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[$*]'
 	touch $@
 
+# The JavaScript of the docs site's Playground (Pyodide, CodeMirror, Graphviz compiled to
+# WebAssembly), exactly as package-lock.json pins it, checked against its integrity hashes.
+node_modules/.installed: package.json package-lock.json
+	./scripts/ensure-system-packages node=nodejs npm=npm
+	npm ci --no-audit --no-fund
+	touch $@
+
 clean:
-	rm -rf $(VENV) build dist student-bundle student-bundle.zip site .cache src/*.egg-info .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) node_modules build dist student-bundle student-bundle.zip site .cache src/*.egg-info .pytest_cache .ruff_cache .hypothesis

@@ -7,14 +7,8 @@ address, as ``make docs-serve`` does, because the site's search needs HTTP.
 
 import contextlib
 import doctest
-import functools
-import http.server
-import os
 import re
 import shutil
-import subprocess
-import sys
-import threading
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
@@ -100,23 +94,6 @@ def test_the_pages_have_examples():
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    if shutil.which("dot") is None:
-        pytest.skip("the notebooks draw with Graphviz (make test installs it)")
-    out = tmp_path_factory.mktemp("site")
-    environment = dict(os.environ, NO_MKDOCS_2_WARNING="1")
-    build = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env=environment,
-    )
-    assert build.returncode == 0, build.stdout + build.stderr
-    return out
-
-
 class _Links(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
@@ -198,22 +175,6 @@ def test_notebooks_are_shown_executed(site):
 # ---------------------------------------------------------------------------------------------
 # In Chromium
 # ---------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def served(site):
-    handler = functools.partial(_QuietHandler, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 @contextlib.contextmanager

@@ -49,6 +49,8 @@ def _program(start, *steps: tuple) -> Program:
                           ("neg", [], {})))
 @example(program=_program(np.zeros((0, 2)), ("mse_loss", [np.zeros((0, 2))],
                                              {"reduction": "mean"})))
+@example(program=_program(0.0, ("where", [[0.0, 0.0]],  # a 0-d shape hid the condition's clash
+                                         {"condition": np.array([False, False, False])})))
 def test_random_programs_agree_with_pytorch(backend, program):
     outcome = run(program, backend)
     unexpected = [m for m in outcome.mismatches if m.expected is None]

@@ -12,6 +12,7 @@ the same functions and results, a few of them called on NumPy directly.
 
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
 import types
@@ -346,7 +347,8 @@ def _operation_error(
 
 def _broadcast_together(*shapes: tuple[int, ...]) -> bool:
     """Whether the shapes broadcast: along each axis, counted from the right, equal or 1."""
-    for lengths in zip(*(reversed(shape) for shape in shapes)):
+    # (a shorter shape counts as 1 on the axes it lacks: zip would stop at the shortest)
+    for lengths in itertools.zip_longest(*(reversed(shape) for shape in shapes), fillvalue=1):
         if len({n for n in lengths if n != 1}) > 1:
             return False
     return True

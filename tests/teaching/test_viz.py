@@ -258,3 +258,34 @@ def test_jupyter_without_dot_says_how_to_install(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(GraphvizNotFoundError, match="brew install graphviz"):
         draw_dot(lecture_neuron())._repr_mimebundle_()
+
+
+def test_a_graphviz_function_draws_where_no_program_can_run(tmp_path, monkeypatch):
+    """As in the browser's Playground: DOT text in, the drawing out, no Graphviz program."""
+    pytest.importorskip("graphviz")
+    from minigrad import backprop_html
+    from minigrad.teaching import viz
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # no dot anywhere
+    calls = []
+
+    def render(dot_text, engine, output_format):
+        calls.append((dot_text, engine, output_format))
+        return '<svg viewBox="0 0 10 10"><g class="graph"><g id="v0"></g></g></svg>'
+
+    o = lecture_neuron()
+    o.backward()
+    viz.use_graphviz_function(render)
+    try:
+        drawn = draw_dot(o).pipe(format="svg", encoding="utf-8")
+        page = backprop_html(o, tmp_path / "o.html")
+    finally:
+        viz.use_graphviz_function(None)
+    assert drawn.startswith("<svg")
+    assert calls[0] == (draw_dot(o).source, "dot", "svg")  # the very text draw_dot makes
+    assert "{ x1 | data 2.0000 | grad -1.5000 }" in calls[0][0]
+    assert '<g id="v0">' in page.read_text(encoding="utf-8")
+    with pytest.raises(GraphvizNotFoundError):  # and back to the program, which is missing
+        draw_dot(o).pipe()
+    with pytest.raises(TypeError, match="a function or None"):
+        viz.use_graphviz_function("dot")

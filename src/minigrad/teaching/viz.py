@@ -51,10 +51,11 @@ Jupyter shows) stops after ``timeout`` seconds (60 by default) with a one-line
 GraphvizTimeoutError.
 
 The ``graphviz`` Python package is the optional ``viz`` extra (``pip install graphviz``, or
-``pip install '.[viz]'`` in a clone of MiniGrad),
-imported only when a graph is drawn; rendering also needs the Graphviz program ``dot``. Without
-``dot``, ``draw_dot(...).source`` (the DOT text) still works, and rendering raises an error that
-says how to install it.
+``pip install '.[viz]'`` in a clone of MiniGrad), imported only when a graph is drawn; it only
+writes text, so ``draw_dot(...).source`` (the DOT text) works without the Graphviz program.
+Rendering needs ``dot``, and says how to install it when it is missing; or
+``use_graphviz_function(render)`` lays graphs out in this process instead (the docs site's
+Playground, where Python runs in the browser, passes Graphviz compiled to WebAssembly).
 """
 
 from __future__ import annotations
@@ -89,6 +90,24 @@ INSTALL_GRAPHVIZ = (
     "    Windows:        winget install graphviz  (or https://graphviz.org/download/)\n"
     "The DOT text needs no Graphviz: draw_dot(...).source"
 )
+
+
+# ``render(dot_text, engine, format)`` that lays a graph out in this process, or None: the program.
+_graphviz_function: Callable[[str, str, str], bytes | str] | None = None
+
+
+def use_graphviz_function(render: Callable[[str, str, str], bytes | str] | None) -> None:
+    """Render with ``render(dot_text, engine, format)`` instead of running the Graphviz program.
+
+    For Python that cannot start programs: the Playground of the docs site runs MiniGrad in the
+    browser and passes Graphviz compiled to WebAssembly. It returns the drawing (bytes, or text
+    for text formats such as 'svg'). ``None`` goes back to the program. The ``timeout`` of
+    draw_dot does not apply to a function.
+    """
+    global _graphviz_function
+    if render is not None and not callable(render):
+        raise TypeError(f"use_graphviz_function takes a function or None, not {render!r}")
+    _graphviz_function = render
 
 
 class GraphvizNotFoundError(RuntimeError):
@@ -513,6 +532,10 @@ def _digraph_class() -> type:
 
 def _run_graphviz(command: list[str], source: bytes, timeout: float | None) -> bytes:
     """Run a Graphviz program on DOT ``source``, at most ``timeout`` seconds; its output."""
+    if _graphviz_function is not None:
+        engine, output_format = command[0], command[1].removeprefix("-T")
+        drawn = _graphviz_function(source.decode("utf-8"), engine, output_format)
+        return drawn.encode("utf-8") if isinstance(drawn, str) else bytes(drawn)
     try:
         done = subprocess.run(command, input=source, capture_output=True, timeout=timeout)
     except FileNotFoundError:
