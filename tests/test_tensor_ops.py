@@ -120,7 +120,7 @@ def test_every_operation_of_the_engine_is_in_the_table():
               "[]": "slice", "index_add": "int arrays", "broadcast_to": "sum",
               "index_put": "item assignment"}  # fmt: skip
     names = {row.name for row in ROWS}
-    for name in mt.OPERATIONS:
+    for name in mt.OPERATIONS.own:  # not the operations other tests define
         assert row_of.get(name, name) in names, name
 
 
