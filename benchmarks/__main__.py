@@ -14,7 +14,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from benchmarks import w1_training_step, w2_chain, w3_memory, w4_seed_example, w5_w6_tensor_step
+from benchmarks import (
+    w1_training_step,
+    w2_chain,
+    w3_memory,
+    w4_seed_example,
+    w5_w6_tensor_step,
+    w7_makemore,
+)
 from benchmarks.code_lines import engine_sizes
 from benchmarks.harness import (
     machine_info,
@@ -38,6 +45,7 @@ FULL: dict[str, Any] = {
     "w5_w6_repeats": 21,
     "w5_w6_block": 20,
     "w5_scalar_repeats": 3,
+    "w7_names_steps": 30_000,
 }
 QUICK: dict[str, Any] = {
     "w1_points": 5,
@@ -54,6 +62,7 @@ QUICK: dict[str, Any] = {
     "w5_w6_repeats": 1,
     "w5_w6_block": 1,
     "w5_scalar_repeats": 1,
+    "w7_names_steps": 20,
 }
 DEFAULT_OUTPUT = Path(__file__).parent / "results" / "latest.json"
 
@@ -97,6 +106,17 @@ def run_all(config: dict[str, Any]) -> dict[str, Any]:
                 None,
             ),
         }
+        workloads["W7a"] = {
+            key: w7_makemore.run_spelling(
+                w5_w6_tensor_step.Problem(key, sizes, batch, act),
+                config["w5_w6_repeats"],
+                config["w5_w6_block"],
+            )
+            for key, sizes, batch, act in (
+                ("W5", (64, 64, 10), 128, "tanh"), ("W6", (784, 128, 10), 256, "relu")
+            )
+        }
+        workloads["W7b"] = w7_makemore.run_names(config["w7_names_steps"])
     finally:
         gc.unfreeze()
     sizes = engine_sizes()
@@ -144,6 +164,18 @@ def check_targets(workloads: dict[str, Any]) -> dict[str, dict[str, Any]]:
         targets[f"{key} minigrad Tensor: × the floor's time"] = _target(
             times_floor, f"<= {W5_W6_MAX_TIMES_FLOOR:g}", times_floor <= W5_W6_MAX_TIMES_FLOOR
         )
+    for key, workload in workloads["W7a"].items():
+        ratio = workload["torch_spelling_times_tensor"]
+        bound = w7_makemore.MAX_TORCH_SPELLING_OVERHEAD
+        targets[f"W7a {key} minigrad.torch: × minigrad.Tensor's time"] = _target(
+            ratio, f"<= {bound:g}", ratio <= bound
+        )
+    if "val_loss_difference" in workloads["W7b"]:
+        difference = workloads["W7b"]["val_loss_difference"]
+        bound = w7_makemore.MAX_NAMES_VAL_LOSS_DIFFERENCE
+        targets["W7b names: |val loss, MiniGrad - PyTorch|"] = _target(
+            difference, f"<= {bound:g}", difference <= bound
+        )
     return targets
 
 
@@ -183,6 +215,7 @@ def format_report(results: dict[str, Any]) -> str:
     lines += _timing_table("W4", w["W4"])
     lines += _tensor_table(w["W5"])
     lines += _tensor_table(w["W6"])
+    lines += w7_makemore.format_tables(w["W7a"], w["W7b"])
     lines += ["Code lines a learner reads (no blank, comment or docstring lines):", ""]
     for name, size in results["code_lines"].items():
         lines.append(f"- {name}: {size['code_lines']} (budget {size['budget']})")

@@ -496,9 +496,289 @@ seconds, and `docs/tensors.md` describes the Tensor engine.""",
 ]
 
 
+BACKPROP_NINJA = [
+    (
+        "md",
+        """# Becoming a backprop ninja, on MiniGrad
+
+The fourth makemore lecture cuts the forward pass of a character-level MLP into small steps and
+asks you to write the backward pass by hand, tensor by tensor, then checks each of your gradients
+against the engine's. Here the engine is MiniGrad's: the lecture's code runs as it is written,
+with `minigrad.torch` in place of PyTorch, and MiniGrad's explainers show the steps the engine
+took, next to yours.""",
+    ),
+    ("md", "## 1. The data: names, and three characters before each next one"),
+    (
+        "code",
+        """import random
+
+import minigrad.torch as torch
+import minigrad.torch.nn.functional as F
+from minigrad.app import makemore
+
+words = makemore.load_names()  # makemore's names.txt, shipped with MiniGrad
+print(len(words), words[:8])
+
+chars = sorted(list(set("".join(words))))
+stoi = {s: i + 1 for i, s in enumerate(chars)}
+stoi["."] = 0
+itos = {i: s for s, i in stoi.items()}
+vocab_size = len(itos)
+block_size = 3
+
+def build_dataset(words):
+    X, Y = [], []
+    for w in words:
+        context = [0] * block_size
+        for ch in w + ".":
+            ix = stoi[ch]
+            X.append(context)
+            Y.append(ix)
+            context = context[1:] + [ix]
+    return torch.tensor(X), torch.tensor(Y)
+
+random.seed(42)
+random.shuffle(words)
+Xtr, Ytr = build_dataset(words[: int(0.8 * len(words))])
+print(Xtr.shape, Xtr.dtype, Ytr.shape)""",
+    ),
+    ("md", "## 2. The parameters and a batch, as in the lecture"),
+    (
+        "code",
+        """n_embd, n_hidden = 10, 64
+g = torch.Generator().manual_seed(2147483647)  # MiniGrad's stream: other numbers than PyTorch's
+C = torch.randn((vocab_size, n_embd), generator=g)
+fan_in = n_embd * block_size
+W1 = torch.randn((fan_in, n_hidden), generator=g) * (5 / 3) / fan_in**0.5
+b1 = torch.randn(n_hidden, generator=g) * 0.1
+W2 = torch.randn((n_hidden, vocab_size), generator=g) * 0.1
+b2 = torch.randn(vocab_size, generator=g) * 0.1
+bngain = torch.randn((1, n_hidden)) * 0.1 + 1.0
+bnbias = torch.randn((1, n_hidden)) * 0.1
+parameters = [C, W1, b1, W2, b2, bngain, bnbias]
+for p in parameters:
+    p.requires_grad = True
+print(sum(p.nelement() for p in parameters), "parameters")
+
+batch_size = n = 32
+ix = torch.randint(0, Xtr.shape[0], (batch_size,), generator=g)
+Xb, Yb = Xtr[ix], Ytr[ix]""",
+    ),
+    ("md", "## 3. The forward pass, cut into steps that are easy to differentiate"),
+    (
+        "code",
+        """emb = C[Xb]
+embcat = emb.view(emb.shape[0], -1)
+hprebn = embcat @ W1 + b1
+bnmeani = 1 / n * hprebn.sum(0, keepdim=True)
+bndiff = hprebn - bnmeani
+bndiff2 = bndiff**2
+bnvar = 1 / (n - 1) * (bndiff2).sum(0, keepdim=True)
+bnvar_inv = (bnvar + 1e-5) ** -0.5
+bnraw = bndiff * bnvar_inv
+hpreact = bngain * bnraw + bnbias
+h = torch.tanh(hpreact)
+logits = h @ W2 + b2
+logit_maxes = logits.max(1, keepdim=True).values
+norm_logits = logits - logit_maxes
+counts = norm_logits.exp()
+counts_sum = counts.sum(1, keepdims=True)
+counts_sum_inv = counts_sum**-1
+probs = counts * counts_sum_inv
+logprobs = probs.log()
+loss = -logprobs[range(n), Yb].mean()
+
+steps = dict(C=C, W1=W1, b1=b1, W2=W2, b2=b2, bngain=bngain, bnbias=bnbias, emb=emb,
+             embcat=embcat, hprebn=hprebn, bnmeani=bnmeani, bndiff=bndiff, bndiff2=bndiff2,
+             bnvar=bnvar, bnvar_inv=bnvar_inv, bnraw=bnraw, hpreact=hpreact, h=h, logits=logits,
+             logit_maxes=logit_maxes, norm_logits=norm_logits, counts=counts,
+             counts_sum=counts_sum, counts_sum_inv=counts_sum_inv, probs=probs,
+             logprobs=logprobs, loss=loss)
+for name, t in steps.items():
+    t.label = name  # the explainers call each tensor by its name in the lecture
+
+loss.backward()  # MiniGrad keeps every inner tensor's gradient: retain_grad() is not needed
+print("loss:", loss.item())""",
+    ),
+    (
+        "md",
+        """## 4. What the engine did, step by step (explain_backward)
+
+One line per chain-rule step, output first: which gradient grows, by what, with the shapes that
+meet. Where the forward pass broadcast a tensor (`b1` over the batch, `bnmeani` over the rows),
+the line says which axes backward summed over: the sums you must remember to write by hand.""",
+    ),
+    (
+        "code",
+        """from minigrad import explain_backward
+
+for step in explain_backward(loss):
+    print(step)""",
+    ),
+    (
+        "md",
+        """## 5. The whole backward pass as Python (backward_source)
+
+The lecture's exercise 1, written out by the engine: one NumPy statement per chain-rule step, in
+the order `backward()` runs them, with the broadcast sums (`sum_to`) and the scattered embedding
+gradient (`np.add.at`) where they belong. Running it gives the engine's gradients to the bit.""",
+    ),
+    (
+        "code",
+        """import numpy as np
+from minigrad import backward_source
+from minigrad.teaching.tensor_viz import backward_namespace
+
+source = backward_source(loss)
+chain_rule = source.split("# The chain rule")[1].split("gradients = {")[0]
+print("# The chain rule" + chain_rule)
+
+namespace = backward_namespace(loss)  # the forward pass's arrays, by name
+exec(source, namespace)
+print("the same as backward():",
+      all(np.array_equal(namespace["gradients"][name], t.grad) for name, t in steps.items()))""",
+    ),
+    (
+        "md",
+        """## 6. Exercise 1: the backward pass by hand, checked against the engine
+
+The lecture's solution, line by line. `cmp` compares each manual gradient with the one MiniGrad's
+`backward()` left in `.grad`: exactly, and within floating-point tolerance.""",
+    ),
+    (
+        "code",
+        """def cmp(s, dt, t):
+    ex = torch.all(dt == t.grad).item()
+    app = torch.allclose(dt, t.grad)
+    maxdiff = (dt - t.grad).abs().max().item()
+    print(f"{s:15s} | exact: {str(ex):5s} | approximate: {str(app):5s} | maxdiff: {maxdiff}")
+
+dlogprobs = torch.zeros_like(logprobs)
+dlogprobs[range(n), Yb] = -1.0 / n
+dprobs = (1.0 / probs) * dlogprobs
+dcounts_sum_inv = (counts * dprobs).sum(1, keepdim=True)
+dcounts = counts_sum_inv * dprobs
+dcounts_sum = (-counts_sum**-2) * dcounts_sum_inv
+dcounts += torch.ones_like(counts) * dcounts_sum
+dnorm_logits = counts * dcounts
+dlogits = dnorm_logits.clone()
+dlogit_maxes = (-dnorm_logits).sum(1, keepdim=True)
+dlogits += F.one_hot(logits.max(1).indices, num_classes=logits.shape[1]) * dlogit_maxes
+dh = dlogits @ W2.T
+dW2 = h.T @ dlogits
+db2 = dlogits.sum(0)
+dhpreact = (1.0 - h**2) * dh
+dbngain = (bnraw * dhpreact).sum(0, keepdim=True)
+dbnraw = bngain * dhpreact
+dbnbias = dhpreact.sum(0, keepdim=True)
+dbndiff = bnvar_inv * dbnraw
+dbnvar_inv = (bndiff * dbnraw).sum(0, keepdim=True)
+dbnvar = (-0.5 * (bnvar + 1e-5) ** -1.5) * dbnvar_inv
+dbndiff2 = (1.0 / (n - 1)) * torch.ones_like(bndiff2) * dbnvar
+dbndiff += (2 * bndiff) * dbndiff2
+dhprebn = dbndiff.clone()
+dbnmeani = (-dbndiff).sum(0)
+dhprebn += 1.0 / n * (torch.ones_like(hprebn) * dbnmeani)
+dembcat = dhprebn @ W1.T
+dW1 = embcat.T @ dhprebn
+db1 = dhprebn.sum(0)
+demb = dembcat.view(emb.shape)
+dC = torch.zeros_like(C)
+for k in range(Xb.shape[0]):
+    for j in range(Xb.shape[1]):
+        ix = Xb[k, j]
+        dC[ix] += demb[k, j]
+
+manual = dict(logprobs=dlogprobs, probs=dprobs, counts_sum_inv=dcounts_sum_inv,
+              counts_sum=dcounts_sum, counts=dcounts, norm_logits=dnorm_logits,
+              logit_maxes=dlogit_maxes, logits=dlogits, h=dh, W2=dW2, b2=db2,
+              hpreact=dhpreact, bngain=dbngain, bnbias=dbnbias, bnraw=dbnraw,
+              bnvar_inv=dbnvar_inv, bnvar=dbnvar, bndiff2=dbndiff2, bndiff=dbndiff,
+              bnmeani=dbnmeani, hprebn=dhprebn, embcat=dembcat, W1=dW1, b1=db1, emb=demb, C=dC)
+for name, d in manual.items():
+    cmp(name, d, steps[name])""",
+    ),
+    (
+        "md",
+        """## 7. Exercise 2: cross-entropy in one go
+
+The gradient of the mean cross-entropy with respect to the logits is softmax minus one-hot,
+over n: three lines instead of eight. Each row of `dlogits` pulls the right character's logit up
+(the dark cell) and pushes every other one down in proportion to its probability.""",
+    ),
+    (
+        "code",
+        """import matplotlib.pyplot as plt
+
+loss_fast = F.cross_entropy(logits, Yb)
+print(loss_fast.item(), "diff:", (loss_fast - loss).item())
+
+dlogits = F.softmax(logits, 1)
+dlogits[range(n), Yb] -= 1
+dlogits /= n
+cmp("logits", dlogits, logits)
+
+plt.figure(figsize=(4, 4))
+plt.imshow(dlogits.detach(), cmap="gray")
+plt.title("dlogits: one row per example")
+plt.show()""",
+    ),
+    (
+        "md",
+        """## 8. A mistake, found by gradcheck
+
+Exercise 3 asks for batch normalisation's backward pass in one formula. Write it as a MiniGrad
+operation (its forward rule and your backward rule side by side) and `gradcheck` compares your
+rule with finite differences. Here is the formula with a classic slip, `n` where Bessel's
+correction needs `n - 1`; gradcheck names the node and the input whose rule is wrong.""",
+    ),
+    (
+        "code",
+        """from minigrad import gradcheck
+from minigrad.gradcheck import GradcheckError
+from minigrad.tensor import operation
+
+def batchnorm_forward(x):
+    mean = x.mean(0, keepdims=True)
+    var = x.var(0, ddof=1, keepdims=True)
+    return (x - mean) / np.sqrt(var + 1e-5)
+
+def batchnorm_backward_with_a_slip(g, out, x):
+    m = x.shape[0]
+    var_inv = (x.var(0, ddof=1, keepdims=True) + 1e-5) ** -0.5
+    return var_inv / m * (m * g - g.sum(0) - out * (g * out).sum(0))  # should be m/(m-1)*out*...
+
+batchnorm = operation("batchnorm", batchnorm_forward, batchnorm_backward_with_a_slip)
+
+x = np.random.default_rng(0).standard_normal((8, 3))
+weights = np.arange(24.0).reshape(8, 3)  # so that each output counts differently
+try:
+    gradcheck(lambda x: (batchnorm(x) * weights).sum(), [x])
+except GradcheckError as error:
+    print(error)""",
+    ),
+    (
+        "md",
+        """Fix the rule (`m / (m - 1) * out * (g * out).sum(0)`) and gradcheck returns True: the
+rule is then exactly exercise 3's `dhprebn`.""",
+    ),
+    (
+        "code",
+        """def batchnorm_backward(g, out, x):
+    m = x.shape[0]
+    var_inv = (x.var(0, ddof=1, keepdims=True) + 1e-5) ** -0.5
+    return var_inv / m * (m * g - g.sum(0) - m / (m - 1) * out * (g * out).sum(0))
+
+batchnorm = operation("batchnorm", batchnorm_forward, batchnorm_backward)  # defined again
+print(gradcheck(lambda x: (batchnorm(x) * weights).sum(), [x]))""",
+    ),
+]
+
+
 NOTEBOOKS = {    "engine-walkthrough.ipynb": ENGINE_WALKTHROUGH,
     "training.ipynb": TRAINING,
     "scalars-to-tensors.ipynb": SCALARS_TO_TENSORS,
+    "backprop-ninja.ipynb": BACKPROP_NINJA,
 }
 
 

@@ -32,6 +32,7 @@ class Row:
     low: float = -2.0
     high: float = 2.0
     distinct: bool = False  # inputs spread apart (max, min, maximum: no ties, no kinks)
+    sets_at_arrays: bool = False  # assigns at integer arrays: array-api-strict cannot
 
 
 def _broadcasting(n: int = 2) -> Shapes:
@@ -82,6 +83,22 @@ def _matmul_shapes() -> Shapes:
 
 INTS = [0, 2, 1, 0]  # an integer-array index that reads row 0 twice
 LABELS = [0, 2, 1, 2]  # a class per sample, for cross-entropy
+MASK = [True, False, True]  # a boolean mask of rows
+
+
+def _assigned(a, b):
+    """a's numbers with row 1 replaced by b (item assignment into a tensor of the graph)."""
+    out = a * 1.0
+    out[1] = b
+    return out
+
+
+def _assigned_at_arrays(a, b):
+    """a's numbers with the places (0, 1), (2, 0) replaced by b's, as the lecture's
+    ``dlogits[range(n), Yb] -= 1`` does."""
+    out = a * 1.0
+    out[[0, 2], [1, 0]] = out[[0, 2], [1, 0]] - b
+    return out
 
 
 # fmt: off
@@ -101,6 +118,10 @@ ROWS = [
         _linear_shapes()),
     Row("exp",        mt.Tensor.exp,               torch.exp,                    _one()),
     Row("log",        mt.Tensor.log,               torch.log,                    _one(), 0.5, 3.0),
+    Row("log10",      mt.Tensor.log10,             torch.log10,                  _one(), 0.5, 3.0),
+    Row("clone",      mt.Tensor.clone,             torch.clone,                  _one()),
+    Row("astype",     lambda a: mt.OPERATIONS["astype"](a, dtype=a.dtype), lambda a: a.to(a.dtype),
+        _one()),
     Row("sqrt",       mt.Tensor.sqrt,              torch.sqrt,                   _one(), 0.5, 3.0),
     Row("abs",        mt.Tensor.abs,               torch.abs,                    _one(), distinct=True),
     Row("tanh",       mt.Tensor.tanh,              torch.tanh,                   _one()),
@@ -120,12 +141,22 @@ ROWS = [
     Row("sum axes",   lambda a: a.sum(axis=(0, 2)), lambda a: a.sum(dim=(0, 2)), _one(3)),
     Row("mean",       lambda a: a.mean(axis=0),    lambda a: a.mean(dim=0),      _one(1)),
     Row("mean all",   mt.Tensor.mean,              torch.mean,                   _one()),
-    Row("max",        lambda a: a.max(axis=-1),    lambda a: a.amax(dim=-1),     _one(1),
+    Row("max",        lambda a: a.amax(axis=-1),    lambda a: a.amax(dim=-1),     _one(1),
         distinct=True),
-    Row("max all",    mt.Tensor.max,               torch.amax,                   _one(), distinct=True),
-    Row("min",        lambda a: a.min(axis=0, keepdims=True),
+    Row("max all",    mt.Tensor.amax,               torch.amax,                   _one(), distinct=True),
+    Row("min",        lambda a: a.amin(axis=0, keepdims=True),
                       lambda a: a.amin(dim=0, keepdim=True),                     _one(1),
         distinct=True),
+    Row("max dim",    lambda a: a.max(dim=-1).values, lambda a: a.max(dim=-1).values, _one(1),
+        distinct=True),
+    Row("min dim keepdim", lambda a: a.min(0, keepdim=True)[0],
+                      lambda a: a.min(0, keepdim=True)[0],                       _one(1),
+        distinct=True),
+    Row("var",        lambda a: a.var(0, keepdim=True), lambda a: a.var(0, keepdim=True),
+        _fixed((4, 3))),
+    Row("std",        mt.Tensor.std,               torch.std,                    _fixed((3, 4))),
+    Row("var biased", lambda a: a.var(dim=(0, 2), unbiased=False),
+                      lambda a: a.var(dim=(0, 2), unbiased=False),               _fixed((2, 3, 2))),
     Row("logsumexp",  lambda a: a.logsumexp(axis=-1), lambda a: a.logsumexp(dim=-1), _one(1),
         -30.0, 30.0),
     Row("softmax",    lambda a: a.softmax(-1),     lambda a: a.softmax(-1),      _one(1), -5.0, 5.0),
@@ -140,7 +171,16 @@ ROWS = [
     Row("flatten",    mt.Tensor.flatten,           lambda a: a.flatten(),        _one()),
     Row("transpose",  lambda a: a.T,               lambda a: a.permute(tuple(reversed(range(a.ndim)))),
         _one()),
-    Row("transpose axes", lambda a: a.transpose(1, 2, 0), lambda a: a.permute(1, 2, 0), _one(3)),
+    Row("transpose axes", lambda a: a.permute(1, 2, 0), lambda a: a.permute(1, 2, 0), _one(3)),
+    Row("transpose two", lambda a: a.transpose(0, -1), lambda a: a.transpose(0, -1), _one(2)),
+    Row("view",       lambda a: a.view(1, -1),     lambda a: a.reshape(1, -1),   _one()),
+    Row("squeeze",    lambda a: a.reshape(1, -1, 1).squeeze(), lambda a: a.reshape(1, -1, 1).squeeze(),
+        _one(1)),
+    Row("unsqueeze",  lambda a: a.unsqueeze(1),    lambda a: a.unsqueeze(1),     _one(1)),
+    Row("boolean mask", lambda a: a[MASK],         lambda a: a[torch.tensor(MASK)], _fixed((3, 2))),
+    Row("item assignment", _assigned,              _assigned,                    _fixed((3, 2), (2,))),
+    Row("item assignment at arrays", _assigned_at_arrays, _assigned_at_arrays,   _fixed((3, 2), (2,)),
+        sets_at_arrays=True),
     Row("slice",      lambda a: a[1:, ::2],        lambda a: a[1:, ::2],         _fixed((3, 5))),
     Row("int index",  lambda a: a[-1],             lambda a: a[-1],              _fixed((3, 2))),
     Row("int arrays", lambda a: a[INTS, [1, 0, 3, 1]],

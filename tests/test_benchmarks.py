@@ -323,6 +323,17 @@ def test_quick_run_times_the_tensor_step_against_the_floor_and_torch(quick_resul
         assert f"{key} minigrad Tensor: × the floor's time" in quick_results["targets"]
 
 
+def test_quick_run_times_the_torch_spelling_and_trains_the_names_demo_with_both(quick_results):
+    for key in ("W5", "W6"):
+        engines = quick_results["workloads"]["W7a"][key]["engines"]
+        assert sorted(engines) == ["minigrad.Tensor", "minigrad.torch"]
+        assert f"W7a {key} minigrad.torch: × minigrad.Tensor's time" in quick_results["targets"]
+    names = quick_results["workloads"]["W7b"]
+    assert sorted(names["engines"]) == ["minigrad (minigrad.torch)", "torch (1 thread)"]
+    assert names["val_loss_difference"] < 1e-4  # 20 steps: float32 apart, no more
+    assert "| torch (1 thread) | " in bench.format_report(quick_results)
+
+
 def test_a_wrong_tensor_update_is_caught_before_timing(monkeypatch):
     from benchmarks import w5_w6_tensor_step as w
 

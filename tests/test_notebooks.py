@@ -10,7 +10,9 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
-NOTEBOOKS = ["engine-walkthrough.ipynb", "training.ipynb", "scalars-to-tensors.ipynb"]
+NOTEBOOKS = [
+    "engine-walkthrough.ipynb", "training.ipynb", "scalars-to-tensors.ipynb", "backprop-ninja.ipynb"
+]
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)

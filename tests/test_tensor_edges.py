@@ -188,8 +188,9 @@ def test_softmax_along_an_empty_axis_is_empty():
 
 def test_max_along_a_full_axis_of_an_empty_tensor_is_empty():
     x = Tensor(np.zeros((0, 3)), requires_grad=True)
-    assert x.max(1).shape == (0,) and x.min(1, keepdims=True).shape == (0, 1)
-    x.max(1).sum().backward()
+    assert x.max(1).values.shape == (0,) and x.min(1, keepdims=True).values.shape == (0, 1)
+    assert x.max(1).indices.shape == (0,) and x.amax(1).shape == (0,)
+    x.max(1).values.sum().backward()
     assert x.grad.shape == (0, 3)
     with pytest.raises(ValueError, match="max along axis 0 of a tensor of shape .0, 3. takes the"):
         x.max(0)  # PyTorch refuses this too
@@ -257,8 +258,8 @@ def test_a_batch_axis_clash_in_matmul_is_blamed_on_the_batch_axes():
 
 
 def test_an_unknown_dtype_is_named_without_blaming_the_lists():
-    with pytest.raises(ValueError, match="dtype is 'float32' or 'float64', not 'int64'") as error:
-        Tensor([1, 2], dtype="int64")
+    with pytest.raises(ValueError, match="dtype is one of .*, not 'complex64'") as error:
+        Tensor([1, 2], dtype="complex64")
     assert "same length" not in str(error.value)
 
 

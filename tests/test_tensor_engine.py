@@ -15,8 +15,11 @@ from minigrad import tensor as mt
 from minigrad.tensor import Tensor
 
 
-def test_numbers_and_lists_become_float32_and_float64_on_request():
-    assert Tensor([1, 2]).dtype == np.float32
+def test_numbers_and_lists_become_float32_ints_int64_and_float64_on_request():
+    assert Tensor([1.0, 2]).dtype == np.float32
+    assert Tensor([1, 2]).dtype == np.int64 and Tensor(3).dtype == np.int64  # as in PyTorch
+    assert Tensor([True, False]).dtype == np.bool_
+    assert Tensor([1, 2], dtype="float32").dtype == np.float32
     assert Tensor(1.5, dtype="float64").dtype == np.float64
     assert Tensor(np.zeros(2, dtype=np.float64)).dtype == np.float64  # an array keeps its dtype
     t = Tensor([[1.0, 2.0]])
@@ -290,7 +293,7 @@ def test_unsupported_data_is_refused():
             Tensor(bad)
     with pytest.raises(ValueError, match="same length"):
         Tensor([[1.0], [1.0, 2.0]])
-    with pytest.raises(ValueError, match="dtype is 'float32' or 'float64'"):
+    with pytest.raises(ValueError, match="dtype is one of 'float32', 'float64'"):
         Tensor([1.0], dtype="float16")
 
 
@@ -301,9 +304,11 @@ def test_bad_axes_and_shapes_are_named():
     with pytest.raises(ValueError, match=r"\(2, 3\) cannot become \(4, 2\)"):
         x.reshape(4, 2)
     with pytest.raises(ValueError, match="names an axis twice"):
-        x.transpose(0, 0)
+        x.permute(0, 0)
     with pytest.raises(ValueError, match="is not an order of the axes"):
-        x.transpose(1)
+        x.permute(1)
+    with pytest.raises(ValueError, match="axis 2 is out of range"):
+        x.transpose(0, 2)
     with pytest.raises(ValueError, match="differ in another axis"):
         mt.concatenate([x, Tensor(np.ones((3, 3)))], axis=1)
 
@@ -316,3 +321,14 @@ def test_minigrads_own_operations_cannot_be_redefined():
     with pytest.raises(ValueError, match="one of MiniGrad's own operations"):
         mt.operation("cross_entropy", lambda x: x, lambda g, out, x: g)
     assert mt.OPERATIONS["tanh"] is mt.TANH
+
+
+def test_an_operation_is_applied_to_tensors_by_calling_it():
+    double = mt.operation("double for a test", lambda x: 2.0 * x, lambda g, out, x: 2.0 * g)
+    x = Tensor([1.0, 3.0], requires_grad=True)
+    y = double(x)
+    (y * 1.5).sum().backward()
+    assert y.tolist() == [2.0, 6.0] and y._op == "double for a test"
+    assert x.grad.tolist() == [3.0, 3.0]
+    with pytest.raises(TypeError, match="at least one Tensor"):
+        double(np.ones(2))

@@ -65,6 +65,8 @@ def assert_close(mine, theirs, what: str) -> None:
 @FAST
 @given(data=st.data())
 def test_operation_matches_pytorch_value_and_gradient(row, backend, data):
+    if row.sets_at_arrays and backend == "array-api-strict":
+        pytest.skip("the array API standard has no assignment at integer arrays")
     shapes = data.draw(row.shapes, label="shapes")
     inputs = draw_inputs(row, shapes, data.draw(st.integers(0, 2**32 - 1), label="seed"))
     mine = [mt.Tensor(BACKENDS[backend](a), requires_grad=True) for a in inputs]
@@ -115,9 +117,10 @@ def test_every_operation_of_the_engine_is_in_the_table():
     # the operations whose rows carry another name; broadcast_to and index_add are the backward
     # rules of sum and of indexing, so their rows test them (and create_graph differentiates them)
     row_of = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "@": "matmul",
-              "[]": "slice", "index_add": "int arrays", "broadcast_to": "sum"}  # fmt: skip
+              "[]": "slice", "index_add": "int arrays", "broadcast_to": "sum",
+              "index_put": "item assignment"}  # fmt: skip
     names = {row.name for row in ROWS}
-    for name in mt.OPERATIONS:
+    for name in mt.OPERATIONS.own:  # not the operations other tests define
         assert row_of.get(name, name) in names, name
 
 

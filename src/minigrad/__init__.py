@@ -121,12 +121,24 @@ def explain_backward(root: Any) -> list[Any]:
     return explain.explain_backward(root)
 
 
+def backward_source(root: Any) -> str:
+    """The backward pass of ``root`` as straight-line Python, one chain-rule step per line:
+    ``minigrad.teaching.explain``'s for a Value, ``minigrad.teaching.tensor_viz``'s (NumPy) for a
+    Tensor."""
+    if is_tensor(root):
+        from minigrad.teaching import tensor_viz
+
+        return tensor_viz.backward_source(root)
+    from minigrad.teaching import explain
+
+    return explain.backward_source(root)
+
+
 # Imported on first use: the Tensor engine needs NumPy, drawing the optional graphviz package.
 _LAZY = {
     "Tensor": "minigrad.tensor",
     "trace": "minigrad.teaching.viz",
     "grad_paths": "minigrad.teaching.explain",
-    "backward_source": "minigrad.teaching.explain",
     "backprop_html": "minigrad.teaching.explain",
 }
 

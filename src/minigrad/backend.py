@@ -117,7 +117,8 @@ def _as_array(result: object, like: Array) -> Array:
 
 def _to_array(data: object, dtype: Any) -> Array:
     """``data`` as an array: an array keeps its library (cast to ``dtype`` if given); numbers
-    and lists become a NumPy array of ``dtype``, float32 when none is given."""
+    and lists become a NumPy array of ``dtype``; with none given, as PyTorch: ints stay ints
+    (int64), bools bools, anything else float32."""
     if isinstance(data, numpy.generic):  # a NumPy scalar, such as a sum: a 0-d array
         data = numpy.asarray(data)
     if _is_array(data):
@@ -125,13 +126,16 @@ def _to_array(data: object, dtype: Any) -> Array:
         if not _is_supported_dtype(data.dtype, xp):
             raise TypeError(f"a Tensor holds numbers, not an array of dtype {data.dtype}")
         return data if dtype is None else xp.astype(data, _dtype(dtype, xp))
-    if isinstance(data, (str, bytes)) or not _is_numbers(data):
+    kind = _kind_of_numbers(data)
+    if isinstance(data, (str, bytes)) or kind is None:
         raise TypeError(
             f"a Tensor is made from a number, a (nested) list of numbers or an array, "
             f"not {type(data).__name__}: {data!r:.60}"
         )
     xp = np_xp
-    dtype = _dtype(dtype, xp) if dtype is not None else xp.float32
+    if dtype is None:
+        dtype = {"bool": xp.bool, "int": xp.int64}.get(kind, xp.float32)
+    dtype = _dtype(dtype, xp)
     try:
         array = xp.asarray(data, dtype=dtype)
     except ValueError as error:  # a ragged list
@@ -139,23 +143,41 @@ def _to_array(data: object, dtype: Any) -> Array:
     return array
 
 
-def _is_numbers(data: object) -> bool:
+def _kind_of_numbers(data: object) -> str | None:
+    """'bool', 'int' or 'float': the widest kind of number in ``data`` (a number or nested lists
+    of numbers; an empty list counts as float), or None when data holds something else."""
+    if isinstance(data, bool):
+        return "bool"
+    if isinstance(data, numbers.Integral):
+        return "int"
     if isinstance(data, numbers.Real):
-        return True
+        return "float"
     if isinstance(data, (list, tuple)):
-        return all(_is_numbers(item) for item in data)
-    return False
+        kinds = {_kind_of_numbers(item) for item in data}
+        if None in kinds:
+            return None
+        for kind in ("float", "int", "bool"):
+            if kind in kinds:
+                return kind
+        return "float"
+    return None
 
 
 def _is_supported_dtype(dtype: Any, xp: Any) -> bool:
     return xp.isdtype(dtype, ("real floating", "integral", "bool"))
 
 
+_DTYPE_NAMES = ("float32", "float64", "int64", "int32", "int16", "int8", "uint8", "bool")
+
+
 def _dtype(dtype: Any, xp: Any) -> Any:
+    """A dtype of the namespace xp from its name ('float32'...) or a dtype of NumPy's or xp's."""
     if isinstance(dtype, str):
-        if dtype not in ("float32", "float64"):
-            raise ValueError(f"dtype is 'float32' or 'float64', not {dtype!r}")
+        if dtype not in _DTYPE_NAMES:
+            raise ValueError(f"dtype is one of {', '.join(map(repr, _DTYPE_NAMES))}, not {dtype!r}")
         return getattr(xp, dtype)
+    if xp is not _NUMPY and xp is not np_xp and isinstance(dtype, (type, numpy.dtype)):
+        return getattr(xp, numpy.dtype(dtype).name)  # NumPy's name for another library's dtype
     return dtype
 
 
@@ -183,10 +205,11 @@ def _read(x: Array, index: tuple[Any, ...]) -> Array:
     leaves it open): there, the places to read are found by NumPy (``_places``), and read as
     a flat list of numbers.
     """
-    xp = _namespace(x)
-    if len(index) == 2 and index[1] is Ellipsis and _is_array(index[0]) and index[0].ndim == 1:
-        return xp.take(x, index[0], axis=0)
-    if xp is _NUMPY or not _has_arrays(index):
+    xp, rows = _namespace(x), (index[0] if index else None)
+    if len(index) == 2 and index[1] is Ellipsis and _is_array(rows) and rows.ndim == 1:
+        if not _is_mask(rows):  # (a boolean mask is no list of rows)
+            return xp.take(x, rows, axis=0)
+    if xp is _NUMPY or not _has_arrays(index) or (len(index) == 1 and _is_mask(rows)):
         return x[index]
     places = _places(tuple(x.shape), index)
     flat = xp.asarray(places.reshape(-1), device=array_api_compat.device(x))
@@ -200,22 +223,37 @@ def _places(shape: tuple[int, ...], index: tuple[Any, ...]) -> Any:
     return numpy.arange(math.prod(shape)).reshape(shape)[numpy_index]
 
 
+_BOOL_DTYPES: dict[Any, bool] = {}  # (array type, dtype) -> whether it is boolean (asked once)
+
+
+def _is_mask(part: Any) -> bool:
+    """Whether an index's part is a boolean array (a mask)."""
+    if not _is_array(part):
+        return False
+    key = (type(part), part.dtype)  # (the array's type first: two libraries' dtypes never meet)
+    is_bool = _BOOL_DTYPES.get(key)
+    if is_bool is None:
+        is_bool = _BOOL_DTYPES[key] = _namespace(part).isdtype(part.dtype, "bool")
+    return is_bool
+
+
 def _has_arrays(index: Any) -> bool:
     parts = index if isinstance(index, tuple) else (index,)
     return any(_is_array(part) for part in parts)
 
 
 def _checked_index(parts: tuple[Any, ...], x: Array) -> tuple[Any, ...]:
-    """An index of ``x``, after checking its parts: ints, slices, None, ..., and integer arrays
-    (or lists of ints, made arrays of x's library); out-of-range ints are named here."""
+    """An index of ``x``, after checking its parts: ints, slices, None, ..., integer arrays
+    (or lists and ranges of ints, made arrays of x's library) and boolean masks; out-of-range
+    ints are named here."""
     checked = []
     for part in parts:
-        if isinstance(part, list):
-            part = _namespace(x).asarray(part)
-        if _is_array(part) and not _namespace(part).isdtype(part.dtype, "integral"):
+        if isinstance(part, (list, range)):
+            part = _namespace(x).asarray(list(part))
+        if _is_array(part) and not _namespace(part).isdtype(part.dtype, ("integral", "bool")):
             raise TypeError(
-                "an index array holds integers (positions), not numbers of dtype "
-                f"{_dtype_name(part.dtype)}: {part!r:.60}"
+                "an index array holds integers (positions) or booleans (a mask), not numbers "
+                f"of dtype {_dtype_name(part.dtype)}: {part!r:.60}"
             )
         if isinstance(part, bool) or not (
             part is None
@@ -224,14 +262,22 @@ def _checked_index(parts: tuple[Any, ...], x: Array) -> tuple[Any, ...]:
             or _is_array(part)
         ):
             raise TypeError(
-                "a Tensor is indexed by ints, slices, None, ... and integer arrays, "
-                f"not {type(part).__name__}: {part!r:.60}"
+                "a Tensor is indexed by ints, slices, None, ..., integer arrays and boolean "
+                f"masks, not {type(part).__name__}: {part!r:.60}"
             )
         checked.append(int(part) if isinstance(part, numbers.Integral) else part)
     axis, shape = 0, tuple(x.shape)
     for i, part in enumerate(checked):
         if part is Ellipsis:
             break
+        if _is_mask(part):
+            if shape[axis : axis + part.ndim] != tuple(part.shape):
+                raise IndexError(
+                    f"a boolean mask of shape {tuple(part.shape)} does not fit axes {axis}.. of "
+                    f"a tensor of shape {shape}"
+                )
+            axis += part.ndim
+            continue
         if isinstance(part, slice) and axis < x.ndim and (part.step or 1) > 0:
             # bounds within the axis (x[-1:] of an empty axis is empty; the standard leaves
             # bounds outside an axis unspecified)
@@ -253,7 +299,9 @@ def _checked_index(parts: tuple[Any, ...], x: Array) -> tuple[Any, ...]:
                 )
         if part is not None:
             axis += 1
-    indexed = sum(part is not None for part in checked)
+    indexed = sum(part.ndim if _is_mask(part) else 1 for part in checked if part is not None)
+    if len(checked) == 1 and _is_mask(checked[0]):
+        return tuple(checked)  # (the standard takes a boolean mask only as the sole index)
     if indexed < x.ndim and not any(part is Ellipsis for part in checked):
         checked.append(Ellipsis)  # the axes not indexed are taken whole (the standard says so)
     return tuple(checked)
@@ -397,7 +445,14 @@ def _mixed_dtypes_error(what: str, a: Array, b: Array) -> TypeError:
     )
 
 
-# What x[index] sends back to x
+# Item assignment, and what x[index] sends back to x
+
+
+def _put(x: Array, value: Array, *, index: Any) -> Array:
+    """A copy of x with ``value`` put at ``index`` (broadcast to the places it fills)."""
+    out = _namespace(x).asarray(x, copy=True)
+    out[index] = value
+    return out
 
 
 def _index_add_forward(g: Array, *, index: Any, shape: tuple[int, ...]) -> Array:

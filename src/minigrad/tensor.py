@@ -62,13 +62,13 @@ NumPy is imported only when this module is.
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Union
 
 import array_api_compat
-import numpy
 
 from minigrad import backend
 from minigrad.backend import (
@@ -89,6 +89,7 @@ from minigrad.backend import (
     _namespace,
     _operation_error,
     _own_array,
+    _put,
     _quiet_floats,
     _read,
 )
@@ -101,6 +102,7 @@ from minigrad.engine import (
     topological_order,
 )
 from minigrad.operations import OperationTable
+from minigrad.tensor_pytorch import PyTorchMethods, _astype, _dim_names, _index_parts, _promoted
 
 __all__ = [
     "Tensor", "concatenate", "grad", "linear", "maximum", "no_grad", "stack", "sum_to",
@@ -161,7 +163,7 @@ def broadcast_to(x: Operand, shape: tuple[int, ...]) -> Operand:
 def permute_dims(x: Operand, axes: tuple[int, ...]) -> Operand:
     """x with its axes in the order ``axes``."""
     if isinstance(x, Tensor):
-        return x.transpose(*axes)
+        return x.permute(*axes)
     return _namespace(x).permute_dims(x, axes)
 
 
@@ -241,6 +243,14 @@ class Operation:
     variadic: bool = False
     saves: bool = False
 
+    def __call__(self, *inputs: Operand, **params: Any) -> Tensor:
+        """The operation applied to Tensors (numbers and arrays beside them become constants),
+        recorded in the graph: ``op(x)``, ``op(x, y, axis=0)``."""
+        like = next((x for x in inputs if isinstance(x, Tensor)), None)
+        if like is None:
+            raise TypeError(f"operation {self.name!r} takes at least one Tensor")
+        return _apply(self, tuple(_operand(x, like, self.name) for x in inputs), params)
+
     def __reduce__(self) -> tuple[object, ...]:
         """Pickled by name (its rules are functions, often lambdas): looked up again on loading."""
         return (_operation_named, (self.name,))
@@ -306,7 +316,7 @@ def _div_b(g: Operand, out: Operand, a: Operand, b: Operand) -> Operand:
 
 def _pow_x(g: Operand, out: Operand, x: Operand, y: Operand) -> Operand:
     """∂(xʸ)/∂x = y·x^(y-1); exactly 0 where y = 0, as in PyTorch."""
-    return sum_to(g * where(_data(y) == 0, 0.0, y * x ** (y - 1.0)), x.shape)
+    return sum_to(where(_data(y) == 0, 0.0, g * (y * x ** (y - 1.0))), x.shape)
 
 
 def _pow_y(g: Operand, out: Operand, x: Operand, y: Operand) -> Operand:
@@ -468,6 +478,24 @@ def _index_add_g(g: Operand, out: Operand, x: Operand, *, index: Any, shape: Any
     return g[index]
 
 
+def _index_put_x(g: Operand, out: Operand, x: Operand, value: Operand, *, index: Any) -> Operand:
+    """The old numbers at index were replaced: they get no gradient, the others g."""
+    xp = _namespace(_data(g))
+    replaced = xp.zeros(tuple(x.shape), dtype=xp.bool)
+    replaced[index] = True
+    return where(replaced, 0.0, g)
+
+
+def _index_put_value(
+    g: Operand, out: Operand, x: Operand, value: Operand, *, index: Any
+) -> Operand:
+    """value receives the gradient of the places it filled (summed where it was broadcast)."""
+    filled = g[index] if not isinstance(g, Tensor) else _apply(INDEX, (g,), {"index": index})
+    if filled.ndim < value.ndim:  # (a value of shape (1, n) may fill places of shape (n,))
+        filled = reshape(filled, (1,) * (value.ndim - filled.ndim) + tuple(filled.shape))
+    return sum_to(filled, tuple(value.shape))
+
+
 def _concatenate_forward(*arrays: Array, axis: int) -> Array:
     return _namespace(arrays[0]).concat(arrays, axis=axis)
 
@@ -518,6 +546,8 @@ WHERE       = operation("where",         lambda a, b, *, condition: _namespace(a
                         lambda g, out, a, b, *, condition: sum_to(_only_where(~condition, g), b.shape))  # noqa: E501
 EXP         = operation("exp",           lambda x: _namespace(x).exp(x), lambda g, out, x: g * out)
 LOG         = operation("log",           lambda x: _namespace(x).log(x), lambda g, out, x: g / x)
+LOG10       = operation("log10",         lambda x: _namespace(x).log10(x),
+                        lambda g, out, x: g / (x * math.log(10.0)))
 SQRT        = operation("sqrt",          lambda x: _namespace(x).sqrt(x),
                         lambda g, out, x: g / (2.0 * out))
 ABS         = operation("abs",           lambda x: _namespace(x).abs(x),
@@ -547,6 +577,11 @@ BROADCAST_TO = operation("broadcast_to", lambda x, *, shape: _namespace(x).broad
                         lambda g, out, x, *, shape: sum_to(g, tuple(x.shape)))
 INDEX       = operation("[]",            _index_forward,                _index_x)
 INDEX_ADD   = operation("index_add",     _index_add_forward,            _index_add_g)
+INDEX_PUT   = operation("index_put",     _put,                          _index_put_x, _index_put_value)  # noqa: E501
+CLONE       = operation("clone",         lambda x: _namespace(x).asarray(x, copy=True),
+                        lambda g, out, x: g)
+ASTYPE      = operation("astype",        lambda x, *, dtype: _namespace(x).astype(x, dtype),
+                        lambda g, out, x, *, dtype: _astype(g, x.dtype))
 CONCATENATE = operation("concatenate",   _concatenate_forward,          _concatenate_x,
                         variadic=True)
 LINEAR      = operation("linear",        lambda x, w, b: x @ w + b,     # (a layer: see linear)
@@ -625,7 +660,10 @@ def _operand(x: object, like: Tensor, op_name: str) -> Tensor:
         )
     if isinstance(x, numbers.Real):
         xp = _namespace(like.data)
-        dtype = like.data.dtype if _is_float(like.data.dtype, xp) else None
+        if _is_float(like.data.dtype, xp):
+            dtype = like.data.dtype
+        else:  # an integer or boolean tensor: a float makes float32 (PyTorch's default dtype)
+            dtype = None if isinstance(x, numbers.Integral) else xp.float32
         device = array_api_compat.device(like.data)
         return _constant(xp.asarray(x, dtype=dtype, device=device))
     if _is_array(x):
@@ -654,6 +692,11 @@ def _binary(op: Operation, a: object, b: object) -> Tensor:
         b = _operand(b, like, op.name)
     if op is MATMUL and a.data.dtype != b.data.dtype:
         raise _mixed_dtypes_error("@", a, b)
+    if a.data.dtype is not b.data.dtype and a.data.dtype != b.data.dtype:
+        _check_one_library(op.name, [a.data, b.data])
+        a, b = _promoted(a, b)
+    if op is DIV and not _is_float(a.data.dtype, _namespace(a.data)):
+        a, b = a.float(), b.float()  # integers divide into float32, as in PyTorch
     return _apply(op, (a, b), _NO_PARAMS)
 
 
@@ -662,7 +705,7 @@ def _binary(op: Operation, a: object, b: object) -> Tensor:
 # ---------------------------------------------------------------------------------------------
 
 
-class Tensor:
+class Tensor(PyTorchMethods):
     """An n-dimensional array of a computation, with the gradient of an output with respect to it.
 
     ``data`` is the array, ``grad`` ∂output/∂self after ``output.backward()`` (an array of the same
@@ -684,6 +727,7 @@ class Tensor:
     )  # fmt: skip
     __array_ufunc__ = None  # NumPy arrays leave ``array * tensor`` to Tensor.__rmul__
     __array_priority__ = 1000
+    _op_named = staticmethod(_operation_named)  # (for the methods in tensor_pytorch.py)
 
     def __init__(
         self, data: object, requires_grad: bool = False, dtype: Any = None, label: str = ""
@@ -745,43 +789,13 @@ class Tensor:
     def size(self) -> int:
         return _count(self.shape, None)
 
-    def item(self) -> float:
-        """The one number of a one-element tensor, as a Python float."""
-        if self.data.ndim == 0:
-            return float(self.data)
-        if self.size != 1:
-            raise ValueError(f"item() needs a tensor of one element, not of shape {self.shape}")
-        return float(_namespace(self.data).reshape(self.data, ()))
-
-    def numpy(self) -> Any:
-        """The data as a NumPy array (a copy when the backend is not NumPy)."""
-        return numpy.asarray(self.data) if not isinstance(self.data, numpy.ndarray) else self.data
-
-    def tolist(self) -> Any:
-        return self.numpy().tolist()
-
     def detach(self) -> Tensor:
         """The same array as a new constant: no graph, no gradient."""
         return _constant(self.data)
 
-    def __repr__(self) -> str:
-        label = f", label={self.label!r}" if self.label else ""
-        grad = ", requires_grad=True" if self.requires_grad else ""
-        if self.size <= 8:
-            return f"Tensor({self.tolist()}, dtype={_dtype_name(self.dtype)}{grad}{label})"
-        return f"Tensor(shape={self.shape}, dtype={_dtype_name(self.dtype)}{grad}{label})"
-
-    def __len__(self) -> int:
-        if self.ndim == 0:
-            raise TypeError("len() of a 0-d tensor")
-        return self.shape[0]
-
-    def __bool__(self) -> bool:
-        if self.size != 1:
-            raise ValueError(f"the truth of a tensor of shape {self.shape} is ambiguous")
-        return bool(self.item())
-
-    __hash__ = object.__hash__  # == stays by identity for sets and dicts, as for Value
+    # Tensors are hashed by identity, so they work as dict keys and in sets (two Tensors holding
+    # equal numbers are two keys), while == and != compare elementwise, as in PyTorch and NumPy.
+    __hash__ = object.__hash__
 
     # Arithmetic: NumPy broadcasting forward, sum_to backward
 
@@ -837,7 +851,7 @@ class Tensor:
     def __abs__(self) -> Tensor:
         return self.abs()
 
-    # Comparisons give boolean constants (no gradient); == and hash stay by identity.
+    # Comparisons give boolean constants (no gradient), elementwise.
 
     def __lt__(self, other: Operand) -> Tensor:
         return _constant(self.data < _data(_operand(other, self, "<")))
@@ -894,9 +908,14 @@ class Tensor:
             raise ValueError(f"clip: low ({low}) is above high ({high})")
         return _apply(CLIP, (self,), {"low": float(low), "high": float(high)})
 
-    # Reductions: over every axis (axis=None), one axis or a tuple of axes
+    # Reductions: over every axis (dim=None), one axis or a tuple of axes. ``dim``/``keepdim``
+    # are PyTorch's names, ``axis``/``keepdims`` NumPy's: either works.
 
-    def _reduce(self, op: Operation, axis: Axis, keepdims: bool) -> Tensor:
+    def _reduce(
+        self, op: Operation, axis: Axis, keepdims: bool, names: dict[str, Any] = _NO_PARAMS
+    ) -> Tensor:  # fmt: skip
+        if names:  # (NumPy's names for dim and keepdim: axis and keepdims)
+            axis, keepdims = _dim_names(axis, keepdims, names, op.name)
         axes = _axes(axis, self.ndim, op.name)
         if op in (MAX, MIN) and _count(self.shape, axes) == 0:
             over = "" if axes is None else f" along axis {axis}"
@@ -906,35 +925,43 @@ class Tensor:
             )
         return _apply(op, (self,), {"axis": axes, "keepdims": bool(keepdims)})
 
-    def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    def sum(self, dim: Axis = None, keepdim: bool = False, **names: Any) -> Tensor:
         """f(x) = Σ xᵢ;  ∂f/∂xᵢ = 1"""
-        return self._reduce(SUM, axis, keepdims)
+        return self._reduce(SUM, dim, keepdim, names)
 
-    def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    def mean(self, dim: Axis = None, keepdim: bool = False, **names: Any) -> Tensor:
         """f(x) = Σ xᵢ / n;  ∂f/∂xᵢ = 1/n"""
-        return self._reduce(MEAN, axis, keepdims)
+        if not _is_float(self.data.dtype, _namespace(self.data)):
+            raise TypeError(
+                f"mean of a tensor of dtype {_dtype_name(self.dtype)}: make it floating-point "
+                "first (.float()), as in PyTorch"
+            )
+        return self._reduce(MEAN, dim, keepdim, names)
 
-    def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        """f(x) = max xᵢ;  ∂f/∂xᵢ = 1 at the maximum (ties share it), else 0"""
-        return self._reduce(MAX, axis, keepdims)
+    def amax(self, dim: Axis = None, keepdim: bool = False, **names: Any) -> Tensor:
+        """f(x) = max xᵢ (over every axis, one or several);  ∂f/∂xᵢ = 1 at the maximum (ties
+        share it), else 0"""
+        return self._reduce(MAX, dim, keepdim, names)
 
-    def min(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    def amin(self, dim: Axis = None, keepdim: bool = False, **names: Any) -> Tensor:
         """f(x) = min xᵢ;  ∂f/∂xᵢ = 1 at the minimum (ties share it), else 0"""
-        return self._reduce(MIN, axis, keepdims)
+        return self._reduce(MIN, dim, keepdim, names)
 
-    def logsumexp(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    def logsumexp(self, dim: Axis = None, keepdim: bool = False, **names: Any) -> Tensor:
         """f(x) = ln Σ e^xᵢ, computed without overflow;  ∂f/∂xᵢ = softmax(x)ᵢ"""
-        return self._reduce(LOGSUMEXP, axis, keepdims)
+        return self._reduce(LOGSUMEXP, dim, keepdim, names)
 
-    def softmax(self, axis: int = -1) -> Tensor:
-        """f(x)ᵢ = e^xᵢ / Σ e^xⱼ along ``axis``;  ∂fᵢ/∂xⱼ = fᵢ(δᵢⱼ - fⱼ)"""
-        (axis,) = _axes(axis, self.ndim, "softmax") or (0,)
-        return _apply(SOFTMAX, (self,), {"axis": axis})
+    def softmax(self, dim: int = -1, *, axis: int | None = None) -> Tensor:
+        """f(x)ᵢ = e^xᵢ / Σ e^xⱼ along ``dim``;  ∂fᵢ/∂xⱼ = fᵢ(δᵢⱼ - fⱼ)"""
+        (dim,) = _axes(dim if axis is None else axis, self.ndim, "softmax") or (0,)
+        return _apply(SOFTMAX, (self,), {"axis": dim})
 
-    def log_softmax(self, axis: int = -1) -> Tensor:
-        """f(x)ᵢ = xᵢ - ln Σ e^xⱼ along ``axis``;  ∂fᵢ/∂xⱼ = δᵢⱼ - softmax(x)ⱼ"""
-        (axis,) = _axes(axis, self.ndim, "log_softmax") or (0,)
-        return _apply(LOG_SOFTMAX, (self,), {"axis": axis})
+    def log_softmax(self, dim: int = -1, *, axis: int | None = None) -> Tensor:
+        """f(x)ᵢ = xᵢ - ln Σ e^xⱼ along ``dim``;  ∂fᵢ/∂xⱼ = δᵢⱼ - softmax(x)ⱼ"""
+        (dim,) = _axes(dim if axis is None else axis, self.ndim, "log_softmax") or (0,)
+        return _apply(LOG_SOFTMAX, (self,), {"axis": dim})
+
+    # Truth over elements (boolean results, no gradient)
 
     # Shapes
 
@@ -953,42 +980,19 @@ class Tensor:
             return self if not self.requires_grad else _apply(RESHAPE, (self,), {"shape": shape})
         return _apply(RESHAPE, (self,), {"shape": tuple(shape)})
 
-    def flatten(self) -> Tensor:
-        """The numbers in one axis, row by row."""
-        return self.reshape(-1)
-
-    def transpose(self, *axes: int) -> Tensor:
-        """The axes in the order given (reversed when none is given, as ``.T``)."""
-        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-            axes = tuple(axes[0])
-        if not axes:
-            axes = tuple(reversed(range(self.ndim)))
-        if sorted(_axes(axes, self.ndim, "transpose") or ()) != list(range(self.ndim)) or len(
-            axes
-        ) != self.ndim:
-            raise ValueError(f"transpose: {axes} is not an order of the axes of {self.shape}")
-        return _apply(TRANSPOSE, (self,), {"axes": tuple(a % self.ndim for a in axes)})
-
     @property
     def T(self) -> Tensor:
         """The axes reversed (a matrix transposed)."""
-        return self.transpose()
-
-    @property
-    def mT(self) -> Tensor:
-        """The last two axes swapped (each matrix of a stack transposed)."""
-        if self.ndim < 2:
-            raise ValueError(f"mT needs at least two axes, not shape {self.shape}")
-        axes = (*range(self.ndim - 2), self.ndim - 1, self.ndim - 2)
-        return _apply(TRANSPOSE, (self,), {"axes": axes})
+        return _apply(TRANSPOSE, (self,), {"axes": tuple(reversed(range(self.ndim)))})
 
     def __getitem__(self, index: Any) -> Tensor:
         """Reading x[index] (ints, slices, None, ..., integer arrays such as the rows and the
-        class of each sample); backward adds g back at the places read."""
-        parts = index if isinstance(index, tuple) else (index,)
-        parts = tuple(part.data if isinstance(part, Tensor) else part for part in parts)
-        index = _checked_index(parts, self.data)
+        class of each sample, boolean masks); backward adds g back at the places read."""
+        index = _checked_index(_index_parts(index), self.data)
         return _apply(INDEX, (self,), {"index": index})
+
+    # In-place arithmetic (x += y...): x takes the result's numbers (cast to x's dtype). A
+    # gradient-recording one makes the result a new tensor, which the name then holds.
 
     # Backpropagation
 

@@ -93,6 +93,31 @@ def test_gradcheck_looks_past_cross_entropy_to_the_wrong_node():
         del mt.OPERATIONS["half_square"]
 
 
+def test_backward_source_writes_the_backward_pass_that_gives_the_engines_gradients_to_the_bit():
+    from minigrad import backward_source, losses
+    from minigrad import tensor as mt
+    from minigrad.teaching.tensor_viz import backward_namespace, tensor_names
+
+    rng = np.random.default_rng(0)
+    table = mt.Tensor(rng.standard_normal((5, 3)), requires_grad=True, label="C")
+    w = mt.Tensor(rng.standard_normal((6, 4)), requires_grad=True, label="W")
+    b = mt.Tensor(rng.standard_normal(4), requires_grad=True, label="b")
+    rows = mt.Tensor([[0, 1], [4, 4], [2, 0]])
+    h = (table[rows].view(3, -1) @ w + b).tanh()
+    h.label = "h"
+    scores = mt.concatenate([h, h.max(1, keepdim=True).values / 2.0], axis=1)
+    loss = losses.cross_entropy(scores, [0, 4, 2]) + (h.sum(0, keepdim=True) ** 2.0).mean()
+    source = backward_source(loss)
+    assert "grad_W += reshape1.T @ grad_matmul1" in source and "np.add.at(grad_C" in source
+    assert "sum_to(grad_" in source and "rule('cross_entropy', 0)" in source
+    namespace = backward_namespace(loss)
+    exec(source, namespace)
+    loss.backward()
+    for tensor, name in tensor_names(loss).items():
+        if tensor.requires_grad:
+            assert np.array_equal(namespace["gradients"][name], tensor.grad), name
+
+
 # ---------------------------------------------------------------------------------------------
 # As safe as the Value drawings: the same names, escaping, shortening and size guard
 # ---------------------------------------------------------------------------------------------

@@ -70,6 +70,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from minigrad.app import digits
 
         return digits.main(argv[2:], argv[1])
+    if argv[:2] == ["demo", "names"]:  # the makemore lectures' MLP, through minigrad.torch
+        from minigrad.app import makemore
+
+        return makemore.main(argv[2:])
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -118,7 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DATASET",
         choices=[*data.DATASETS, *TENSOR_DEMOS],  # the Tensor ones are run before parsing
         help=f"one of: {', '.join(data.DATASETS)}; or digits or mnist, real handwritten "
-        "digits learned with Tensors (see 'minigrad demo digits --help')",
+        "digits learned with Tensors (see 'minigrad demo digits --help'); or names, the "
+        "makemore lectures' character-level MLP (see 'minigrad demo names --help')",
     )
     demo_parser.add_argument(
         "--epochs",

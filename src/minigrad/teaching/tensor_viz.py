@@ -15,6 +15,7 @@ rendering stops after ``timeout`` seconds).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -215,3 +216,141 @@ def _broadcast_axes(node: Tensor, child: Tensor) -> tuple[int, ...]:
     return tuple(range(extra)) + tuple(
         extra + i for i, n in enumerate(child.shape) if n == 1 and node.shape[extra + i] != 1
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# backward_source
+# ---------------------------------------------------------------------------------------------
+
+
+def backward_source(root: Tensor) -> str:
+    """The backward pass of ``root`` as straight-line NumPy: one statement per chain-rule step,
+    output first (the makemore lecture's exercise 1, written out by the engine).
+
+    Each tensor of the graph is a variable holding its array (named after ``tensor_names``) and
+    ``grad_<name>`` its gradient. Run it in ``backward_namespace(root)``, which holds the forward
+    pass's arrays: ``exec(backward_source(loss), ns)``; then ``ns["gradients"]`` maps every name to
+    the gradient a fresh ``root.backward()`` gives it. Operations without a formula here are
+    written as a call of MiniGrad's own rule, ``rule(op, i)(g, out, *inputs, **params[name])``.
+    """
+    if not isinstance(root, Tensor):
+        raise TypeError(f"backward_source writes a Tensor's backward pass, not {type(root)}")
+    names = tensor_names(root)
+    order, inner = _walk(root)
+    idents = _identifiers(order, names)
+    lines = [
+        f"# The backward pass of {names[root]}, one chain-rule step per line, output first.",
+        "# Written by minigrad.backward_source; run it in backward_namespace(root).",
+        "",
+        "# Every gradient starts at 0, the output's at 1 (∂root/∂root):",
+    ]
+    for node in order:
+        start = "np.ones_like" if node is root else "np.zeros_like"
+        lines.append(f"grad_{idents[node]} = {start}({idents[node]})")
+    lines += ["", "# The chain rule: input.grad += node.grad × ∂node/∂input"]
+    for node in reversed(inner):
+        for i, child in enumerate(node._prev):
+            if child.requires_grad:
+                lines.append(_step_code(node, i, idents))
+    lines += ["", "gradients = {"]
+    lines += [f"    {names[node]!r}: grad_{idents[node]}," for node in order]
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def backward_namespace(root: Tensor) -> dict[str, Any]:
+    """What ``backward_source(root)`` runs in: each tensor's array under its variable's name,
+    each node's settings in ``params``, NumPy as ``np``, ``sum_to`` and ``rule``."""
+    from minigrad.tensor import sum_to
+
+    order = _walk(root)[0]
+    idents = _identifiers(order, tensor_names(root))
+    namespace: dict[str, Any] = {idents[node]: node.data for node in order}
+    namespace.update(
+        np=numpy, sum_to=sum_to, rule=_rule,
+        params={idents[node]: dict(node._params) for node in order if node._prev},
+    )  # fmt: skip
+    return namespace
+
+
+def _rule(op_name: str, i: int) -> Callable[..., Any]:
+    """Backward rule i of a Tensor operation (the one rule of an operation on any number)."""
+    op = OPERATIONS[op_name]
+    if op.variadic:
+        return lambda *args, **params: op.backward[0](*args, position=i, **params)
+    return op.backward[i]
+
+
+def _identifiers(order: list[Tensor], names: dict[Tensor, str]) -> dict[Tensor, str]:
+    """A Python variable name per node, made from its name (unique, never a keyword)."""
+    import keyword
+    import re
+
+    idents: dict[Tensor, str] = {}
+    taken: set[str] = {"np", "sum_to", "rule", "params", "gradients"}
+    for node in order:
+        ident = re.sub(r"\W", "_", names[node]) or "t"
+        if ident[0].isdigit() or keyword.iskeyword(ident) or ident.startswith("grad_"):
+            ident = f"t_{ident}"
+        while ident in taken:
+            ident += "_"
+        idents[node] = ident
+        taken.add(ident)
+    return idents
+
+
+def _step_code(node: Tensor, i: int, idents: dict[Tensor, str]) -> str:
+    """``grad_child += ...`` for input i of node: a formula of NumPy for the usual operations."""
+    child = node._prev[i]
+    g, out, x = f"grad_{idents[node]}", idents[node], idents[child]
+    inputs = [idents[t] for t in node._prev]
+    target = f"grad_{x}"
+    op = node._op
+    if op == "[]":  # reading places: the gradient goes back to them, added where read twice
+        return f"np.add.at({target}, params[{out!r}]['index'], {g})  # ∂{out}/∂{x}: index"
+    formula = _numpy_formula(node, i, g, out, inputs)
+    if formula is None:
+        args = ", ".join([g, out, *inputs])
+        formula = f"rule({op!r}, {i})({args}, **params[{out!r}])"
+    elif child.shape != node.shape and op in _ELEMENTWISE:
+        formula = f"sum_to({formula}, {child.shape})"  # broadcast in forward: summed back
+    return f"{target} += {formula}  # ∂{out}/∂{x}: {op}"
+
+
+def _numpy_formula(node: Tensor, i: int, g: str, out: str, inputs: list[str]) -> str | None:
+    op, params = node._op, node._params
+    a = inputs[0]
+    b = inputs[1] if len(inputs) > 1 else ""
+    two_matrices = len(node._prev) >= 2 and node._prev[0].ndim == 2 and node._prev[1].ndim == 2
+    exponent = node._prev[1] if op == "**" else None
+    constant_power = exponent is not None and not exponent.requires_grad and exponent.size == 1
+    table: dict[tuple[str, int], str | None] = {
+        ("+", 0): g, ("+", 1): g, ("-", 0): g, ("-", 1): f"-{g}",
+        ("*", 0): f"{g} * {b}", ("*", 1): f"{g} * {a}",
+        ("/", 0): f"{g} / {b}", ("/", 1): f"-{g} * {out} / {b}",
+        ("**", 0): f"{g} * {b} * {a} ** ({b} - 1.0)" if constant_power else None,
+        ("neg", 0): f"-{g}",
+        ("@", 0): f"{g} @ {b}.T" if two_matrices else None,
+        ("@", 1): f"{a}.T @ {g}" if two_matrices else None,
+        ("exp", 0): f"{g} * {out}", ("log", 0): f"{g} / {a}",
+        ("tanh", 0): f"{g} * (1.0 - {out} * {out})", ("sqrt", 0): f"{g} / (2.0 * {out})",
+        ("sigmoid", 0): f"{g} * {out} * (1.0 - {out})",
+        ("reshape", 0): f"{g}.reshape({a}.shape)", ("clone", 0): g,
+    }  # fmt: skip
+    if op in ("sum", "mean") and params.get("keepdims") is not None:
+        child = node._prev[0]
+        axes = params["axis"]
+        kept = tuple(1 if axes is None or k in axes else n for k, n in enumerate(child.shape))
+        spread = f"np.broadcast_to({g}.reshape({kept}), {a}.shape)"
+        if op == "sum":
+            return spread
+        count = child.size // max(1, _count_kept(kept))
+        return f"{spread} / {count}"
+    return table.get((op, i))
+
+
+def _count_kept(shape: tuple[int, ...]) -> int:
+    count = 1
+    for n in shape:
+        count *= n
+    return count
