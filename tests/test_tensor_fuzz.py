@@ -69,6 +69,10 @@ def _program(start, *steps: tuple) -> Program:
                           ("*", [], {"kind": "number", "number": 1e-308})))  # a tiny g
 @example(program=_program([[-INF, -0.0, 4.0]], ("**", [], {"kind": "number", "number": 0.5})))
 @example(program=_program([[-INF, -0.0, 4.0]], ("**", [], {"kind": "number", "number": -0.5})))
+@example(program=_program([0.0, 0.0, 0.0], ("[]", [], {"index": ([2],)}),  # g = NaN at one place
+                          ("*", [], {"kind": "number", "number": NAN})))
+@example(program=_program(np.ones((2, 3)), ("[]", [], {"index": (slice(None), [])})))
+@example(program=_program(NAN, ("var", [], {"dim": None, "keepdim": False, "correction": 1})))
 def test_random_programs_agree_with_pytorch(backend, program):
     outcome = run(program, backend)
     unexpected = [m for m in outcome.mismatches if m.expected is None]
