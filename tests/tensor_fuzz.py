@@ -566,7 +566,7 @@ EXPECTED_NAMES = {  # each listed in docs/tensors.md, with its reason
     "binary_cross_entropy_with_logits at infinite logits",
     "a quotient's gradient where PyTorch's (a/b)/b overflows or underflows",
     "x ** ±0.5 at -inf and -0: PyTorch's sqrt and its pow differ",
-    "var's and std's gradient at NaN with n ≤ correction: PyTorch's ±inf",
+    "var's and std's gradient where the var is NaN: PyTorch's closed form",
 }
 
 
@@ -582,14 +582,16 @@ def _exact_quotient_gradient(inputs: list[np.ndarray], settings: dict, upstream:
     else:
         a, b = (inputs[1], inputs[0]) if kind == "array first" else (inputs[0], inputs[1])
     g = np.asarray(upstream, np.float64)
-    if not all(np.all(np.isfinite(v)) for v in (a, b, g)) or np.any(b == 0):
+    if not all(np.all(np.isfinite(v)) for v in (a, b)) or np.any(b == 0) or np.any(np.isnan(g)):
         return None
-    a, b, g = (np.vectorize(Fraction, otypes=[object])(v) for v in np.broadcast_arrays(a, b, g))
-    by_a, by_b = g / b, -g * a / (b * b)
+    a, b, g = np.broadcast_arrays(a, b, g)
+    a, b = (np.vectorize(Fraction, otypes=[object])(v) for v in (a, b))
+    by_a, by_b = 1 / b, -a / (b * b)  # ∂(a/b)/∂a and ∂(a/b)/∂b, exact
     if kind == "itself":
-        full = by_a + by_b
+        local = by_a + by_b
     else:
-        full = by_b if (i == 0) == (kind == "array first") else by_a
+        local = by_b if (i == 0) == (kind == "array first") else by_a
+    full = np.vectorize(_times, otypes=[object])(g, local)
     target = inputs[i].shape
     lead = full.ndim - len(target)
     axes = (*range(lead), *(lead + k for k, n in enumerate(target) if n == 1))
@@ -598,7 +600,17 @@ def _exact_quotient_gradient(inputs: list[np.ndarray], settings: dict, upstream:
     return np.array(rounded, dtype=np.float64).reshape(target)
 
 
-def _rounded(x: Fraction) -> float:
+def _times(g: float, local: Fraction) -> Fraction | float:
+    """g·local, exact for a finite g; for an infinite g, ±∞ (NaN where local is 0)."""
+    if math.isfinite(g):
+        return Fraction(g) * local
+    if local == 0:
+        return NAN
+    return math.copysign(INF, g) if local > 0 else -math.copysign(INF, g)
+
+
+def _rounded(x: Fraction | float) -> float:
+    """x as the nearest float (±∞ beyond the largest)."""
     try:
         return float(x)
     except OverflowError:
@@ -618,11 +630,15 @@ def expected_difference(
         if exact is not None and not differ(mine, exact, _terms(inputs) * _magnitude(inputs)).any():
             return "a quotient's gradient where PyTorch's (a/b)/b overflows or underflows"
     if op in ("var", "std") and kind.startswith("gradient"):
-        x, ours = (np.broadcast_to(v, where.shape)[where] for v in (inputs[0], mine))
-        # with no degrees of freedom (n ≤ correction) PyTorch's gradient is 2/0·g·(x - mean):
-        # NaN (∞·0) at every number but ±∞ at a NaN; MiniGrad's is NaN at all of them
-        if np.all(np.isnan(x)) and np.all(np.isnan(ours)):
-            return "var's and std's gradient at NaN with n ≤ correction: PyTorch's ±inf"
+        x = inputs[0]
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            var = np.var(x, axis=settings["dim"], ddof=settings["correction"], keepdims=True)
+        # where the var is NaN (an infinite or NaN number, or n ≤ correction), PyTorch's closed
+        # form 2/(n - correction)·g·(x - mean) gives ±∞ at some places; MiniGrad's gradient, the
+        # chain rule through its operations (the mean's share too), is NaN there
+        if np.all(np.isnan(np.broadcast_to(var, x.shape)[where])) and np.all(np.isnan(mine[where])):
+            return "var's and std's gradient where the var is NaN: PyTorch's closed form"
     if op == "**" and settings.get("number") in (0.5, -0.5):
         x = np.broadcast_to(inputs[0], where.shape)[where]
         # PyTorch's x ** 0.5 is sqrt(x) (NaN at -inf) and x ** -0.5 is 1/sqrt(x) (-inf at -0),
