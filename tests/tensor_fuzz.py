@@ -591,12 +591,12 @@ def _exact_quotient_gradient(inputs: list[np.ndarray], settings: dict, upstream:
         local = by_a + by_b
     else:
         local = by_b if (i == 0) == (kind == "array first") else by_a
-    full = np.vectorize(_times, otypes=[object])(g, local)
+    full = np.asarray(np.vectorize(_times, otypes=[object])(g, local), dtype=object)
     target = inputs[i].shape
     lead = full.ndim - len(target)
     axes = (*range(lead), *(lead + k for k, n in enumerate(target) if n == 1))
-    summed = full.sum(axis=axes, keepdims=True).reshape(target) if full.size else full
-    rounded = [_rounded(x) for x in np.asarray(summed, dtype=object).reshape(-1)]
+    summed = np.asarray(full.sum(axis=axes, keepdims=True), dtype=object) if full.size else full
+    rounded = [_rounded(x) for x in summed.reshape(-1)]
     return np.array(rounded, dtype=np.float64).reshape(target)
 
 

@@ -67,6 +67,7 @@ def _program(start, *steps: tuple) -> Program:
 @example(program=_program(-0.22438372811093465, ("/", [[-2.2250738585072014e-308, -0.11]],
                                                  {"kind": "array"}),
                           ("*", [], {"kind": "number", "number": 1e-308})))  # a tiny g
+@example(program=_program(9.86682914e-292, ("/", [], {"kind": "itself"})))  # x / x, 0-d
 @example(program=_program([[-INF, -0.0, 4.0]], ("**", [], {"kind": "number", "number": 0.5})))
 @example(program=_program([[-INF, -0.0, 4.0]], ("**", [], {"kind": "number", "number": -0.5})))
 @example(program=_program([0.0, 0.0, 0.0], ("[]", [], {"index": ([2],)}),  # g = NaN at one place
