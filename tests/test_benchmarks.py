@@ -370,3 +370,10 @@ def test_code_lines_leave_out_blank_lines_comments_and_docstrings():
         '    """f(x) = x\n\n    more\n    """\n    return x  # kept\n'
     )
     assert code_lines(source) == 2  # def f(x): and return x
+
+
+def test_w5_instruction_count_takes_real_training_steps():
+    """The step callgrind counts is W5's training step: its loss falls as it steps."""
+    from benchmarks.w5_instructions import steps_in_child
+
+    assert steps_in_child(30) < steps_in_child(0)

@@ -1,0 +1,91 @@
+"""W5's Tensor step counted in instructions (valgrind's callgrind), to compare two versions.
+
+python -m benchmarks.w5_instructions                  # this checkout's src/
+python -m benchmarks.w5_instructions --src OTHER/src  # another version's, with this venv
+
+A step of W5's sizes (MLP 64-64-10 tanh, a batch of 128, float32, cross-entropy, SGD) on random
+data, as ``benchmarks/w5_w6_tensor_step.py``'s ``minigrad_step`` takes it. Two processes run
+under callgrind: both build the model and take three steps, then freeze the garbage collector
+and turn it off (so no collection of the whole heap falls inside one count and not the other);
+one takes 2 steps more, the other 52. The difference, divided by 50, is one step. Hash
+randomisation is off and BLAS has one thread, so the count does not depend on the machine's load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FEW, MANY = 2, 52
+
+
+def steps_in_child(steps: int) -> float:
+    """Build W5's model, take three steps, then ``steps`` more with the collector off; the last
+    step's loss."""
+    import numpy
+
+    from minigrad import losses, optim
+    from minigrad import tensor_nn as tn
+    from minigrad.tensor import Tensor
+
+    rng = numpy.random.default_rng(5)
+    x = Tensor(rng.normal(size=(128, 64)).astype(numpy.float32))
+    y = rng.integers(0, 10, size=128)
+    model = tn.Sequential(tn.Linear(64, 64), tn.Tanh(), tn.Linear(64, 10))
+    optimizer = optim.SGD(model.parameters(), lr=0.01)
+
+    def step() -> float:
+        optimizer.zero_grad()
+        loss = losses.cross_entropy(model(x), y)
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    for _ in range(3):
+        loss = step()
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+    try:
+        for _ in range(steps):
+            loss = step()
+    finally:
+        gc.enable()
+        gc.unfreeze()
+    return loss
+
+
+def instructions(src: Path, steps: int) -> int:
+    """The instructions a child process executes, with ``steps`` counted steps."""
+    environment = dict(os.environ, PYTHONPATH=os.pathsep.join([str(src), str(ROOT)]),
+                       PYTHONHASHSEED="0", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
+                       MKL_NUM_THREADS="1")  # fmt: skip
+    command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
+               "-m", "benchmarks.w5_instructions", "--child", str(steps)]  # fmt: skip
+    done = subprocess.run(command, env=environment, capture_output=True, text=True, check=True)
+    return int(re.search(r"Collected : (\d+)", done.stderr)[1])
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.w5_instructions")
+    parser.add_argument("--src", type=Path, default=ROOT / "src", help="the version's src/")
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child is not None:
+        steps_in_child(args.child)
+        return
+    if shutil.which("valgrind") is None:
+        sys.exit("valgrind is not installed (make bench-instructions installs it)")
+    per_step = (instructions(args.src, MANY) - instructions(args.src, FEW)) / (MANY - FEW)
+    print(f"W5's step, MiniGrad Tensor ({args.src}): {per_step / 1e6:.3f} M instructions")
+
+
+if __name__ == "__main__":
+    main()
