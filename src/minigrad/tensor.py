@@ -63,6 +63,7 @@ NumPy is imported only when this module is.
 from __future__ import annotations
 
 import numbers
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Union
@@ -971,20 +972,44 @@ class Tensor:
 
     # Backpropagation
 
+    def retain_grad(self) -> None:
+        """Keep this tensor's gradient after backward, though it is no leaf (as PyTorch's
+        ``retain_grad``): backward otherwise drops an inner node's gradient once it has passed it
+        on to the node's inputs, so a training step holds no more arrays than it needs."""
+        if not self.requires_grad:
+            raise ValueError(
+                f"retain_grad() on {self!r}: it does not require a gradient, so backward never "
+                "reaches it"
+            )
+        if self._prev:
+            _RETAINS_GRAD.add(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        """Whether backward keeps this inner node's gradient (``retain_grad()`` was called)."""
+        return self in _RETAINS_GRAD
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for a tensor made by hand (or under no_grad), not computed from one that requires
+        a gradient: only leaves keep ``.grad`` after backward, as in PyTorch."""
+        return not self._prev
+
     def backward(self, gradient: Operand | None = None) -> None:
-        """Add ∂self/∂leaf to the grad of every leaf that requires one; every inner node shows
-        this pass's gradient.
+        """Add ∂self/∂leaf to the grad of every leaf that requires one.
 
         On a one-element tensor (a loss) the gradient starts at 1; on any other, pass
         ``gradient``, of self's shape: backward then computes gradient · ∂self/∂leaf. Leaves
         accumulate across calls, as in PyTorch: reset them (``p.grad = None``) between steps.
+        An inner node (computed from others) passes its gradient on to its inputs and then drops
+        it, as in PyTorch: its ``.grad`` is None afterwards, unless ``retain_grad()`` asked for it.
         """
         seed = self._seed(gradient, "backward()")
         order, inner = _walk(self)
         for node in inner:
             node.grad = None
         self.grad = seed if self.grad is None else self.grad + seed
-        _backpropagate(inner, create_graph=False)
+        _backpropagate(inner, create_graph=False, keep_inner_grads=False)
 
     def _backward(self) -> None:
         """One node's chain-rule step: add self.grad · ∂self/∂input to each input's grad.
@@ -1110,13 +1135,24 @@ def maximum(a: Operand, b: Operand) -> Tensor:
 # ---------------------------------------------------------------------------------------------
 
 
-def _backpropagate(inner: list[Tensor], create_graph: bool) -> None:
+_RETAINS_GRAD: weakref.WeakSet[Tensor] = weakref.WeakSet()  # inner nodes that keep their grad
+
+
+def _backpropagate(inner: list[Tensor], create_graph: bool, keep_inner_grads: bool = True) -> None:
     """Visit the nodes with inputs, output first, and push each one's gradient to those of its
-    inputs that require one (the chain rule)."""
+    inputs that require one (the chain rule).
+
+    Without ``keep_inner_grads`` a node's gradient is dropped once it has been passed on (all of
+    the node's uses come before it, output first, so it was complete), unless the node
+    ``retains_grad``: a training step then holds one gradient per leaf and the few in flight,
+    not one per node.
+    """
     for node in reversed(inner):
         g = node.grad
         if g is None:
             continue  # no gradient reached it (it was reset and is not on a path to the output)
+        if not keep_inner_grads and not (_RETAINS_GRAD.data and node in _RETAINS_GRAD):
+            node.grad = None  # passed on below, and needed no more
         op = node._operation
         rules, params, inputs = op.backward, node._params, node._prev
         if create_graph:

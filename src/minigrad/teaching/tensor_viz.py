@@ -48,6 +48,7 @@ def draw_dot(root: Tensor, format: str = "svg", rankdir: str = "LR") -> Any:  # 
     if format not in graphviz.FORMATS:
         raise ValueError(f"unknown output format {format!r}; Graphviz knows e.g. svg, png, pdf")
     names = tensor_names(root)
+    grads = shown_gradients(root)
     dot = _digraph_class()(format=format, graph_attr={"rankdir": rankdir})
     ids = {node: f"t{i}" for i, node in enumerate(names)}
     for node, name in names.items():
@@ -56,7 +57,7 @@ def draw_dot(root: Tensor, format: str = "svg", rankdir: str = "LR") -> Any:  # 
             _record_text(name),
             _record_text(f"{shape_text(node.shape)} {dtype}"),
             _record_text(f"data {summary(node.data)}"),
-            _record_text(f"grad {summary(node.grad)}" if node.requires_grad else "constant"),
+            _record_text(f"grad {summary(grads[node])}" if node.requires_grad else "constant"),
         ]
         # a record's fields stack across the direction of the graph: one above another in LR
         record = " | ".join(fields)
@@ -69,6 +70,21 @@ def draw_dot(root: Tensor, format: str = "svg", rankdir: str = "LR") -> Any:  # 
                 dot.edge(ids[child], op_id)
             dot.edge(op_id, ids[node])
     return dot
+
+
+def shown_gradients(root: Tensor) -> dict[Tensor, Any]:
+    """The gradient a drawing shows for each node of ``root``'s graph: its ``.grad``, and for an
+    inner node whose gradient backward dropped once it was passed on (only leaves keep theirs, as
+    in PyTorch), ∂root/∂node asked for again by ``grad()``, which changes no ``.grad``. That is
+    done once backward has run from a one-element root (a leaf of it has a gradient), so the
+    drawing shows what every node's gradient was in that pass."""
+    order, inner = _walk(root)
+    shown = {node: node.grad for node in order}
+    dropped = [node for node in inner if node.grad is None and node.requires_grad]
+    backward_ran = any(node.grad is not None for node in order if not node._prev)
+    if dropped and backward_ran and root.requires_grad and root.size == 1:
+        shown.update(zip(dropped, grad(root, dropped)))
+    return shown
 
 
 # ---------------------------------------------------------------------------------------------
