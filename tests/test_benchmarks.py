@@ -359,3 +359,14 @@ def test_code_lines_leave_out_blank_lines_comments_and_docstrings():
         '    """f(x) = x\n\n    more\n    """\n    return x  # kept\n'
     )
     assert code_lines(source) == 2  # def f(x): and return x
+
+
+def test_quick_run_measures_the_peak_memory_of_both_engines_on_the_deep_mlp(quick_results):
+    w7 = quick_results["workloads"]["W7"]
+    if "skipped" in w7:
+        pytest.skip(w7["skipped"])
+    minigrad, torch = w7["engines"]["minigrad Tensor"], w7["engines"]["torch (1 thread)"]
+    assert minigrad["tracemalloc_peak_bytes"] > 0
+    assert minigrad["peak_bytes"] >= 0 and torch["peak_bytes"] >= 0
+    assert abs(minigrad["loss"] - torch["loss"]) < 1e-4
+    assert "W7" in bench.format_report(quick_results)
