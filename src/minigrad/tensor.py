@@ -559,7 +559,8 @@ def _apply(op: Operation, inputs: tuple[Tensor, ...], params: dict[str, Any]) ->
     naming the operation and the shapes; nothing has changed by then.
     """
     try:
-        data = op.forward(*[x.data for x in inputs], **params)
+        arrays = [x.data for x in inputs]
+        data = op.forward(*arrays, **params) if params else op.forward(*arrays)
     except (ValueError, TypeError, IndexError, RuntimeError) as error:
         raise _operation_error(op.name, [x.data for x in inputs], params, error) from None
     if op.saves:
@@ -1035,7 +1036,9 @@ class Tensor:
             )
         xp = _namespace(self.data)
         if gradient is None:
-            if self.data.ndim != 0 and self.size != 1:
+            if self.data.ndim == 0:  # a loss: the gradient is 1 (made quicker than by ones_like)
+                return xp.asarray(1.0, dtype=self.data.dtype)
+            if self.size != 1:
                 raise ValueError(
                     f"{what} on a tensor of shape {self.shape} needs a gradient of that shape "
                     "(∂something/∂self); with none, it starts only from a one-element tensor"
@@ -1164,8 +1167,10 @@ def _backpropagate(inner: list[Tensor], create_graph: bool, keep_inner_grads: bo
                 continue
             if op.variadic:
                 dx = rules[0](g, out, *args, position=i, **params)
-            else:
+            elif params:
                 dx = rules[i](g, out, *args, **params)
+            else:  # (most operations have no settings, and a call without ** is quicker)
+                dx = rules[i](g, out, *args)
             if dx.shape != x.data.shape:
                 raise _shape_error(op, i, dx, x)
             if x.grad is not None:
