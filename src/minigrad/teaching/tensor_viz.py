@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy
 
-from minigrad.tensor import OPERATIONS, Tensor, _walk
+from minigrad.tensor import OPERATIONS, Tensor, _walk, grad
 from minigrad.tensor_gradcheck import shape_text, tensor_names
 
 # ---------------------------------------------------------------------------------------------
