@@ -370,3 +370,14 @@ def test_code_lines_leave_out_blank_lines_comments_and_docstrings():
         '    """f(x) = x\n\n    more\n    """\n    return x  # kept\n'
     )
     assert code_lines(source) == 2  # def f(x): and return x
+
+
+def test_quick_run_measures_the_peak_memory_of_both_engines_on_the_deep_mlp(quick_results):
+    w8 = quick_results["workloads"]["W8"]
+    if "skipped" in w8:
+        pytest.skip(w8["skipped"])
+    minigrad, torch = w8["engines"]["minigrad Tensor"], w8["engines"]["torch (1 thread)"]
+    assert minigrad["tracemalloc_peak_bytes"] > 0
+    assert minigrad["peak_bytes"] >= 0 and torch["peak_bytes"] >= 0
+    assert abs(minigrad["loss"] - torch["loss"]) < 1e-4
+    assert "W8" in bench.format_report(quick_results)
