@@ -65,6 +65,9 @@ def first_output_seconds(context, root: str) -> float:
     page = context.new_page()
     start = time.perf_counter()
     page.goto(root + "playground/", wait_until="commit")
+    # Run once the page's script has bound it (it marks the Playground loading): a click before
+    # that does nothing, and the first output never comes
+    page.wait_for_selector("#mg-playground[data-state]", timeout=300_000)
     page.click("#mg-run")
     page.wait_for_function(
         "document.getElementById('mg-output').textContent.includes('o = 0.7071')", timeout=300_000

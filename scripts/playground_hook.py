@@ -8,7 +8,9 @@ checkout's ``src/minigrad`` (walked, so new modules and package data come along)
 Python package (it only writes DOT text; the drawing is laid out by the WebAssembly Graphviz)
 and the page's own ``playground.py``. The Playground page's download size is written into it.
 
-Each Python example of the pages in RUN_PAGES gets a link that opens it in the Playground.
+Each Python example of the pages in RUN_PAGES gets a link that opens it in the Playground, and
+each exercise notebook listed on the Exercises page a link that opens it there as one script
+(its text as comments), to fill in and run.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import base64
 import gzip
 import importlib.util
 import io
+import json
 import re
 import shutil
 import textwrap
@@ -100,7 +103,46 @@ def on_config(config: Any) -> Any:
     return config
 
 
+def exercise_script(notebook: Path) -> str:
+    """A notebook as one Python script: its code cells in order, its text cells as comments
+    (a heading's #s left out, so that it reads "# Exercise 1: ..." and not "# # Exercise 1")."""
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    parts = []
+    for cell in cells:
+        source = "".join(cell["source"]).strip("\n")
+        if cell["cell_type"] == "markdown":
+            lines = [line.lstrip("#").strip() if line.startswith("#") else line for line in
+                     source.splitlines()]
+            source = "\n".join(f"# {line}".rstrip() for line in lines)
+        parts.append(source)
+    return "\n\n".join(parts) + "\n"
+
+
+def playground_href(code: str, page_url: str, run: bool = True) -> str:
+    """The address that opens ``code`` in the Playground (and runs it, if ``run``)."""
+    encoded = base64.urlsafe_b64encode(code.encode("utf-8")).decode("ascii").rstrip("=")
+    address = get_relative_url("playground/", page_url) + "?code=" + encoded
+    return address if run else address + "&run=0"
+
+
+# On the Exercises page, a notebook's download link: "- [01-x.ipynb](exercises/01-x.ipynb){: ... }"
+NOTEBOOK_LINK = re.compile(r"^- \[(?P<name>[\w-]+\.ipynb)\]\(exercises/(?P=name)\)\{[^}]*\}$", re.M)
+
+
+def with_playground_links(markdown: str, page_url: str) -> str:
+    """Each exercise notebook's download link followed by one that opens it in the Playground."""
+
+    def link(match: re.Match) -> str:
+        code = exercise_script(ROOT / "exercises" / match["name"])
+        href = playground_href(code, page_url, run=False)
+        return f'{match[0]} · <a href="{href}">open it in the Playground</a>'
+
+    return NOTEBOOK_LINK.sub(link, markdown)
+
+
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
+    if page.file.src_uri == "exercises.md":
+        return with_playground_links(markdown, page.url)
     if page.file.src_uri == "playground.md":
         size = (
             f"about {_built['bytes'] / 1e6:.0f} MB ({_built['gzip'] / 1e6:.0f} MB from a server "
@@ -119,8 +161,7 @@ def python_examples(markdown: str) -> list[str]:
 
 
 def run_link(code: str, page_url: str) -> str:
-    encoded = base64.urlsafe_b64encode(code.encode("utf-8")).decode("ascii").rstrip("=")
-    href = get_relative_url("playground/", page_url) + "?code=" + encoded
+    href = playground_href(code, page_url)
     return (
         f'<p class="mg-run-link"><a class="md-button" href="{href}" '
         'title="Open this example in the Playground and run it">Run in the Playground</a></p>'

@@ -49,6 +49,38 @@ def test_the_power_by_a_number_agrees_with_pytorch(base, exponent):
         assert ours == pytest.approx(theirs, rel=1e-15, nan_ok=True)
 
 
+EDGES = [math.nan, math.inf, -math.inf, 1e300, -1e300, 1e-300, -1e-300, -0.0]
+EXPONENTS = [0, 1, 2, 3, -1, -2, 0.5, -0.5, 2.5, math.inf, -math.inf, math.nan]
+# PyTorch computes x ** 0.5 as sqrt(x) and x ** -0.5 as 1 / sqrt(x); MiniGrad, as Python's **,
+# follows C's pow, which differs at -inf and -0.0: (base, exponent) -> (value, gradient)
+POW_NOT_SQRT = {
+    (-math.inf, 0.5): (math.inf, 0.0),  # PyTorch: (nan, nan)
+    (-math.inf, -0.5): (0.0, 0.0),  # PyTorch: (0.0, nan)
+    (-0.0, 0.5): (0.0, math.inf),  # PyTorch: (-0.0, -inf)
+    (-0.0, -0.5): (math.inf, -math.inf),  # PyTorch: (-inf, -inf)
+}
+
+
+def same(ours: float, theirs: float) -> bool:
+    """The same number, nan as nan (the sign of a zero not compared)."""
+    return ours == theirs or (math.isnan(ours) and math.isnan(theirs))
+
+
+@pytest.mark.parametrize("base", EDGES)
+@pytest.mark.parametrize("exponent", EXPONENTS)
+def test_the_power_by_a_number_agrees_with_pytorch_at_the_edges(base, exponent):
+    x = Value(base)
+    y = x**exponent
+    y.backward()
+    if (base, exponent) in POW_NOT_SQRT:
+        assert (y.data, x.grad) == POW_NOT_SQRT[base, exponent]
+        return
+    t = torch.tensor(base, dtype=torch.float64, requires_grad=True)
+    (t**exponent).backward()
+    assert same(y.data, t.pow(exponent).item()), (y.data, t.pow(exponent).item())
+    assert same(x.grad, t.grad.item()), (x.grad, t.grad.item())
+
+
 def test_the_power_by_a_number_differentiates_twice_and_passes_gradcheck():
     x = Value(1.5)
     (dy,) = grad(x**3, x, create_graph=True)

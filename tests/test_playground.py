@@ -10,6 +10,7 @@ Screenshots of each state are written to the test's folder (desktop and phone wi
 from __future__ import annotations
 
 import base64
+import json
 import re
 import zipfile
 from pathlib import Path
@@ -240,6 +241,73 @@ def test_a_pages_run_button_opens_its_example_in_the_playground(browser, served,
     )
     assert page.inner_text("#mg-output").strip() == "7.0"
     page.screenshot(path=shots / "run-link-phone.png", full_page=True)
+    problems = page.problems
+    page.close()
+    assert problems == []
+
+
+def exercise_links(site: Path) -> dict[str, str]:
+    """The Exercises page's Playground links: the notebook each follows, and the code it opens."""
+    html = (site / "exercises" / "index.html").read_text(encoding="utf-8")
+    found = re.findall(
+        r'href="([\w-]+\.ipynb)">[^<]*</a> · '
+        r'<a href="\.\./playground/\?code=([A-Za-z0-9_-]+)&(?:amp;)?run=0">'
+        "open it in the Playground",
+        html,
+    )
+    return {name: base64.urlsafe_b64decode(code + "==").decode("utf-8") for name, code in found}
+
+
+def code_cells(notebook: Path) -> list[str]:
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    return ["".join(cell["source"]) for cell in cells if cell["cell_type"] == "code"]
+
+
+def test_each_exercise_opens_in_the_playground_as_its_notebook_in_one_script(site, capsys):
+    """The blank script fails its first check; with the solutions' answers put in, all pass."""
+    from minigrad.teaching.exercises import WrongAnswerError
+
+    links = exercise_links(site)
+    exercises = ROOT / "exercises"
+    assert sorted(links) == sorted(p.name for p in exercises.glob("[0-9][0-9]-*.ipynb"))
+    for name, code in links.items():
+        blanks = code_cells(exercises / name)
+        assert all(cell in code for cell in blanks)
+        title = json.loads((exercises / name).read_text(encoding="utf-8"))["cells"][0]["source"][0]
+        assert code.startswith("# " + title.lstrip("# "))  # the notebook's text, as comments
+        with pytest.raises(WrongAnswerError):
+            exec(compile(code, name, "exec"), {"__name__": "exercise"})
+        answers = code_cells(exercises / "solutions" / name)
+        for blank, answer in zip(blanks, answers, strict=True):
+            code = code.replace(blank, answer, 1)
+        capsys.readouterr()
+        exec(compile(code, name, "exec"), {"__name__": "exercise"})
+        checks = sum("check_" in cell for cell in answers)
+        assert capsys.readouterr().out.count("✓") == checks >= 1, name
+
+
+def test_an_exercise_opens_in_the_playground_to_be_filled_in_then_runs(browser, served, shots):
+    page = watched_page(browser, served, PHONE)
+    page.goto(served + "exercises/")
+    page.screenshot(path=shots / "exercises-phone.png", full_page=True)
+    item = page.locator("li", has_text="01-derivative.ipynb")
+    item.locator("a", has_text="open it in the Playground").click()
+    page.wait_for_url("**/playground/?code=*")
+    page.wait_for_selector("#mg-playground[data-state=ready]", timeout=PYTHON_TIMEOUT)
+    code = page.evaluate("() => document.getElementById('mg-playground').editor.getValue()")
+    assert "def df_by_hand(x):" in code and "check_derivative_by_hand(df_by_hand)" in code
+    assert page.get_attribute("#mg-playground", "data-runs") is None  # opened, not run
+    assert "fill in its answers, then Run" in page.inner_text("#mg-output")
+    code = code.replace("return ...  # the derivative of x**3 - 2*x", "return 3 * x**2 - 2")
+    code = code.replace(
+        "return ...  # from f(x + h) and f(x - h)", "return (f(x + h) - f(x - h)) / h"
+    )
+    output = run(page, code)
+    assert "✓ df_by_hand is the derivative" in output
+    # the change in x is 2h, not h: the check says so, in its message alone
+    assert "Not yet: df_numerically(f, -2.0) gives" in output and "more than 1e-4 away" in output
+    assert "Traceback" not in output
+    page.screenshot(path=shots / "exercise-phone.png", full_page=True)
     problems = page.problems
     page.close()
     assert problems == []

@@ -248,8 +248,9 @@ def _checked_index(parts: tuple[Any, ...], x: Array) -> tuple[Any, ...]:
     ints are named here."""
     checked = []
     for part in parts:
-        if isinstance(part, (list, range)):
-            part = _namespace(x).asarray(list(part))
+        if isinstance(part, (list, range)):  # (no positions at all, [], are positions too)
+            xp = _namespace(x)
+            part = xp.asarray(list(part)) if len(part) else xp.asarray([], dtype=xp.int64)
         if _is_array(part) and not _namespace(part).isdtype(part.dtype, ("integral", "bool")):
             raise TypeError(
                 "an index array holds integers (positions) or booleans (a mask), not numbers "
@@ -289,7 +290,7 @@ def _checked_index(parts: tuple[Any, ...], x: Array) -> tuple[Any, ...]:
                     f"index {part} is out of range for axis {axis} of a tensor of shape "
                     f"{shape} ({length})"
                 )
-        elif _is_array(part) and axis < x.ndim and part.size:
+        elif _is_array(part) and axis < x.ndim and math.prod(part.shape):  # (torch: size())
             xp = _namespace(part)
             low, high = int(xp.min(part)), int(xp.max(part))
             if not -shape[axis] <= low <= high < shape[axis]:
@@ -476,8 +477,8 @@ def _index_add_forward(g: Array, *, index: Any, shape: tuple[int, ...]) -> Array
     elif array_api_compat.is_torch_namespace(xp):
         places = xp.asarray(places, device=device)
         out = xp.zeros(size, dtype=g.dtype, device=device).index_add_(0, places, flat_g)
-    else:  # any other library of the standard: a one-hot matrix (places × size) times g
-        places = xp.asarray(places, device=device)
-        one_hot = xp.astype(places[:, None] == xp.arange(size, device=device)[None, :], g.dtype)
-        out = flat_g @ one_hot
+    else:  # any other library of the standard: each number of g in its place's column, summed
+        places = xp.asarray(places, device=device)  # (chosen by where, not multiplied by a
+        hits = places[:, None] == xp.arange(size, device=device)[None, :]  # one-hot: NaN·0 is NaN)
+        out = xp.sum(xp.where(hits, flat_g[:, None], xp.zeros_like(flat_g)[:, None]), axis=0)
     return xp.reshape(out, shape)

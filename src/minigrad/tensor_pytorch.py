@@ -304,10 +304,14 @@ class PyTorchMethods:
         self, dim: Axis = None, keepdim: bool = False, *, unbiased: bool | None = None,
         correction: int | None = None, **names: Any,
     ) -> Self:  # fmt: skip
-        """f(x) = √var(x) (with Bessel's correction by default, as in PyTorch)."""
+        """f(x) = √var(x) (with Bessel's correction by default, as in PyTorch); its gradient is 0
+        where var is 0 (all numbers equal), as PyTorch's, not √'s infinite slope times 0 (NaN)."""
         if names:
             dim, keepdim = _dim_names(dim, keepdim, names, "std")
-        return self.var(dim, keepdim, unbiased=unbiased, correction=correction).sqrt()
+        var = self.var(dim, keepdim, unbiased=unbiased, correction=correction)
+        # √ of 1 where var is 0 (a finite slope), and 0 put in its place: no gradient passes there
+        where, zero = self._op_named("where"), var.data == 0
+        return where(0.0, where(var, 1.0, condition=~zero).sqrt(), condition=zero)
 
     def max(self, dim: Any = None, keepdim: bool = False, **names: Any) -> Any:
         """As PyTorch's: ``x.max()`` the largest number (a Tensor); ``x.max(dim)`` the pair
@@ -426,7 +430,8 @@ class PyTorchMethods:
         (end,) = _axes(end_dim, self.ndim, "flatten") or (0,)
         if start > end:
             raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
-        return self.reshape(*self.shape[:start], -1, *self.shape[end + 1 :])
+        joined = math.prod(self.shape[start : end + 1])  # (not -1: it is ambiguous when empty)
+        return self.reshape(*self.shape[:start], joined, *self.shape[end + 1 :])
 
     def squeeze(self, dim: Axis = None) -> Self:
         """The axes of length 1 removed (only ``dim``'s, if given and of length 1)."""

@@ -257,7 +257,7 @@ def test_demo_shows_a_progress_bar_on_a_terminal(tmp_path):
         (["xor", "--points", "3"], "--points must be at least 4"),
         (["seed", "--points", "10"], "--points does not apply to 'seed'"),
         (["moons", "--bogus"], "unrecognized arguments: --bogus"),
-        (["foo"], "'moons', 'circles', 'spiral', 'xor', 'seed', 'digits', 'mnist'"),
+        (["foo"], "'moons', 'circles', 'spiral', 'xor', 'seed', 'digits', 'mnist', 'names'"),
     ],
 )
 def test_demo_bad_argument_is_one_line_and_nothing_is_written(tmp_path, args, fragment):

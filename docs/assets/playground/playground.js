@@ -330,7 +330,8 @@
   document.getElementById("mg-stop").onclick = stop;
 
   function codeFromAddress() {
-    // ?code=<the code, UTF-8 in base64url>: what a Run link of another page sends
+    // ?code=<the code, UTF-8 in base64url>: what a Run link of another page sends (and, with
+    // &run=0, an exercise's link: the code is opened to be filled in, not run)
     const sent = new URLSearchParams(location.search).get("code");
     if (sent === null) return null;
     const base64 = sent.replace(/-/g, "+").replace(/_/g, "/");
@@ -342,7 +343,11 @@
   const sent = codeFromAddress();
   if (sent !== null) {
     editor.setValue(sent);
-    run(sent);
+    if (new URLSearchParams(location.search).get("run") === "0") {
+      write("note", "(the exercise is in the editor: fill in its answers, then Run)\n");
+    } else {
+      run(sent);
+    }
   } else {
     loadExample("neuron");
   }

@@ -120,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo_parser.add_argument(
         "dataset",
         metavar="DATASET",
-        choices=[*data.DATASETS, *TENSOR_DEMOS],  # the Tensor ones are run before parsing
+        choices=[*data.DATASETS, *TENSOR_DEMOS, "names"],  # (the last three run before parsing)
         help=f"one of: {', '.join(data.DATASETS)}; or digits or mnist, real handwritten "
         "digits learned with Tensors (see 'minigrad demo digits --help'); or names, the "
         "makemore lectures' character-level MLP (see 'minigrad demo names --help')",
