@@ -54,7 +54,10 @@ class Problem:
 
 
 def floor_step(problem: Problem) -> Callable[[], float]:
-    """The step by hand: forward, cross-entropy, the backward pass derived on paper, update."""
+    """The step by hand: forward, cross-entropy, the backward pass derived on paper, update.
+
+    Cross-entropy shifts each row of logits by that row's largest before e^z (as PyTorch and
+    MiniGrad do), the step as it was defined; MiniGrad is held to the same algorithm."""
     w1, b1, w2, b2 = (w.copy() for w in problem.weights)
     x, y, n = problem.x, problem.y, problem.batch
     rows = numpy.arange(n)
@@ -191,7 +194,7 @@ def run(
         "description": (
             f"{problem.name}: MLP {'-'.join(map(str, problem.sizes))} {problem.act}, batch "
             f"{problem.batch}, float32, one SGD step (zero grad, forward, cross-entropy, "
-            "backward, update)"
+            "backward, update); the floor shifts each row of logits by its own largest"
         ),
         "engines": engines,
         "minigrad_operations_per_step": operations,

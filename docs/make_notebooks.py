@@ -597,7 +597,9 @@ steps = dict(C=C, W1=W1, b1=b1, W2=W2, b2=b2, bngain=bngain, bnbias=bnbias, emb=
 for name, t in steps.items():
     t.label = name  # the explainers call each tensor by its name in the lecture
 
-loss.backward()  # MiniGrad keeps every inner tensor's gradient: retain_grad() is not needed
+for t in steps.values():
+    t.retain_grad()  # as in the lecture: backward keeps only the leaves' .grad unless asked
+loss.backward()
 print("loss:", loss.item())""",
     ),
     (

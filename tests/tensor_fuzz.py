@@ -719,6 +719,9 @@ def run(program: Program, backend: str) -> Outcome:
         return outcome
     last = nodes[-1][3]
     upstream = np.random.default_rng(program.seed).uniform(-1, 1, size=last.shape)
+    for *_, out in nodes:
+        if out.requires_grad:
+            out.retain_grad()  # every step's gradient is compared, so the inner ones are kept
     try:
         last.backward(to_backend(upstream))
     except Exception as error:

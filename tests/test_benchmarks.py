@@ -377,3 +377,14 @@ def test_w5_instruction_count_takes_real_training_steps():
     from benchmarks.w5_instructions import steps_in_child
 
     assert steps_in_child(30) < steps_in_child(0)
+
+
+def test_quick_run_measures_the_peak_memory_of_both_engines_on_the_deep_mlp(quick_results):
+    w8 = quick_results["workloads"]["W8"]
+    if "skipped" in w8:
+        pytest.skip(w8["skipped"])
+    minigrad, torch = w8["engines"]["minigrad Tensor"], w8["engines"]["torch (1 thread)"]
+    assert minigrad["tracemalloc_peak_bytes"] > 0
+    assert minigrad["peak_bytes"] >= 0 and torch["peak_bytes"] >= 0
+    assert abs(minigrad["loss"] - torch["loss"]) < 1e-4
+    assert "W8" in bench.format_report(quick_results)

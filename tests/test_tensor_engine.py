@@ -31,14 +31,49 @@ def test_a_number_keeps_the_tensors_dtype():
     assert (0.5 - Tensor([1.0], dtype="float64")).dtype == np.float64
 
 
-def test_leaves_accumulate_and_inner_nodes_show_this_pass():
+def test_leaves_and_retained_inner_nodes_accumulate_across_backward_calls_as_in_pytorch():
     x = Tensor([1.0, 2.0], requires_grad=True)
     y = x * 3.0
-    z = y.sum()
+    y.retain_grad()
+    z = (y * y).sum()
     z.backward()
     z.backward()
-    assert x.grad.tolist() == [6.0, 6.0]
-    assert y.grad.tolist() == [1.0, 1.0]
+    t = torch.tensor([1.0, 2.0], requires_grad=True)
+    ty = t * 3.0
+    ty.retain_grad()
+    tz = (ty * ty).sum()
+    tz.backward(retain_graph=True)
+    tz.backward()
+    assert x.grad.tolist() == t.grad.tolist() == [36.0, 72.0]
+    assert y.grad.tolist() == ty.grad.tolist() == [12.0, 24.0]  # 2 · 2y, not fed back into x
+    assert y.retains_grad and not z.retains_grad and not x.retains_grad
+
+
+def test_inner_nodes_keep_no_gradient_after_backward_as_in_pytorch():
+    x = Tensor([1.0, 2.0], requires_grad=True, dtype="float64")
+    y = (x * 3.0).tanh()
+    h = y * y  # used twice below: its gradient is complete only once both uses passed theirs
+    z = (h + h.exp()).sum()
+    z.backward()
+    assert y.grad is None and h.grad is None and z.grad is None
+    assert x.is_leaf and not y.is_leaf
+    t = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    ty = (t * 3.0).tanh()
+    th = ty * ty
+    (th + th.exp()).sum().backward()
+    assert not ty.retains_grad and not th.retains_grad  # (their .grad is None: PyTorch warns)
+    np.testing.assert_allclose(x.grad, t.grad.numpy(), rtol=1e-12)
+
+
+def test_retain_grad_keeps_an_inner_gradient_and_is_refused_without_one():
+    x = Tensor([1.0, -2.0], requires_grad=True, dtype="float64")
+    h = x * x
+    h.retain_grad()
+    (h * h).sum().backward()
+    assert h.grad.tolist() == [2.0, 8.0]  # ∂Σh²/∂h = 2h
+    x.retain_grad()  # a leaf keeps its gradient anyway: nothing to do, as in PyTorch
+    with pytest.raises(ValueError, match="does not require a gradient"):
+        Tensor([1.0]).retain_grad()
 
 
 def test_reused_node_accumulates_gradient():

@@ -53,6 +53,10 @@ Every way a Tensor differs from a Value, and why:
 11. An error inside the array library (shapes that do not broadcast, an index out of range)
     comes back naming the operation and the shapes; a Value's arithmetic gives inf or nan where
     Python would raise (floats.py), as an array library does.
+12. After ``backward()`` only leaves keep their gradient: an inner node drops its own once it has
+    passed it on to its inputs (unless ``retain_grad()`` asked for it), as in PyTorch, since an
+    array per node is memory a training step does not need. A Value keeps every gradient, as the
+    micrograd lecture shows them all.
 
 The arrays are used through the Python array API standard (``array-api-compat``), in
 ``backend.py``: NumPy by default, and any array library that follows the standard
@@ -383,11 +387,8 @@ def _mean_x(g: Operand, out: Operand, x: Operand, *, axis: Axis, keepdims: bool)
 
 
 def _count(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> int:
-    count = 1
-    for i, n in enumerate(shape):
-        if axis is None or i in axis:
-            count *= n
-    return count
+    """The number of values along ``axis`` (every axis for None): the product of their lengths."""
+    return math.prod(n for i, n in enumerate(shape) if axis is None or i in axis)
 
 
 def _extreme_forward(name: str) -> Callable[..., Array]:
@@ -603,30 +604,29 @@ def _apply(op: Operation, inputs: tuple[Tensor, ...], params: dict[str, Any]) ->
     A backend's error (shapes that do not broadcast, an index out of range) comes back as one
     naming the operation and the shapes; nothing has changed by then.
     """
+    arrays = [x.data for x in inputs]
     if len(inputs) > 1:
-        _check_one_library(op.name, [x.data for x in inputs])
+        _check_one_library(op.name, arrays)
     try:
-        with _quiet_floats():
-            data = op.forward(*[x.data for x in inputs], **params)
+        with _quiet_floats():  # (a call without ** is quicker; most operations have no settings)
+            data = op.forward(*arrays, **params) if params else op.forward(*arrays)
     except (ValueError, TypeError, IndexError, RuntimeError) as error:
-        raise _operation_error(op.name, [x.data for x in inputs], params, error) from None
+        raise _operation_error(op.name, arrays, params, error) from None
     if op.saves:
         data, saved = data
         params = {**params, "saved": saved}
+    data = data if type(data) in _NAMESPACES else _as_array(data, inputs[0].data)
+    if not (_grad_mode.enabled and _any_requires_grad(inputs)):
+        return _constant(data)  # nothing to differentiate, so nothing to remember
     out = object.__new__(Tensor)
-    out.data = data if type(data) in _NAMESPACES else _as_array(data, inputs[0].data)
+    out.data = data
     out.grad = None
     out.label = ""
-    if _grad_mode.enabled and _any_requires_grad(inputs):
-        out._requires_grad = True
-        out._prev = inputs
-        out._operation = op
-        out._params = params
-    else:  # a constant: nothing to differentiate, so nothing to remember
-        out._requires_grad = False
-        out._prev = ()
-        out._operation = LEAF
-        out._params = _NO_PARAMS
+    out._requires_grad = True
+    out._retains_grad = False
+    out._prev = inputs
+    out._operation = op
+    out._params = params
     return out
 
 
@@ -677,6 +677,7 @@ def _constant(array: Array) -> Tensor:
     out.grad = None
     out.label = ""
     out._requires_grad = False
+    out._retains_grad = False
     out._prev = ()
     out._operation = LEAF
     out._params = _NO_PARAMS
@@ -709,7 +710,8 @@ class Tensor(PyTorchMethods):
     """An n-dimensional array of a computation, with the gradient of an output with respect to it.
 
     ``data`` is the array, ``grad`` ∂output/∂self after ``output.backward()`` (an array of the same
-    shape, None before), ``_prev`` the inputs it was computed from and ``_op`` the operation.
+    shape, None before; kept by leaves, and by an inner node only after ``retain_grad()``, as in
+    PyTorch), ``_prev`` the inputs it was computed from and ``_op`` the operation.
 
     Numbers and lists become float32 arrays (``dtype='float64'`` for double precision); an array
     keeps its library and dtype.
@@ -723,7 +725,8 @@ class Tensor(PyTorchMethods):
     """
 
     __slots__ = (
-        "data", "grad", "label", "_requires_grad", "_prev", "_operation", "_params", "__weakref__",
+        "data", "grad", "label", "_requires_grad", "_retains_grad", "_prev", "_operation",
+        "_params", "__weakref__",
     )  # fmt: skip
     __array_ufunc__ = None  # NumPy arrays leave ``array * tensor`` to Tensor.__rmul__
     __array_priority__ = 1000
@@ -743,6 +746,7 @@ class Tensor(PyTorchMethods):
         self.grad: Array | None = None
         self.label = label
         self._requires_grad = requires_grad
+        self._retains_grad = False  # True once retain_grad() asks backward to keep its gradient
         self._prev: tuple[Tensor, ...] = ()
         self._operation: Operation = LEAF
         self._params: dict[str, Any] = _NO_PARAMS
@@ -997,19 +1001,24 @@ class Tensor(PyTorchMethods):
     # Backpropagation
 
     def backward(self, gradient: Operand | None = None) -> None:
-        """Add ∂self/∂leaf to the grad of every leaf that requires one; every inner node shows
-        this pass's gradient.
+        """Add ∂self/∂leaf to the grad of every leaf that requires one.
 
         On a one-element tensor (a loss) the gradient starts at 1; on any other, pass
         ``gradient``, of self's shape: backward then computes gradient · ∂self/∂leaf. Leaves
         accumulate across calls, as in PyTorch: reset them (``p.grad = None``) between steps.
+        An inner node (computed from others) passes its gradient on to its inputs and then drops
+        it, as in PyTorch: its ``.grad`` is None afterwards, unless ``retain_grad()`` asked for it
+        (then it accumulates across calls too).
         """
         seed = self._seed(gradient, "backward()")
         order, inner = _walk(self)
+        kept = [(node, node.grad) for node in inner if node._retains_grad and node.grad is not None]
         for node in inner:
-            node.grad = None
+            node.grad = None  # each gets this pass's gradient alone, to pass on to its inputs
         self.grad = seed if self.grad is None else self.grad + seed
-        _backpropagate(inner, create_graph=False)
+        _backpropagate(inner, create_graph=False, keep_inner_grads=False)
+        for node, earlier in kept:  # a retained gradient adds up across calls, as a leaf's does
+            node.grad = earlier if node.grad is None else earlier + node.grad
 
     def _backward(self) -> None:
         """One node's chain-rule step: add self.grad · ∂self/∂input to each input's grad.
@@ -1040,7 +1049,8 @@ class Tensor(PyTorchMethods):
                     f"{what} on a tensor of shape {self.shape} needs a gradient of that shape "
                     "(∂something/∂self); with none, it starts only from a one-element tensor"
                 )
-            return xp.ones_like(self.data)
+            # (a loss's 1 made by asarray: ones_like takes 2 µs more)
+            return xp.ones_like(self.data) if self.data.ndim else xp.asarray(1.0, dtype=self.dtype)
         if isinstance(gradient, Tensor):
             gradient = gradient.data
         if not _is_array(gradient):
@@ -1137,18 +1147,26 @@ def maximum(a: Operand, b: Operand) -> Tensor:
 # ---------------------------------------------------------------------------------------------
 
 
-def _backpropagate(inner: list[Tensor], create_graph: bool) -> None:
+def _backpropagate(inner: list[Tensor], create_graph: bool, keep_inner_grads: bool = True) -> None:
     """Visit the nodes with inputs, output first, and push each one's gradient to those of its
-    inputs that require one (the chain rule)."""
+    inputs that require one (the chain rule).
+
+    Without ``keep_inner_grads`` a node's gradient is dropped once it has been passed on (all of
+    the node's uses come before it, output first, so it was complete), unless the node
+    ``retains_grad``: a training step then holds one gradient per leaf and the few in flight,
+    not one per node.
+    """
     with _quiet_floats():
-        _chain_rule(inner, create_graph)
+        _chain_rule(inner, create_graph, keep_inner_grads)
 
 
-def _chain_rule(inner: list[Tensor], create_graph: bool) -> None:
+def _chain_rule(inner: list[Tensor], create_graph: bool, keep_inner_grads: bool) -> None:
     for node in reversed(inner):
         g = node.grad
         if g is None:
             continue  # no gradient reached it (it was reset and is not on a path to the output)
+        if not keep_inner_grads and not node._retains_grad:
+            node.grad = None  # passed on below, and needed no more
         op = node._operation
         rules, params, inputs = op.backward, node._params, node._prev
         if create_graph:
@@ -1160,8 +1178,8 @@ def _chain_rule(inner: list[Tensor], create_graph: bool) -> None:
                 continue
             if op.variadic:
                 dx = rules[0](g, out, *args, position=i, **params)
-            else:
-                dx = rules[i](g, out, *args, **params)
+            else:  # (a call without ** is quicker; most operations have no settings)
+                dx = rules[i](g, out, *args, **params) if params else rules[i](g, out, *args)
             if dx.shape != x.data.shape:
                 raise _shape_error(op, i, dx, x)
             if not create_graph:

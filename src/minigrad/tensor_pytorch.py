@@ -167,11 +167,28 @@ class PyTorchMethods:
         return self
 
     def retain_grad(self) -> None:
-        """Keep this inner tensor's gradient after backward(), as PyTorch's. MiniGrad keeps every
-        inner tensor's gradient of the last backward pass already, so this only checks that
-        the tensor is in a graph."""
+        """Keep this tensor's gradient after backward, though it is no leaf (as PyTorch's):
+        backward otherwise drops an inner tensor's gradient once it has passed it on to the
+        tensor's inputs, so a training step holds no more arrays than it needs. On a leaf it does
+        nothing: a leaf keeps its gradient anyway."""
         if not self.requires_grad:
-            raise ValueError(f"retain_grad() on {self!r}, which does not require a gradient")
+            raise ValueError(
+                f"retain_grad() on {self!r}, which does not require a gradient, so backward "
+                "never reaches it"
+            )
+        if self._prev:
+            self._retains_grad = True
+
+    @property
+    def retains_grad(self) -> bool:
+        """Whether backward keeps this inner tensor's gradient (``retain_grad()`` was called)."""
+        return self._retains_grad
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for a tensor made by hand (or under no_grad), not computed from one that requires
+        a gradient: only leaves keep ``.grad`` after backward, as in PyTorch."""
+        return not self._prev
 
     def to(self, *args: Any, dtype: Any = None, device: Any = None) -> Self:
         """The tensor as ``dtype`` (``x.to(torch.float64)``); the device can only be the CPU."""

@@ -61,6 +61,21 @@ def test_draw_dot_shows_name_shape_dtype_and_summaries():
         assert text in source, text
 
 
+def test_draw_dot_shows_inner_gradients_that_backward_dropped():
+    x = Tensor([[1.0, -2.0]], requires_grad=True, dtype="float64", label="x")
+    h = (x * 3.0).tanh()
+    h.label = "h"
+    loss = (h * h).sum()
+    before = draw_dot(loss).source
+    loss.backward()
+    assert h.grad is None  # only leaves keep a gradient, as in PyTorch
+    expected = 2 * np.tanh([[3.0, -6.0]])  # ∂Σh²/∂h = 2h
+    source = draw_dot(loss).source
+    assert f"grad [{expected[0, 0]:.4g}, {expected[0, 1]:.4g}]" in source
+    assert "grad none" in before and "grad none" not in source
+    assert h.grad is None  # the drawing asked for it without keeping it
+
+
 def test_gradcheck_passes_a_correct_tensor_function():
     w = np.random.default_rng(2).normal(size=(3, 2))
     assert gradcheck(lambda a, c: (a @ c).tanh().logsumexp(axis=0), [w, w.T.copy()])
@@ -112,8 +127,12 @@ def test_backward_source_writes_the_backward_pass_that_gives_the_engines_gradien
     assert "sum_to(grad_" in source and "rule('cross_entropy', 0)" in source
     namespace = backward_namespace(loss)
     exec(source, namespace)
+    names = tensor_names(loss)
+    for tensor in names:
+        if tensor.requires_grad:
+            tensor.retain_grad()  # inner tensors keep their .grad only when asked, as in PyTorch
     loss.backward()
-    for tensor, name in tensor_names(loss).items():
+    for tensor, name in names.items():
         if tensor.requires_grad:
             assert np.array_equal(namespace["gradients"][name], tensor.grad), name
 

@@ -23,7 +23,7 @@ import numpy
 
 from minigrad.teaching import viz
 from minigrad.teaching.names import names_in_order, readable
-from minigrad.tensor import OPERATIONS, Tensor, _walk
+from minigrad.tensor import OPERATIONS, Tensor, _walk, grad
 from minigrad.tensor_gradcheck import shape_text
 
 # ---------------------------------------------------------------------------------------------
@@ -73,17 +73,21 @@ def draw_dot(
     dot.timeout = timeout
     cost = viz._layout_cost(nodes, names)
     reason = None if force else viz.too_large(nodes, cost, max_nodes, max_layout_cost)
+    grads = shown_gradients(root)
     if reason is None:
-        _draw(dot, nodes, names, rankdir)
+        _draw(dot, nodes, names, grads, rankdir)
     else:
         viz.draw_summary(
-            dot, root, nodes, reason, lambda shown: _draw(dot, shown, names, rankdir), _op_label
+            dot, root, nodes, reason, lambda shown: _draw(dot, shown, names, grads, rankdir),
+            _op_label,
         )
     dot.is_summary = reason is not None
     return dot
 
 
-def _draw(dot: Any, nodes: list[Tensor], names: dict[Tensor, str], rankdir: str) -> dict:
+def _draw(
+    dot: Any, nodes: list[Tensor], names: dict[Tensor, str], grads: dict[Tensor, Any], rankdir: str
+) -> dict:
     """Add a box per Tensor of ``nodes`` and an oval for each operation whose inputs are all
     there; the DOT id of each Tensor."""
     ids = {node: f"t{i}" for i, node in enumerate(nodes)}
@@ -93,7 +97,7 @@ def _draw(dot: Any, nodes: list[Tensor], names: dict[Tensor, str], rankdir: str)
             viz.record_text(names[node]),
             viz.record_text(f"{shape_text(node.shape)} {dtype}"),
             viz.record_text(f"data {summary(node.data)}"),
-            viz.record_text(f"grad {summary(node.grad)}" if node.requires_grad else "constant"),
+            viz.record_text(f"grad {summary(grads[node])}" if node.requires_grad else "constant"),
         ]
         # a record's fields stack across the direction of the graph: one above another in LR
         record = " | ".join(fields)
@@ -111,6 +115,21 @@ def _draw(dot: Any, nodes: list[Tensor], names: dict[Tensor, str], rankdir: str)
 
 def _op_label(node: Tensor) -> str:
     return viz.plain_text(readable(node._op or "?"))
+
+
+def shown_gradients(root: Tensor) -> dict[Tensor, Any]:
+    """The gradient a drawing shows for each node of ``root``'s graph: its ``.grad``, and for an
+    inner node whose gradient backward dropped once it was passed on (only leaves keep theirs, as
+    in PyTorch), ∂root/∂node asked for again by ``grad()``, which changes no ``.grad``. That is
+    done once backward has run from a one-element root (a leaf of it has a gradient), so the
+    drawing shows what every node's gradient was in that pass."""
+    order, inner = _walk(root)
+    shown = {node: node.grad for node in order}
+    dropped = [node for node in inner if node.grad is None and node.requires_grad]
+    backward_ran = any(node.grad is not None for node in order if not node._prev)
+    if dropped and backward_ran and root.requires_grad and root.size == 1:
+        shown.update(zip(dropped, grad(root, dropped)))
+    return shown
 
 
 # ---------------------------------------------------------------------------------------------
