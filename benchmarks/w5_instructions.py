@@ -4,7 +4,8 @@ python -m benchmarks.w5_instructions                  # this checkout's src/
 python -m benchmarks.w5_instructions --src OTHER/src  # another version's, with this venv
 
 A step of W5's sizes (MLP 64-64-10 tanh, a batch of 128, float32, cross-entropy, SGD) on random
-data, as ``benchmarks/w5_w6_tensor_step.py``'s ``minigrad_step`` takes it. Two processes run
+data: ``benchmarks/w5_w6_tensor_step.py``'s ``minigrad_step``, this checkout's, run on the
+version's MiniGrad. Two processes run
 under callgrind: both build the model and take three steps, then freeze the garbage collector
 and turn it off (so no collection of the whole heap falls inside one count and not the other);
 one takes 2 steps more, the other 52. The difference, divided by 50, is one step. Hash
@@ -29,25 +30,9 @@ FEW, MANY = 2, 52
 def steps_in_child(steps: int) -> float:
     """Build W5's model, take three steps, then ``steps`` more with the collector off; the last
     step's loss."""
-    import numpy
+    from benchmarks.w5_w6_tensor_step import Problem, minigrad_step
 
-    from minigrad import losses, optim
-    from minigrad import tensor_nn as tn
-    from minigrad.tensor import Tensor
-
-    rng = numpy.random.default_rng(5)
-    x = Tensor(rng.normal(size=(128, 64)).astype(numpy.float32))
-    y = rng.integers(0, 10, size=128)
-    model = tn.Sequential(tn.Linear(64, 64), tn.Tanh(), tn.Linear(64, 10))
-    optimizer = optim.SGD(model.parameters(), lr=0.01)
-
-    def step() -> float:
-        optimizer.zero_grad()
-        loss = losses.cross_entropy(model(x), y)
-        loss.backward()
-        optimizer.step()
-        return loss.item()
-
+    step = minigrad_step(Problem("W5's sizes", (64, 64, 10), 128, "tanh"))  # (random data)
     for _ in range(3):
         loss = step()
     gc.collect()
