@@ -8,6 +8,7 @@ forward rule, and names the node whose rule is wrong (by the names the drawings 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -18,13 +19,20 @@ from minigrad.tensor import OPERATIONS, Tensor, _walk, grad, no_grad
 
 
 def tensor_names(root: Tensor) -> dict[Tensor, str]:
-    """A name per node: its label, else the operation that made it and a number (``tanh1``), or
-    ``t3`` for an unlabelled leaf."""
+    """A name per node: its label (``x@2`` for the second of several nodes labelled ``x``, inputs
+    first, as the drawings number them), else the operation that made it and a number
+    (``tanh1``), or ``t3`` for an unlabelled leaf."""
+    order = _walk(root)[0]
+    shared = Counter(node.label for node in order if node.label)
+    copies: Counter[str] = Counter()
     names: dict[Tensor, str] = {}
     taken: set[str] = set()
-    for i, node in enumerate(_walk(root)[0]):
+    for i, node in enumerate(order):
         name = node.label or (f"{_word(node._op)}{i}" if node._prev else f"t{i}")
-        while name in taken:
+        if node.label and shared[node.label] > 1:
+            copies[node.label] += 1
+            name = f"{node.label}@{copies[node.label]}"
+        while name in taken:  # (a label that reads like another node's name: rare)
             name += "'"
         names[node] = name
         taken.add(name)

@@ -108,6 +108,20 @@ def test_gradcheck_looks_past_cross_entropy_to_the_wrong_node():
         del mt.OPERATIONS["half_square"]
 
 
+def test_gradcheck_calls_nodes_that_share_a_label_as_the_drawings_do():
+    from minigrad.teaching.tensor_viz import tensor_names as drawing_names
+    from minigrad.tensor_gradcheck import tensor_names as gradcheck_names
+
+    xs = [mt.Tensor([1.0, 2.0], requires_grad=True, label="x") for _ in range(3)]
+    out = (xs[0] * xs[1] + xs[2]).sum()
+    ours, drawn = gradcheck_names(out), drawing_names(out)
+    assert sorted(ours[x] for x in xs) == ["x@1", "x@2", "x@3"]
+    assert all(ours[x] == drawn[x] for x in xs)
+    odd = mt.Tensor([1.0, 2.0], requires_grad=True, label="x@2")  # a label like a copy's name
+    names = gradcheck_names((xs[0] * xs[1] + xs[2] * odd).sum())
+    assert len(set(names.values())) == len(names)  # still one name per node
+
+
 def test_backward_source_writes_the_backward_pass_that_gives_the_engines_gradients_to_the_bit():
     from minigrad import backward_source, losses
     from minigrad import tensor as mt
