@@ -242,14 +242,15 @@ def make_lecture_model():
     return MLP(3, [4, 4, 1])
 
 
-def a_correct_step(model, xs, ys, lr):
-    loss = sum((model(x) - y) ** 2 for x, y in zip(xs, ys))
-    for p in model.parameters():
-        p.grad = 0.0
-    loss.backward()
-    for p in model.parameters():
-        p.data -= lr * p.grad
-    return loss
+def _solution_of_exercise_6():
+    """train_step as exercise 6's solution writes it."""
+    (answer,) = [c for c in GENERATOR["EXERCISES"]["06-training.ipynb"] if c[0] == "answer"]
+    namespace: dict = {}
+    exec(answer[2], namespace)
+    return namespace["train_step"]
+
+
+a_correct_step = _solution_of_exercise_6()
 
 
 def test_a_training_step_returning_the_losss_number_is_refused():
