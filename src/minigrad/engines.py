@@ -3,10 +3,13 @@
 The scalar engine needs only the standard library; the Tensor engine needs NumPy. A function
 that takes either (``minigrad.grad``, a loss, an optimizer) asks here whether it was given a
 Tensor, and imports the Tensor engine only then: a program that uses only Values never loads
-NumPy. The answer comes from the names of the object's classes, so a subclass of Tensor counts.
+NumPy. The answer comes from ``sys.modules``: if the Tensor engine was never imported, no object
+is a Tensor; if it was, ``isinstance`` answers, so a subclass of Tensor counts.
 """
 
 from __future__ import annotations
+
+import sys
 
 
 def is_tensor(x: object) -> bool:
@@ -20,4 +23,5 @@ def is_tensor_module(x: object) -> bool:
 
 
 def _is_instance_of(x: object, module: str, name: str) -> bool:
-    return any(cls.__module__ == module and cls.__qualname__ == name for cls in type(x).__mro__)
+    cls = getattr(sys.modules.get(module), name, None)  # (None if the module was never loaded)
+    return cls is not None and isinstance(x, cls)

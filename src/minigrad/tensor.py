@@ -305,8 +305,14 @@ def _sign(x: Array) -> Array:
 
 
 def _only_where(condition: Array, g: Operand) -> Operand:
-    """g where ``condition`` holds, exactly 0 elsewhere: chosen, not multiplied by a mask of 0s
-    and 1s, since ∞·0 is NaN (an infinite g where the input was cut off passes nothing)."""
+    """g where ``condition`` holds, 0 elsewhere: g times a mask of 1s and 0s, unless that
+    gives a NaN, since ∞·0 is NaN (an infinite g where the input was cut off passes nothing):
+    then each element is chosen (``where``: on a mask like relu's, half 1s, NumPy chooses 3 to 10
+    times slower than it multiplies, branching on every element)."""
+    if not isinstance(g, Tensor):  # (a product of finite g is exact, but for the sign of 0)
+        product = g * _mask(condition, g)
+        if not _namespace(product).any(_namespace(product).isnan(product)):
+            return product
     return where(condition, g, 0.0)
 
 
@@ -735,21 +741,16 @@ class Tensor(PyTorchMethods):
     def __init__(
         self, data: object, requires_grad: bool = False, dtype: Any = None, label: str = ""
     ) -> None:
-        array = _to_array(data, dtype)
-        if not isinstance(requires_grad, bool):
-            raise TypeError(f"requires_grad is True or False, not {requires_grad!r:.60}")
         if not isinstance(label, str):
             raise TypeError(f"a Tensor's label is a str, not {type(label).__name__}")
-        if requires_grad:
-            _check_differentiable(array)
-        self.data = array
+        self.data = _to_array(data, dtype)
         self.grad: Array | None = None
         self.label = label
-        self._requires_grad = requires_grad
         self._retains_grad = False  # True once retain_grad() asks backward to keep its gradient
         self._prev: tuple[Tensor, ...] = ()
         self._operation: Operation = LEAF
         self._params: dict[str, Any] = _NO_PARAMS
+        self.requires_grad = requires_grad  # (checked by the setter below)
 
     @property
     def _op(self) -> str:
