@@ -12,6 +12,7 @@ the same functions and results, a few of them called on NumPy directly.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import numbers
@@ -100,8 +101,14 @@ def _is_array(x: object) -> bool:
     return type(x) in _NAMESPACES or array_api_compat.is_array_api_obj(x)
 
 
+_FLOAT_DTYPES: dict[Any, bool] = {}  # dtype -> whether it is a real floating dtype (asked once)
+
+
 def _is_float(dtype: Any, xp: Any) -> bool:
-    return xp.isdtype(dtype, "real floating")
+    known = _FLOAT_DTYPES.get(dtype)
+    if known is None:
+        known = _FLOAT_DTYPES[dtype] = xp.isdtype(dtype, "real floating")
+    return known
 
 
 def _as_array(result: object, like: Array) -> Array:
@@ -369,6 +376,21 @@ try:
         _QUIET = _FLOAT_ERRORS.get()
 except ImportError:  # NumPy 1
     _FLOAT_ERRORS = None
+
+
+if _FLOAT_ERRORS is not None:
+    # _quiet_on() turns the warnings off and returns what _quiet_off(it) turns back: the pair
+    # costs a third of the context manager below, which is for code that runs once a pass.
+    _quiet_on, _quiet_off = functools.partial(_FLOAT_ERRORS.set, _QUIET), _FLOAT_ERRORS.reset
+else:
+
+    def _quiet_on() -> Any:
+        state = numpy.errstate(all="ignore")
+        state.__enter__()
+        return state
+
+    def _quiet_off(state: Any) -> None:
+        state.__exit__(None, None, None)
 
 
 class _quiet_floats:  # noqa: N801 (used as a context manager, like numpy.errstate)

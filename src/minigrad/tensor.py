@@ -613,11 +613,13 @@ def _apply(op: Operation, inputs: tuple[Tensor, ...], params: dict[str, Any]) ->
     arrays = [x.data for x in inputs]
     if len(inputs) > 1:
         _check_one_library(op.name, arrays)
-    try:
-        with _quiet_floats():  # (a call without ** is quicker; most operations have no settings)
-            data = op.forward(*arrays, **params) if params else op.forward(*arrays)
+    quiet = backend._quiet_on()  # NumPy's warnings off (PyTorch gives none) until the end
+    try:  # (a call without ** is quicker; most operations have no settings)
+        data = op.forward(*arrays, **params) if params else op.forward(*arrays)
     except (ValueError, TypeError, IndexError, RuntimeError) as error:
         raise _operation_error(op.name, arrays, params, error) from None
+    finally:
+        backend._quiet_off(quiet)
     if op.saves:
         data, saved = data
         params = {**params, "saved": saved}
