@@ -388,3 +388,25 @@ def test_quick_run_measures_the_peak_memory_of_both_engines_on_the_deep_mlp(quic
     assert minigrad["peak_bytes"] >= 0 and torch["peak_bytes"] >= 0
     assert abs(minigrad["loss"] - torch["loss"]) < 1e-4
     assert "W8" in bench.format_report(quick_results)
+
+
+@pytest.mark.parametrize("act", ["tanh", "relu"])
+def test_the_lean_engine_takes_the_floors_steps(act):
+    from benchmarks.w5_lean_engine import lean_step
+    from benchmarks.w5_w6_tensor_step import Problem, floor_step
+
+    problem = Problem("small", (8, 5, 3), 16, act)
+    lean, floor = lean_step(problem), floor_step(problem)
+    for _ in range(3):
+        assert lean() == pytest.approx(floor(), rel=1e-5)
+
+
+def test_every_knocked_out_minigrad_still_computes_the_step_and_is_timed():
+    from benchmarks.w5_lean_engine import run
+    from benchmarks.w5_w6_tensor_step import Problem
+
+    rows = run(Problem("small", (8, 5, 3), 16, "tanh"), repeats=1, block=1, knockouts=True)
+    names = list(rows["engines"])
+    assert names[:3] == ["floor (NumPy by hand)", "lean engine (no checks)", "minigrad Tensor"]
+    assert "minigrad Tensor, all of the above" in names and len(names) == 3 + 9
+    assert all(row["median_s"] > 0 and row["times_floor"] > 0 for row in rows["engines"].values())
