@@ -20,10 +20,8 @@ Examples:
 
 from __future__ import annotations
 
-import importlib
 import math
 import numbers
-import sys
 from collections.abc import Sequence
 from functools import reduce
 from operator import add
@@ -158,9 +156,9 @@ def cross_entropy(
 
 def _tensor_losses() -> Any:
     """minigrad.tensor_losses, imported when a Tensor comes (it needs NumPy; Values do not)."""
-    return sys.modules.get("minigrad.tensor_losses") or importlib.import_module(
-        "minigrad.tensor_losses"
-    )
+    import minigrad.tensor_losses as tensor_losses  # (quicker than "from minigrad import")
+
+    return tensor_losses
 
 
 # ---------------------------------------------------------------------------------------------
