@@ -91,6 +91,17 @@ class SGD(Optimizer):
         super().__init__(params)
         self.momentum_buffers: list[float | None] = [None] * len(self.params)
 
+    def step(self) -> None:
+        """Update every parameter; without momentum, weight decay or maximize, as plainly as
+        the rule reads: p ← p - lr·g (the same arithmetic as ``_update``, without its steps)."""
+        if self.momentum != 0.0 or self.weight_decay != 0.0 or self.maximize:
+            super().step()
+            return
+        gradients = [_gradient(p, i) for i, p in enumerate(self.params)]  # check all first
+        step_size = -self.lr
+        for p, g in zip(self.params, gradients):
+            p.data = p.data + step_size * g
+
     def _update(self, i: int, param: float, grad: float) -> float:
         if self.maximize:
             grad = -grad
