@@ -311,7 +311,7 @@ def _only_where(condition: Array, g: Operand) -> Operand:
     times slower than it multiplies, branching on every element)."""
     if not isinstance(g, Tensor):  # (a product of finite g is exact, but for the sign of 0)
         product = g * _mask(condition, g)
-        if not _namespace(product).any(_namespace(product).isnan(product)):
+        if not math.isnan(_namespace(product).sum(product)):  # (one NaN makes the sum NaN)
             return product
     return where(condition, g, 0.0)
 
