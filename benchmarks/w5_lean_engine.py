@@ -34,6 +34,7 @@ from benchmarks.w5_w6_tensor_step import (
     LEARNING_RATE,
     TOLERANCE,
     Problem,
+    _block,
     floor_step,
     minigrad_step,
 )
@@ -239,14 +240,6 @@ def run(problem: Problem, repeats: int = 41, block: int = 20, knockouts: bool = 
                 rows[label] = {"median_s": statistics.median(mine) / block,
                                "times_floor": paired_ratio(mine, floor)}  # fmt: skip
     return {"description": f"{problem.name}: where the time goes", "engines": rows}
-
-
-def _block(step: Callable[[], float], block: int) -> Callable[[], None]:
-    def run_block() -> None:
-        for _ in range(block):
-            step()
-
-    return run_block
 
 
 if __name__ == "__main__":
