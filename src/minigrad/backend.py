@@ -395,17 +395,10 @@ class _quiet_floats:  # noqa: N801 (used as a context manager, like numpy.errsta
     __slots__ = ("token",)
 
     def __enter__(self) -> None:
-        if _FLOAT_ERRORS is None:
-            self.token = numpy.errstate(all="ignore")
-            self.token.__enter__()
-        else:
-            self.token = _FLOAT_ERRORS.set(_QUIET)
+        self.token = _quiet_on()
 
     def __exit__(self, *exc_info: object) -> None:
-        if _FLOAT_ERRORS is None:
-            self.token.__exit__(*exc_info)
-        else:
-            _FLOAT_ERRORS.reset(self.token)
+        _quiet_off(self.token)
 
 
 def _check_one_library(name: str, arrays: Sequence[Array]) -> None:
