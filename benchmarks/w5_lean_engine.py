@@ -29,12 +29,12 @@ from typing import Any
 
 import numpy
 
-from benchmarks.harness import DisagreementError, paired_ratio, prepare_process, time_interleaved
+from benchmarks.harness import paired_ratio, prepare_process, time_interleaved
 from benchmarks.w5_w6_tensor_step import (
     LEARNING_RATE,
-    TOLERANCE,
     Problem,
     _block,
+    _check_agreement,
     floor_step,
     minigrad_step,
 )
@@ -141,16 +141,6 @@ def _replaced(owner: Any, name: str, value: Any) -> Iterator[None]:
         setattr(owner, name, original)
 
 
-class _Nothing:
-    """A context manager that does nothing (in place of turning NumPy's warnings off)."""
-
-    def __enter__(self) -> None:
-        pass
-
-    def __exit__(self, *exc_info: object) -> None:
-        pass
-
-
 def _knockouts() -> dict[str, Callable[[], contextlib.AbstractContextManager]]:
     """Each piece's name, and what replaces it while the block runs."""
     from minigrad import backend, losses, optim, tensor, tensor_losses, tensor_nn
@@ -167,7 +157,7 @@ def _knockouts() -> dict[str, Callable[[], contextlib.AbstractContextManager]]:
     def warnings_left_on() -> Iterator[None]:
         with _replaced(backend, "_quiet_on", lambda: None), _replaced(
             backend, "_quiet_off", lambda token: None
-        ), _replaced(tensor, "_quiet_floats", _Nothing):
+        ), _replaced(tensor, "_quiet_floats", contextlib.nullcontext):
             yield
 
     pieces: dict[str, Callable[[], contextlib.AbstractContextManager]] = {
@@ -205,15 +195,6 @@ def _knockouts() -> dict[str, Callable[[], contextlib.AbstractContextManager]]:
 # ---------------------------------------------------------------------------------------------
 
 
-def _check(problem: Problem, steps: dict[str, Callable[[], float]]) -> None:
-    reference = floor_step(problem)
-    expected = [reference(), reference()]
-    for name, step in steps.items():
-        got = [step(), step()]
-        if any(abs(g - e) > TOLERANCE * max(1.0, abs(e)) for g, e in zip(got, expected)):
-            raise DisagreementError(f"{name}: losses {got}, the floor's {expected}")
-
-
 FLOOR, LEAN, MINIGRAD = "floor (NumPy by hand)", "lean engine (no checks)", "minigrad Tensor"
 
 
@@ -232,7 +213,7 @@ def run(problem: Problem, repeats: int = 41, block: int = 20, knockouts: bool = 
             engines = [FLOOR, LEAN, MINIGRAD] if not setting else [FLOOR, MINIGRAD]
             steps = {name: makers[name](problem) for name in engines}
             with replacement():
-                _check(problem, {name: steps[name] for name in engines[1:]})
+                _check_agreement(problem, {name: makers[name] for name in engines[1:]})
                 times = time_interleaved({n: _block(s, block) for n, s in steps.items()}, repeats)
             for name in engines[1:] if setting else engines:
                 label = f"{name}, {setting}" if setting else name
