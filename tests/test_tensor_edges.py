@@ -278,3 +278,27 @@ def test_arrays_of_two_libraries_are_refused_in_either_order(order):
         with pytest.raises(TypeError, match="cannot mix arrays of (NumPy and PyTorch|PyTorch and"
                                             " NumPy)"):  # fmt: skip
             operation()
+
+
+def test_the_constructor_refuses_what_the_requires_grad_setter_refuses():
+    with pytest.raises(TypeError, match="requires_grad is True or False, not 1"):
+        Tensor([1.0], requires_grad=1)
+    with pytest.raises(TypeError, match="only floating-point tensors can have gradients"):
+        Tensor([1, 2], requires_grad=True)
+    with pytest.raises(TypeError, match="a Tensor's label is a str, not int"):
+        Tensor([1.0], label=3)
+    assert Tensor([1.0], requires_grad=True).requires_grad
+
+
+def test_a_subclass_of_tensor_is_a_tensor_to_the_losses():
+    from minigrad import losses
+    from minigrad.engines import is_tensor
+
+    class Named(Tensor):
+        __slots__ = ()
+
+    z = Named([[0.5, -0.5]], requires_grad=True)
+    assert is_tensor(z) and not is_tensor([[0.5, -0.5]])
+    loss = losses.cross_entropy(z, [0])
+    assert isinstance(loss, Tensor)
+    np.testing.assert_allclose(loss.item(), np.log1p(np.exp(-1.0)), rtol=1e-6)
