@@ -103,19 +103,26 @@ def _step_until(trainer: Trainer, phase: str) -> None:
 
 def instructions(engine: str, steps: int, *options: str) -> int:
     """Instructions executed by a child process running ``step_in_child(engine, steps, ...)``."""
+    return callgrind_count(
+        "benchmarks.instructions", ["--child", engine, str(steps), *options], engine
+    )
+
+
+def callgrind_count(
+    module: str, arguments: list[str], what: str, environment: dict[str, str] | None = None
+) -> int:
+    """Instructions executed by ``python -m module arguments...`` under valgrind's callgrind
+    (hash randomisation off, so the count does not change from run to run)."""
     command = [
         "valgrind",
         "--tool=callgrind",
         "--callgrind-out-file=/dev/null",
         sys.executable,
         "-m",
-        "benchmarks.instructions",
-        "--child",
-        engine,
-        str(steps),
-        *options,
+        module,
+        *arguments,
     ]
-    environment = {**os.environ, "PYTHONHASHSEED": "0"}
+    environment = {**os.environ, **(environment or {}), "PYTHONHASHSEED": "0"}
     root = Path(__file__).resolve().parent.parent
     result = subprocess.run(
         command, cwd=root, env=environment, capture_output=True, text=True, check=False
@@ -123,7 +130,7 @@ def instructions(engine: str, steps: int, *options: str) -> int:
     found = re.search(r"Collected\s*:\s*(\d+)", result.stderr)
     if result.returncode != 0 or found is None:
         raise RuntimeError(
-            f"callgrind run of {engine!r} failed (exit {result.returncode}): "
+            f"callgrind run of {what!r} failed (exit {result.returncode}): "
             f"{result.stderr.strip()[-500:]}"
         )
     return int(found.group(1))

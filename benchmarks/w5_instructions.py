@@ -17,11 +17,11 @@ from __future__ import annotations
 import argparse
 import gc
 import os
-import re
 import shutil
-import subprocess
 import sys
 from pathlib import Path
+
+from benchmarks.instructions import callgrind_count
 
 ROOT = Path(__file__).resolve().parents[1]
 FEW, MANY = 2, 52
@@ -49,13 +49,11 @@ def steps_in_child(steps: int) -> float:
 
 def instructions(src: Path, steps: int) -> int:
     """The instructions a child process executes, with ``steps`` counted steps."""
-    environment = dict(os.environ, PYTHONPATH=os.pathsep.join([str(src), str(ROOT)]),
-                       PYTHONHASHSEED="0", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
-                       MKL_NUM_THREADS="1")  # fmt: skip
-    command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
-               "-m", "benchmarks.w5_instructions", "--child", str(steps)]  # fmt: skip
-    done = subprocess.run(command, env=environment, capture_output=True, text=True, check=True)
-    return int(re.search(r"Collected : (\d+)", done.stderr)[1])
+    environment = dict(PYTHONPATH=os.pathsep.join([str(src), str(ROOT)]), OPENBLAS_NUM_THREADS="1",
+                       OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")  # fmt: skip
+    return callgrind_count(
+        "benchmarks.w5_instructions", ["--child", str(steps)], f"W5 on {src}", environment
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
