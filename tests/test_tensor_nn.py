@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -171,6 +173,32 @@ def test_optimizers_train_tensor_parameters_as_torch_optim(make, options):
     assert w.grad is not None
     opt.zero_grad()
     assert w.grad is None
+
+
+@pytest.mark.parametrize(
+    "make, options",
+    [
+        (SGD, {"lr": 0.1}),
+        (SGD, {"lr": 0.1, "momentum": 0.9, "weight_decay": 0.01}),
+        (Adam, {"lr": 0.1, "amsgrad": True}),
+        (AdamW, {"lr": 0.1}),
+    ],
+    ids=["SGD", "SGD-momentum", "Adam", "AdamW"],
+)
+def test_a_diverging_update_gives_torchs_inf_and_nan_without_warnings(make, options):
+    params = np.array([1e30, 1.0, np.inf, -3.0, 0.0, np.nan], dtype=np.float32)
+    grads = np.array([np.inf, 3e38, 1.0, -np.inf, np.nan, 1.0], dtype=np.float32)
+    w = Tensor(params.copy(), requires_grad=True)
+    t = torch.tensor(params, requires_grad=True)
+    opt = make([w], **options)
+    torch_opt = getattr(torch.optim, make.__name__)([t], **options)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # NumPy's "overflow encountered in multiply" and the like
+        for _ in range(2):
+            w.grad, t.grad = grads.copy(), torch.from_numpy(grads.copy())
+            opt.step()
+            torch_opt.step()
+    np.testing.assert_array_equal(w.data, t.detach().numpy())
 
 
 def test_optimizer_refuses_a_constant_tensor():

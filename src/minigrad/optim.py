@@ -28,6 +28,7 @@ Examples:
 
 from __future__ import annotations
 
+import contextlib
 import numbers
 from collections.abc import Iterable
 from typing import Any
@@ -51,8 +52,9 @@ class Optimizer:
     def step(self) -> None:
         """Update every parameter from its ``.grad``, building no graph."""
         gradients = [_gradient(p, i) for i, p in enumerate(self.params)]  # check all first
-        for i, (p, g) in enumerate(zip(self.params, gradients)):
-            p.data = self._update(i, p.data, g)
+        with _quiet_arithmetic(self.params):
+            for i, (p, g) in enumerate(zip(self.params, gradients)):
+                p.data = self._update(i, p.data, g)
 
     def _update(self, i: int, param: float, grad: float) -> float:
         raise NotImplementedError
@@ -99,8 +101,9 @@ class SGD(Optimizer):
             return
         gradients = [_gradient(p, i) for i, p in enumerate(self.params)]  # check all first
         step_size = -self.lr
-        for p, g in zip(self.params, gradients):
-            p.data = p.data + step_size * g
+        with _quiet_arithmetic(self.params):
+            for p, g in zip(self.params, gradients):
+                p.data = p.data + step_size * g
 
     def _update(self, i: int, param: float, grad: float) -> float:
         if self.maximize:
@@ -252,6 +255,16 @@ def _namespace(array: Any) -> Any:
     from minigrad.tensor import _namespace
 
     return _namespace(array)
+
+
+def _quiet_arithmetic(params: list[Value]) -> contextlib.AbstractContextManager:
+    """Arrays updated without NumPy's warnings of overflow or of 0/0 (inf and nan are the
+    numbers, as in PyTorch, which gives no warning); a Value's arithmetic gives none (floats.py)."""
+    if all(type(p) is Value for p in params):
+        return contextlib.nullcontext()
+    from minigrad.backend import _quiet_floats
+
+    return _quiet_floats()
 
 
 def _parameter_list(params: Iterable[Value]) -> list[Value]:
