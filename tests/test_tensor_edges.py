@@ -197,6 +197,21 @@ def test_max_along_a_full_axis_of_an_empty_tensor_is_empty():
         x.max(0)  # PyTorch refuses this too
 
 
+@pytest.mark.parametrize("backend", ["numpy", "torch", "array-api-strict"])
+def test_the_mean_of_no_numbers_is_nan_without_a_warning_on_every_backend(backend):
+    to_backend = {"numpy": lambda a: a, "torch": torch.from_numpy,
+                  "array-api-strict": array_api_strict.asarray}[backend]  # fmt: skip
+    for dim in (None, 0, 1):
+        x = Tensor(to_backend(np.zeros((0, 3))), requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # NumPy warned "Mean of empty slice"
+            out = x.mean(dim)
+            out.sum().backward()
+        expected = torch.zeros(0, 3, dtype=torch.float64).mean(dim)
+        np.testing.assert_array_equal(np.asarray(out.numpy()), expected.numpy())
+        assert tuple(x.grad.shape) == (0, 3)
+
+
 def test_logsumexp_of_nothing_is_minus_infinity():
     x = Tensor(np.zeros((0, 3)))
     assert x.logsumexp(0).tolist() == [-np.inf] * 3

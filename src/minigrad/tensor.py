@@ -383,7 +383,7 @@ def _sum_x(g: Operand, out: Operand, x: Operand, *, axis: Axis, keepdims: bool) 
 
 
 def _mean_forward(x: Array, *, axis: tuple[int, ...] | None, keepdims: bool) -> Array:
-    return _as_array(_namespace(x).mean(x, axis=axis, keepdims=keepdims), x)
+    return _as_array(backend._mean(x, axis, keepdims), x)
 
 
 def _mean_x(g: Operand, out: Operand, x: Operand, *, axis: Axis, keepdims: bool) -> Operand:
