@@ -3,6 +3,7 @@ tests/test_tensor_fuzz.py), and the error messages that named the wrong cause: e
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import array_api_strict
@@ -210,6 +211,26 @@ def test_the_mean_of_no_numbers_is_nan_without_a_warning_on_every_backend(backen
         expected = torch.zeros(0, 3, dtype=torch.float64).mean(dim)
         np.testing.assert_array_equal(np.asarray(out.numpy()), expected.numpy())
         assert tuple(x.grad.shape) == (0, 3)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch", "array-api-strict"])
+@pytest.mark.parametrize("shape", [(5,), (0,), (2, 0)])
+@pytest.mark.parametrize("name", ["relu", "clip", "maximum"])
+def test_a_cut_off_input_gets_no_gradient_even_an_infinite_one_on_every_backend(
+    backend, shape, name
+):
+    to_backend = {"numpy": lambda a: a, "torch": torch.from_numpy,
+                  "array-api-strict": array_api_strict.asarray}[backend]  # fmt: skip
+    x0 = np.array([-1.0, 2.0, 0.0, np.nan, 0.5])[: math.prod(shape)].reshape(shape)
+    g0 = np.array([np.inf, -np.inf, np.inf, 1.0, np.nan])[: math.prod(shape)].reshape(shape)
+    mine, theirs = Tensor(to_backend(x0), requires_grad=True), torch.tensor(x0, requires_grad=True)
+    apply = {"relu": lambda t: t.relu(), "clip": lambda t: t.clip(0.0, 1.0),
+             "maximum": lambda t: maximum(t, 0.25 * t)}[name]  # fmt: skip
+    apply(mine).backward(to_backend(g0.copy()))
+    torch_apply = {"relu": torch.relu, "clip": lambda t: t.clamp(0.0, 1.0),
+                   "maximum": lambda t: torch.maximum(t, 0.25 * t)}[name]  # fmt: skip
+    torch_apply(theirs).backward(torch.from_numpy(g0.copy()))
+    np.testing.assert_array_equal(np.asarray(mine.grad), theirs.grad.numpy())
 
 
 def test_logsumexp_of_nothing_is_minus_infinity():

@@ -308,10 +308,11 @@ def _only_where(condition: Array, g: Operand) -> Operand:
     """g where ``condition`` holds, 0 elsewhere: g times a mask of 1s and 0s, unless that
     gives a NaN, since ∞·0 is NaN (an infinite g where the input was cut off passes nothing):
     then each element is chosen (``where``: on a mask like relu's, half 1s, NumPy chooses 3 to 10
-    times slower than it multiplies, branching on every element)."""
+    times slower than it multiplies, branching on every element). The product's largest number
+    tells whether it holds a NaN (``max`` passes a NaN on, and takes half the time of a sum)."""
     if not isinstance(g, Tensor):  # (a product of finite g is exact, but for the sign of 0)
         product = g * _mask(condition, g)
-        if not math.isnan(_namespace(product).sum(product)):  # (one NaN makes the sum NaN)
+        if 0 in product.shape or not math.isnan(_namespace(product).max(product)):
             return product
     return where(condition, g, 0.0)
 
