@@ -201,6 +201,28 @@ def test_a_diverging_update_gives_torchs_inf_and_nan_without_warnings(make, opti
     np.testing.assert_array_equal(w.data, t.detach().numpy())
 
 
+@pytest.mark.parametrize(
+    "make, options",
+    [(SGD, {"lr": 0.1}), (SGD, {"lr": 0.1, "momentum": 0.9}), (Adam, {"lr": 0.1})],
+    ids=["SGD", "SGD-momentum", "Adam"],
+)
+def test_a_one_number_parameter_stays_an_array_after_steps(make, options):
+    w = Tensor(np.array(1.5, dtype=np.float32), requires_grad=True)
+    t = torch.tensor(1.5, requires_grad=True)
+    opt, torch_opt = make([w], **options), getattr(torch.optim, make.__name__)([t], **options)
+    for _ in range(3):
+        opt.zero_grad()
+        (w * w).backward()
+        opt.step()
+        torch_opt.zero_grad()
+        (t * t).backward()
+        torch_opt.step()
+    assert type(w.data) is np.ndarray and w.data.shape == () and w.dtype == np.float32
+    np.testing.assert_allclose(w.item(), t.item(), rtol=1e-6)  # float32; torch rounds in its order
+    w.data[...] = 2.0  # an array, which can be changed in place (a NumPy scalar cannot)
+    assert w.item() == 2.0
+
+
 def test_optimizer_refuses_a_constant_tensor():
     with pytest.raises(ValueError, match="does not require a gradient"):
         SGD([Tensor([1.0])], lr=0.1)

@@ -54,7 +54,7 @@ class Optimizer:
         gradients = [_gradient(p, i) for i, p in enumerate(self.params)]  # check all first
         with _quiet_arithmetic(self.params):
             for i, (p, g) in enumerate(zip(self.params, gradients)):
-                p.data = self._update(i, p.data, g)
+                p.data = _as_before(self._update(i, p.data, g), p.data)
 
     def _update(self, i: int, param: float, grad: float) -> float:
         raise NotImplementedError
@@ -103,7 +103,7 @@ class SGD(Optimizer):
         step_size = -self.lr
         with _quiet_arithmetic(self.params):
             for p, g in zip(self.params, gradients):
-                p.data = p.data + step_size * g
+                p.data = _as_before(p.data + step_size * g, p.data)
 
     def _update(self, i: int, param: float, grad: float) -> float:
         if self.maximize:
@@ -265,6 +265,16 @@ def _quiet_arithmetic(params: list[Value]) -> contextlib.AbstractContextManager:
     from minigrad.backend import _quiet_floats
 
     return _quiet_floats()
+
+
+def _as_before(new: Any, old: Any) -> Any:
+    """The updated parameter in its old form: NumPy's arithmetic on a 0-d array gives a NumPy
+    scalar (numpy.float32), which becomes a 0-d array again, as a Tensor holds arrays."""
+    if type(new) is type(old) or isinstance(old, numbers.Number):
+        return new
+    from minigrad.backend import _as_array
+
+    return _as_array(new, old)
 
 
 def _parameter_list(params: Iterable[Value]) -> list[Value]:
