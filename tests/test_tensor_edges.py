@@ -22,6 +22,7 @@ BACKENDS = {
     "numpy": lambda a: a,
     "torch": lambda a: torch.from_numpy(np.asarray(a)),
 }
+EVERY_BACKEND = {**BACKENDS, "array-api-strict": array_api_strict.asarray}
 
 
 def close(mine, theirs) -> None:
@@ -198,10 +199,9 @@ def test_max_along_a_full_axis_of_an_empty_tensor_is_empty():
         x.max(0)  # PyTorch refuses this too
 
 
-@pytest.mark.parametrize("backend", ["numpy", "torch", "array-api-strict"])
+@pytest.mark.parametrize("backend", EVERY_BACKEND)
 def test_the_mean_of_no_numbers_is_nan_without_a_warning_on_every_backend(backend):
-    to_backend = {"numpy": lambda a: a, "torch": torch.from_numpy,
-                  "array-api-strict": array_api_strict.asarray}[backend]  # fmt: skip
+    to_backend = EVERY_BACKEND[backend]
     for dim in (None, 0, 1):
         x = Tensor(to_backend(np.zeros((0, 3))), requires_grad=True)
         with warnings.catch_warnings():
@@ -213,14 +213,13 @@ def test_the_mean_of_no_numbers_is_nan_without_a_warning_on_every_backend(backen
         assert tuple(x.grad.shape) == (0, 3)
 
 
-@pytest.mark.parametrize("backend", ["numpy", "torch", "array-api-strict"])
+@pytest.mark.parametrize("backend", EVERY_BACKEND)
 @pytest.mark.parametrize("shape", [(5,), (0,), (2, 0)])
 @pytest.mark.parametrize("name", ["relu", "clip", "maximum"])
 def test_a_cut_off_input_gets_no_gradient_even_an_infinite_one_on_every_backend(
     backend, shape, name
 ):
-    to_backend = {"numpy": lambda a: a, "torch": torch.from_numpy,
-                  "array-api-strict": array_api_strict.asarray}[backend]  # fmt: skip
+    to_backend = EVERY_BACKEND[backend]
     x0 = np.array([-1.0, 2.0, 0.0, np.nan, 0.5])[: math.prod(shape)].reshape(shape)
     g0 = np.array([np.inf, -np.inf, np.inf, 1.0, np.nan])[: math.prod(shape)].reshape(shape)
     mine, theirs = Tensor(to_backend(x0), requires_grad=True), torch.tensor(x0, requires_grad=True)
@@ -239,11 +238,10 @@ def test_logsumexp_of_nothing_is_minus_infinity():
     assert x.logsumexp().item() == -np.inf
 
 
-@pytest.mark.parametrize("backend", ["numpy", "torch", "array-api-strict"])
+@pytest.mark.parametrize("backend", EVERY_BACKEND)
 def test_mixed_integer_array_and_slice_indexing_follows_numpys_rule_on_every_backend(backend):
     data = np.arange(60.0).reshape(3, 4, 5)
-    to_backend = {"numpy": lambda a: a, "torch": torch.from_numpy,
-                  "array-api-strict": array_api_strict.asarray}[backend]  # fmt: skip
+    to_backend = EVERY_BACKEND[backend]
     x = Tensor(to_backend(data), requires_grad=True)
     out = x[0, :, [0, 1]]
     assert out.shape == (2, 4)  # NumPy's rule: the array's axis first
