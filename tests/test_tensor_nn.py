@@ -186,8 +186,8 @@ def test_optimizers_train_tensor_parameters_as_torch_optim(make, options):
     ids=["SGD", "SGD-momentum", "Adam", "AdamW"],
 )
 def test_a_diverging_update_gives_torchs_inf_and_nan_without_warnings(make, options):
-    params = np.array([1e30, 1.0, np.inf, -3.0, 0.0, np.nan], dtype=np.float32)
-    grads = np.array([np.inf, 3e38, 1.0, -np.inf, np.nan, 1.0], dtype=np.float32)
+    params = np.array([1e30, 1.0, np.inf, -3.0, 0.0, np.nan, np.inf], dtype=np.float32)
+    grads = np.array([np.inf, 3e38, 1.0, -np.inf, np.nan, 1.0, np.inf], dtype=np.float32)
     w = Tensor(params.copy(), requires_grad=True)
     t = torch.tensor(params, requires_grad=True)
     opt = make([w], **options)

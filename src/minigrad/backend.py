@@ -312,9 +312,10 @@ def _checked_index(parts: tuple[Any, ...], x: Array) -> tuple[Any, ...]:
 
 
 def _mean(x: Array, axis: tuple[int, ...] | None, keepdims: bool) -> Array:
-    """The mean of x along ``axis`` (every axis for None). The mean of no numbers is 0/0, nan,
-    as in PyTorch, with no warning: NumPy's own ``mean`` (behind array-api-strict) warns "Mean of
-    empty slice" by ``warnings.warn``, which NumPy's quiet state does not turn off."""
+    """The mean of x along ``axis`` (sorted axes, none negative; every axis for None). The mean
+    of no numbers is 0/0, nan, as in PyTorch, and in NumPy's quiet state (where operations run)
+    without a warning: NumPy's own ``mean`` (behind array-api-strict) warns "Mean of empty slice"
+    by ``warnings.warn``, which that state does not turn off."""
     xp = _namespace(x)
     if math.prod(n for i, n in enumerate(x.shape) if axis is None or i in axis) == 0:
         return xp.sum(x, axis=axis, keepdims=keepdims) / 0

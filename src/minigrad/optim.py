@@ -43,6 +43,7 @@ class Optimizer:
 
     def __init__(self, params: Iterable[Value]) -> None:
         self.params: list[Value] = _parameter_list(params)
+        self._floats_only = all(type(p) is Value for p in self.params)  # (no array to mind)
 
     def zero_grad(self) -> None:
         """Set every parameter's grad to 0.0 (leaves accumulate gradients across backward calls)."""
@@ -52,9 +53,11 @@ class Optimizer:
     def step(self) -> None:
         """Update every parameter from its ``.grad``, building no graph."""
         gradients = [_gradient(p, i) for i, p in enumerate(self.params)]  # check all first
-        with _quiet_arithmetic(self.params):
+        floats_only = self._floats_only
+        with _quiet_arithmetic(floats_only):
             for i, (p, g) in enumerate(zip(self.params, gradients)):
-                p.data = _as_before(self._update(i, p.data, g), p.data)
+                new = self._update(i, p.data, g)
+                p.data = new if floats_only else _as_before(new, p.data)
 
     def _update(self, i: int, param: float, grad: float) -> float:
         raise NotImplementedError
@@ -100,10 +103,11 @@ class SGD(Optimizer):
             super().step()
             return
         gradients = [_gradient(p, i) for i, p in enumerate(self.params)]  # check all first
-        step_size = -self.lr
-        with _quiet_arithmetic(self.params):
+        step_size, floats_only = -self.lr, self._floats_only
+        with _quiet_arithmetic(floats_only):
             for p, g in zip(self.params, gradients):
-                p.data = _as_before(p.data + step_size * g, p.data)
+                new = p.data + step_size * g
+                p.data = new if floats_only else _as_before(new, p.data)
 
     def _update(self, i: int, param: float, grad: float) -> float:
         if self.maximize:
@@ -257,10 +261,10 @@ def _namespace(array: Any) -> Any:
     return _namespace(array)
 
 
-def _quiet_arithmetic(params: list[Value]) -> contextlib.AbstractContextManager:
+def _quiet_arithmetic(floats_only: bool) -> contextlib.AbstractContextManager:
     """Arrays updated without NumPy's warnings of overflow or of 0/0 (inf and nan are the
     numbers, as in PyTorch, which gives no warning); a Value's arithmetic gives none (floats.py)."""
-    if all(type(p) is Value for p in params):
+    if floats_only:
         return contextlib.nullcontext()
     from minigrad.backend import _quiet_floats
 
@@ -268,13 +272,12 @@ def _quiet_arithmetic(params: list[Value]) -> contextlib.AbstractContextManager:
 
 
 def _as_before(new: Any, old: Any) -> Any:
-    """The updated parameter in its old form: NumPy's arithmetic on a 0-d array gives a NumPy
-    scalar (numpy.float32), which becomes a 0-d array again, as a Tensor holds arrays."""
+    """The updated parameter as an array of its dtype again where NumPy's arithmetic on a 0-d
+    array gave a NumPy scalar (numpy.float32, or NumPy 1's numpy.float64): a Tensor holds
+    arrays."""
     if type(new) is type(old) or isinstance(old, numbers.Number):
         return new
-    from minigrad.backend import _as_array
-
-    return _as_array(new, old)
+    return _namespace(old).asarray(new, dtype=old.dtype)
 
 
 def _parameter_list(params: Iterable[Value]) -> list[Value]:
