@@ -567,13 +567,17 @@ EXPECTED_NAMES = {  # each listed in docs/tensors.md, with its reason
     "a quotient's gradient where PyTorch's (a/b)/b overflows or underflows",
     "x ** ±0.5 at -inf and -0: PyTorch's sqrt and its pow differ",
     "var's and std's gradient where the var is NaN: PyTorch's closed form",
+    "var's and std's gradient from an infinite gradient: PyTorch's closed form",
+    "std's gradient where all numbers are equal: PyTorch's closed form keeps the mean's rounding",
+    "cross_entropy's gradient from an infinite gradient: PyTorch's two operations",
 }
 
 
 def _exact_quotient_gradient(inputs: list[np.ndarray], settings: dict, upstream: Any,
-                             i: int) -> np.ndarray | None:  # fmt: skip
+                             i: int) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """The gradient of a / b in input ``i``, computed in exact rational arithmetic and then
-    rounded once (None where an input is not finite or b is 0)."""
+    rounded once; and where it is known: not where a number it is made from is not finite, a
+    divisor is 0 or g is NaN (there it is NaN)."""
     kind = settings["kind"]
     if kind == "number":
         a, b = inputs[0], np.asarray(settings["number"])
@@ -582,10 +586,10 @@ def _exact_quotient_gradient(inputs: list[np.ndarray], settings: dict, upstream:
     else:
         a, b = (inputs[1], inputs[0]) if kind == "array first" else (inputs[0], inputs[1])
     g = np.asarray(upstream, np.float64)
-    if not all(np.all(np.isfinite(v)) for v in (a, b)) or np.any(b == 0) or np.any(np.isnan(g)):
-        return None
     a, b, g = np.broadcast_arrays(a, b, g)
-    a, b = (np.vectorize(Fraction, otypes=[object])(v) for v in (a, b))
+    known = np.isfinite(a) & np.isfinite(b) & (b != 0) & ~np.isnan(g)
+    a, b = (np.vectorize(Fraction, otypes=[object])(np.where(known, v, 1.0)) for v in (a, b))
+    g = np.where(known, g, 0.0)
     by_a, by_b = 1 / b, -a / (b * b)  # ∂(a/b)/∂a and ∂(a/b)/∂b, exact
     if kind == "itself":
         local = by_a + by_b
@@ -597,7 +601,9 @@ def _exact_quotient_gradient(inputs: list[np.ndarray], settings: dict, upstream:
     axes = (*range(lead), *(lead + k for k, n in enumerate(target) if n == 1))
     summed = np.asarray(full.sum(axis=axes, keepdims=True), dtype=object) if full.size else full
     rounded = [_rounded(x) for x in summed.reshape(-1)]
-    return np.array(rounded, dtype=np.float64).reshape(target)
+    known = np.logical_and.reduce(known, axis=axes, keepdims=True).reshape(target)
+    exact = np.array(rounded, dtype=np.float64).reshape(target)
+    return np.where(known, exact, NAN), known
 
 
 def _times(g: float, local: Fraction) -> Fraction | float:
@@ -625,9 +631,10 @@ def expected_difference(
     if op == "/" and kind.startswith("gradient") and mine.shape == inputs[int(kind[-1])].shape:
         # PyTorch's gradient in b is -g·((a/b)/b): its intermediate a/b/b can leave the floats
         # (±inf, then ∞·0 = NaN where g is 0, or 0) where the gradient itself does not; MiniGrad's
-        # is the exact gradient rounded once
-        exact = _exact_quotient_gradient(inputs, settings, upstream, int(kind[-1]))
-        if exact is not None and not differ(mine, exact, _terms(inputs) * _magnitude(inputs)).any():
+        # is the exact gradient rounded once (checked where every number it is made from is known)
+        exact, known = _exact_quotient_gradient(inputs, settings, upstream, int(kind[-1]))
+        scale = _terms(inputs) * _magnitude(inputs)
+        if known[where].all() and not differ(mine[known], exact[known], scale).any():
             return "a quotient's gradient where PyTorch's (a/b)/b overflows or underflows"
     if op in ("var", "std") and kind.startswith("gradient"):
         x = inputs[0]
@@ -639,6 +646,21 @@ def expected_difference(
         # chain rule through its operations (the mean's share too), is NaN there
         if np.all(np.isnan(np.broadcast_to(var, x.shape)[where])) and np.all(np.isnan(mine[where])):
             return "var's and std's gradient where the var is NaN: PyTorch's closed form"
+        # an infinite gradient arriving meets ∞ - ∞ in MiniGrad's chain rule (the deviations'
+        # gradients are ±∞ and the mean's share adds them up): NaN, where PyTorch's closed form
+        # multiplies once (±∞), as for the losses below
+        if not np.all(np.isfinite(upstream)) and np.all(np.isnan(mine[where])):
+            return "var's and std's gradient from an infinite gradient: PyTorch's closed form"
+        # numbers all equal whose computed mean is off by a rounding: PyTorch's closed form
+        # g·(x - mean)/(n·std) turns that rounding into ±g/n; in MiniGrad's chain rule the mean's
+        # share cancels it, to 0 (the slope std has along equal numbers)
+        if op == "std" and x.size and np.all(mine[where] == 0):
+            spread = np.ptp(x, axis=settings["dim"], keepdims=True)
+            if np.all(np.broadcast_to(spread, x.shape)[where] == 0):
+                return (
+                    "std's gradient where all numbers are equal: PyTorch's closed form keeps the "
+                    "mean's rounding"
+                )
     if op == "**" and settings.get("number") in (0.5, -0.5):
         x = np.broadcast_to(inputs[0], where.shape)[where]
         # PyTorch's x ** 0.5 is sqrt(x) (NaN at -inf) and x ** -0.5 is 1/sqrt(x) (-inf at -0),
@@ -651,6 +673,12 @@ def expected_difference(
         # a loss is made of MiniGrad's operations, so an infinite gradient of the loss meets
         # ∞ - ∞ on the way down (NaN); PyTorch's one fused rule multiplies it once (±∞)
         return "a loss's gradient from an infinite gradient of the loss"
+    if op == "cross_entropy" and kind.startswith("gradient") and (
+        not np.all(np.isfinite(upstream)) and np.all(np.isnan(np.asarray(theirs)[where]))
+    ):
+        # MiniGrad's cross-entropy is one operation: g·(softmax - one-hot) is the limit (±∞ where
+        # the bracket is not 0); PyTorch's log_softmax then nll_loss meets ∞ - ∞ on the way (NaN)
+        return "cross_entropy's gradient from an infinite gradient: PyTorch's two operations"
     if op == "binary_cross_entropy_with_logits" and not np.all(np.isfinite(inputs[0])):
         # at x = ±∞ PyTorch's formula, (1 - y)·x + ln(1 + e⁻ˣ) rearranged, meets ∞ - ∞ (NaN)
         # for every target; MiniGrad's softplus(x) - x·y gives the limit where it exists

@@ -76,6 +76,16 @@ def _program(start, *steps: tuple) -> Program:
 @example(program=_program(NAN, ("var", [], {"dim": None, "keepdim": False, "correction": 1})))
 @example(program=_program([-INF, 0.0], ("var", [], {"dim": None, "keepdim": False,
                                                     "correction": 0})))
+# (found by a long `make fuzz`: each of these is a difference kept on purpose, docs/tensors.md)
+@example(program=_program([6.663309125173449e-270, 0.0], ("/", [], {"kind": "itself"})))
+@example(program=_program([1.0, 0.0], ("var", [], {"dim": None, "keepdim": False,
+                                                   "correction": 1}),
+                          ("*", [], {"kind": "number", "number": INF})))  # g = ±∞ at the var
+@example(program=_program(np.full(6, 4.973322876949846), ("std", [], {"dim": None, "keepdim": True,
+                                                                       "correction": 0})))
+@example(program=_program([[2.0, 2.0, 1.0, 2.0]], ("cross_entropy", [], {"classes": [0],
+                                                                          "reduction": "sum"}),
+                          ("*", [], {"kind": "number", "number": INF})))  # g = ±∞ at the loss
 def test_random_programs_agree_with_pytorch(backend, program):
     outcome = run(program, backend)
     unexpected = [m for m in outcome.mismatches if m.expected is None]
