@@ -30,6 +30,7 @@ mismatch with its smallest repro; tests/test_tensor_fuzz.py runs a few hundred i
 from __future__ import annotations
 
 import argparse
+import decimal
 import math
 import sys
 import warnings
@@ -568,7 +569,7 @@ EXPECTED_NAMES = {  # each listed in docs/tensors.md, with its reason
     "x ** ±0.5 at -inf and -0: PyTorch's sqrt and its pow differ",
     "var's and std's gradient where the var is NaN: PyTorch's closed form",
     "var's and std's gradient from an infinite gradient: PyTorch's closed form",
-    "std's gradient where all numbers are equal: PyTorch's closed form keeps the mean's rounding",
+    "std's gradient where PyTorch's closed form keeps the mean's rounding",
     "cross_entropy's gradient from an infinite gradient: PyTorch's two operations",
 }
 
@@ -619,8 +620,38 @@ def _rounded(x: Fraction | float) -> float:
     """x as the nearest float (±∞ beyond the largest)."""
     try:
         return float(x)
-    except OverflowError:
-        return math.copysign(INF, x)
+    except OverflowError:  # (x is too large for float(), so its sign is told by comparing)
+        return INF if x > 0 else -INF
+
+
+def _exact_std_gradient(x: np.ndarray, settings: dict, upstream: Any) -> tuple[np.ndarray,
+                                                                            np.ndarray]:
+    """std's gradient g·(x - mean)/((n - correction)·std) with the mean and the deviations exact
+    (fractions) and the root to 60 digits, then rounded once; and where it is known: not where
+    a number or g is not finite, or n ≤ correction, or the std is 0 (there it is NaN)."""
+    dim = settings["dim"]
+    axes = tuple(range(x.ndim)) if dim is None else (dim % x.ndim,)  # (the fuzz draws one axis)
+    n = math.prod(x.shape[a] for a in axes)
+    dof = n - settings["correction"]
+    g = np.asarray(upstream, np.float64)
+    g = np.broadcast_to(g if settings["keepdim"] else np.expand_dims(g, axes), x.shape)
+    finite = np.isfinite(x)
+    exact_x = np.vectorize(Fraction, otypes=[object])(np.where(finite, x, 0.0))
+    deviations = exact_x - exact_x.sum(axis=axes, keepdims=True) / max(n, 1)
+    squares = np.broadcast_to((deviations * deviations).sum(axis=axes, keepdims=True), x.shape)
+    finite_rows = np.broadcast_to(np.logical_and.reduce(finite, axis=axes, keepdims=True), x.shape)
+    known = finite_rows & np.isfinite(g) & (squares != 0) & (dof > 0)
+    exact = np.full(x.shape, NAN)
+    with decimal.localcontext() as context:
+        context.prec = 60
+        for i in zip(*np.nonzero(known)):
+            std = _decimal(squares[i] / dof).sqrt()
+            exact[i] = float(_decimal(Fraction(g[i]) * deviations[i] / dof) / std)
+    return exact, known
+
+
+def _decimal(x: Fraction) -> decimal.Decimal:
+    return decimal.Decimal(x.numerator) / decimal.Decimal(x.denominator)
 
 
 def expected_difference(
@@ -651,16 +682,18 @@ def expected_difference(
         # multiplies once (±∞), as for the losses below
         if not np.all(np.isfinite(upstream)) and np.all(np.isnan(mine[where])):
             return "var's and std's gradient from an infinite gradient: PyTorch's closed form"
-        # numbers all equal whose computed mean is off by a rounding: PyTorch's closed form
-        # g·(x - mean)/(n·std) turns that rounding into ±g/n; in MiniGrad's chain rule the mean's
-        # share cancels it, to 0 (the slope std has along equal numbers)
-        if op == "std" and x.size and np.all(mine[where] == 0):
-            spread = np.ptp(x, axis=settings["dim"], keepdims=True)
-            if np.all(np.broadcast_to(spread, x.shape)[where] == 0):
-                return (
-                    "std's gradient where all numbers are equal: PyTorch's closed form keeps the "
-                    "mean's rounding"
-                )
+        # PyTorch's closed form g·(x - mean)/(n·std) keeps the computed mean's rounding: with
+        # numbers equal or nearly so it is a large part of x - mean (numbers all equal: ±g/n
+        # where the slope is 0). MiniGrad's chain rule cancels it (the mean's share): its gradient
+        # is the exact one, and 0 along equal numbers
+        if op == "std" and x.size:
+            spread = np.broadcast_to(np.ptp(x, axis=settings["dim"], keepdims=True), x.shape)
+            exact, known = _exact_std_gradient(x, settings, upstream)
+            equal = (spread == 0) & (mine == 0)
+            scale = _terms([x, np.asarray(upstream)]) * _magnitude([x, np.asarray(upstream)])
+            if np.all((known | equal)[where]) and not differ(mine[known], exact[known],
+                                                             scale).any():  # fmt: skip
+                return "std's gradient where PyTorch's closed form keeps the mean's rounding"
     if op == "**" and settings.get("number") in (0.5, -0.5):
         x = np.broadcast_to(inputs[0], where.shape)[where]
         # PyTorch's x ** 0.5 is sqrt(x) (NaN at -inf) and x ** -0.5 is 1/sqrt(x) (-inf at -0),

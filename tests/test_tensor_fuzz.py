@@ -83,6 +83,11 @@ def _program(start, *steps: tuple) -> Program:
                           ("*", [], {"kind": "number", "number": INF})))  # g = ±∞ at the var
 @example(program=_program(np.full(6, 4.973322876949846), ("std", [], {"dim": None, "keepdim": True,
                                                                        "correction": 0})))
+@example(program=_program([[1.0000001826344644, 1.0000002384186075, 1.0000001826344644],
+                           [1.0000001826344644] * 3, [1.0000001826344644] * 3],
+                          ("std", [], {"dim": 0, "keepdim": False, "correction": 0})))
+@example(program=_program([-1.0, 1.0], ("/", [9.93705015e-253], {"kind": "array"}),
+                          ("softplus", [], {})))  # b's exact gradient overflows to -∞
 @example(program=_program([[2.0, 2.0, 1.0, 2.0]], ("cross_entropy", [], {"classes": [0],
                                                                           "reduction": "sum"}),
                           ("*", [], {"kind": "number", "number": INF})))  # g = ±∞ at the loss
@@ -117,6 +122,32 @@ def test_a_quotients_gradient_is_named_expected_only_where_minigrads_is_the_exac
     assert expected_difference("/", kind, [a, b], settings, g, y.grad, theirs, where)
     wrong = np.array([[1.0]])
     assert expected_difference("/", kind, [a, b], settings, g, wrong, theirs, where) is None
+
+
+def test_a_std_gradient_is_named_expected_only_where_minigrads_is_the_exact_one():
+    """Numbers nearly equal: PyTorch's closed form keeps its mean's rounding (2.5e-9 off);
+    MiniGrad's equals the gradient computed exactly. A wrong gradient is not excused."""
+    import torch
+
+    from minigrad.tensor import Tensor
+    from tests.tensor_fuzz import expected_difference
+
+    a, c = 1.0000001826344644, 1.0000002384186075
+    x = np.array([[a, c, a], [a, a, a], [a, a, a]])
+    g = np.array([0.3043323337014221, 0.3470154230235183, 0.27687603998537])
+    settings = {"dim": 0, "keepdim": False, "correction": 0}
+    mine = Tensor(x, requires_grad=True)
+    mine.std(0, False, correction=0).backward(g)
+    theirs = torch.tensor(x, requires_grad=True)
+    theirs.std(0, correction=0).backward(torch.tensor(g))
+    where = mine.grad != theirs.grad.numpy()
+    assert where.any()
+    named = expected_difference("std", "gradient of input 0", [x], settings, g, mine.grad,
+                                theirs.grad.numpy(), where)  # fmt: skip
+    assert named == "std's gradient where PyTorch's closed form keeps the mean's rounding"
+    wrong = mine.grad * (1 + 1e-8)
+    assert expected_difference("std", "gradient of input 0", [x], settings, g, wrong,
+                               theirs.grad.numpy(), where) is None  # fmt: skip
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
