@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import numbers
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from minigrad import floats
@@ -44,6 +44,7 @@ class Optimizer:
     def __init__(self, params: Iterable[Value]) -> None:
         self.params: list[Value] = _parameter_list(params)
         self._floats_only = all(type(p) is Value for p in self.params)  # (no array to mind)
+        self._quiet = _quiet_arithmetic(self._floats_only)
 
     def zero_grad(self) -> None:
         """Set every parameter's grad to 0.0 (leaves accumulate gradients across backward calls)."""
@@ -54,7 +55,7 @@ class Optimizer:
         """Update every parameter from its ``.grad``, building no graph."""
         gradients = [_gradient(p, i) for i, p in enumerate(self.params)]  # check all first
         floats_only = self._floats_only
-        with _quiet_arithmetic(floats_only):
+        with self._quiet():
             for i, (p, g) in enumerate(zip(self.params, gradients)):
                 new = self._update(i, p.data, g)
                 p.data = new if floats_only else _as_before(new, p.data)
@@ -104,7 +105,7 @@ class SGD(Optimizer):
             return
         gradients = [_gradient(p, i) for i, p in enumerate(self.params)]  # check all first
         step_size, floats_only = -self.lr, self._floats_only
-        with _quiet_arithmetic(floats_only):
+        with self._quiet():
             for p, g in zip(self.params, gradients):
                 new = p.data + step_size * g
                 p.data = new if floats_only else _as_before(new, p.data)
@@ -261,14 +262,15 @@ def _namespace(array: Any) -> Any:
     return _namespace(array)
 
 
-def _quiet_arithmetic(floats_only: bool) -> contextlib.AbstractContextManager:
-    """Arrays updated without NumPy's warnings of overflow or of 0/0 (inf and nan are the
+def _quiet_arithmetic(floats_only: bool) -> Callable[[], contextlib.AbstractContextManager]:
+    """What makes the context the updates run in (found once, when the optimizer is made): for
+    arrays, NumPy's quiet state, without its warnings of overflow or of 0/0 (inf and nan are the
     numbers, as in PyTorch, which gives no warning); a Value's arithmetic gives none (floats.py)."""
     if floats_only:
-        return contextlib.nullcontext()
+        return contextlib.nullcontext
     from minigrad.backend import _quiet_floats
 
-    return _quiet_floats()
+    return _quiet_floats
 
 
 def _as_before(new: Any, old: Any) -> Any:
