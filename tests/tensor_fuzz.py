@@ -30,7 +30,6 @@ mismatch with its smallest repro; tests/test_tensor_fuzz.py runs a few hundred i
 from __future__ import annotations
 
 import argparse
-import decimal
 import math
 import sys
 import warnings
@@ -624,34 +623,30 @@ def _rounded(x: Fraction | float) -> float:
         return INF if x > 0 else -INF
 
 
-def _exact_std_gradient(x: np.ndarray, settings: dict, upstream: Any) -> tuple[np.ndarray,
-                                                                            np.ndarray]:
-    """std's gradient g·(x - mean)/((n - correction)·std) with the mean and the deviations exact
-    (fractions) and the root to 60 digits, then rounded once; and where it is known: not where
-    a number or g is not finite, or n ≤ correction, or the std is 0 (there it is NaN)."""
-    dim = settings["dim"]
+def _std_gradient_with_exact_deviations(
+    x: np.ndarray, settings: dict, upstream: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    """std's gradient g·(x - mean)/((n - correction)·std) with x - mean exact (fractions) and
+    std the float both engines compute (its mean rounded), then rounded once; and where it is
+    known: not where a number or g is not finite, n ≤ correction, or the std is 0 (NaN there)."""
+    dim, correction = settings["dim"], settings["correction"]
     axes = tuple(range(x.ndim)) if dim is None else (dim % x.ndim,)  # (the fuzz draws one axis)
     n = math.prod(x.shape[a] for a in axes)
-    dof = n - settings["correction"]
+    dof = n - correction
     g = np.asarray(upstream, np.float64)
     g = np.broadcast_to(g if settings["keepdim"] else np.expand_dims(g, axes), x.shape)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        std = np.broadcast_to(np.std(x, axis=axes, ddof=correction, keepdims=True), x.shape)
     finite = np.isfinite(x)
     exact_x = np.vectorize(Fraction, otypes=[object])(np.where(finite, x, 0.0))
     deviations = exact_x - exact_x.sum(axis=axes, keepdims=True) / max(n, 1)
-    squares = np.broadcast_to((deviations * deviations).sum(axis=axes, keepdims=True), x.shape)
     finite_rows = np.broadcast_to(np.logical_and.reduce(finite, axis=axes, keepdims=True), x.shape)
-    known = finite_rows & np.isfinite(g) & (squares != 0) & (dof > 0)
-    exact = np.full(x.shape, NAN)
-    with decimal.localcontext() as context:
-        context.prec = 60
-        for i in zip(*np.nonzero(known)):
-            std = _decimal(squares[i] / dof).sqrt()
-            exact[i] = float(_decimal(Fraction(g[i]) * deviations[i] / dof) / std)
-    return exact, known
-
-
-def _decimal(x: Fraction) -> decimal.Decimal:
-    return decimal.Decimal(x.numerator) / decimal.Decimal(x.denominator)
+    known = finite_rows & np.isfinite(g) & np.isfinite(std) & (std != 0) & (dof > 0)
+    gradient = np.full(x.shape, NAN)
+    for i in zip(*np.nonzero(known)):
+        gradient[i] = _rounded(Fraction(g[i]) * deviations[i] / (dof * Fraction(std[i])))
+    return gradient, known
 
 
 def expected_difference(
@@ -682,13 +677,13 @@ def expected_difference(
         # multiplies once (±∞), as for the losses below
         if not np.all(np.isfinite(upstream)) and np.all(np.isnan(mine[where])):
             return "var's and std's gradient from an infinite gradient: PyTorch's closed form"
-        # PyTorch's closed form g·(x - mean)/(n·std) keeps the computed mean's rounding: with
-        # numbers equal or nearly so it is a large part of x - mean (numbers all equal: ±g/n
-        # where the slope is 0). MiniGrad's chain rule cancels it (the mean's share): its gradient
-        # is the exact one, and 0 along equal numbers
+        # PyTorch's closed form g·(x - mean)/(n·std) keeps the computed mean's rounding in x -
+        # mean: with numbers equal or nearly so it is a large part of it (numbers all equal:
+        # ±g/n where the slope is 0). In MiniGrad's chain rule the mean's share cancels it there
+        # (its std, below the line, keeps it, as PyTorch's does), and gives 0 along equal numbers
         if op == "std" and x.size:
             spread = np.broadcast_to(np.ptp(x, axis=settings["dim"], keepdims=True), x.shape)
-            exact, known = _exact_std_gradient(x, settings, upstream)
+            exact, known = _std_gradient_with_exact_deviations(x, settings, upstream)
             equal = (spread == 0) & (mine == 0)
             scale = _terms([x, np.asarray(upstream)]) * _magnitude([x, np.asarray(upstream)])
             if np.all((known | equal)[where]) and not differ(mine[known], exact[known],
