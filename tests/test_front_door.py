@@ -29,6 +29,7 @@ def test_submodules_come_on_first_use_and_numpy_only_with_the_tensor_engine():
         "x = minigrad.Value(2.0)\n"
         "minigrad.grad(x * x, x); minigrad.gradcheck(lambda v: v.tanh(), [0.3])\n"
         "minigrad.losses.mse_loss([x], [1.0]).backward()\n"
+        "minigrad.optim.SGD([x], lr=0.1).step(); minigrad.optim.Adam([x]).step()\n"
         "print('numpy' in sys.modules)\n"
         "print(minigrad.tensor.Tensor is minigrad.Tensor, 'numpy' in sys.modules)\n"
     )
