@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 
+import array_api_strict
 import numpy as np
 import pytest
 import torch
@@ -221,6 +222,88 @@ def test_a_one_number_parameter_stays_an_array_after_steps(make, options):
     np.testing.assert_allclose(w.item(), t.item(), rtol=1e-6)  # float32; torch rounds in its order
     w.data[...] = 2.0  # an array, which can be changed in place (a NumPy scalar cannot)
     assert w.item() == 2.0
+
+
+TORCH_LIKE_STEPS = [
+    (SGD, {"lr": 0.1}),
+    (SGD, {"lr": 0.1, "momentum": 0.9, "weight_decay": 0.1}),
+    (Adam, {"lr": 0.1, "weight_decay": 0.1}),
+    (AdamW, {"lr": 0.1}),
+]
+TORCH_LIKE_IDS = ["SGD", "SGD-momentum", "Adam", "AdamW"]
+
+
+def _step_on_squares(optimizer, x) -> None:
+    """A training step of either library's optimizer on the loss Σ x²."""
+    optimizer.zero_grad()
+    (x * x).sum().backward()
+    optimizer.step()
+
+
+@pytest.mark.parametrize("make, options", TORCH_LIKE_STEPS, ids=TORCH_LIKE_IDS)
+def test_a_tensor_the_loss_did_not_use_is_skipped_as_torch_optim_skips_it(make, options):
+    a0, b0 = np.array([1.0, 2.0]), np.array([3.0])
+    a, b = Tensor(a0.copy(), requires_grad=True), Tensor(b0.copy(), requires_grad=True)
+    ta, tb = torch.tensor(a0, requires_grad=True), torch.tensor(b0, requires_grad=True)
+    opt = make([a, b], **options)
+    torch_opt = getattr(torch.optim, make.__name__)([ta, tb], **options)
+    for used, torch_used in [(a, ta), (a, ta), (b, tb), (a, ta)]:  # b unused, then a unused
+        _step_on_squares(opt, used)
+        _step_on_squares(torch_opt, torch_used)
+        np.testing.assert_allclose(a.data, ta.detach().numpy(), rtol=1e-12)
+        np.testing.assert_allclose(b.data, tb.detach().numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("make, options", TORCH_LIKE_STEPS, ids=TORCH_LIKE_IDS)
+def test_a_step_updates_a_tensors_array_in_place_as_torch_optim_does(make, options):
+    w = Tensor(np.array([[1.0, -2.0], [0.5, 3.0]], dtype=np.float32), requires_grad=True)
+    t = torch.tensor(w.data.copy(), requires_grad=True)
+    held, torch_held = w.data, t.data  # what a user kept of them before the step
+    opt, torch_opt = make([w], **options), getattr(torch.optim, make.__name__)([t], **options)
+    for _ in range(2):
+        _step_on_squares(opt, w)
+        _step_on_squares(torch_opt, t)
+    assert w.data is held and torch_held.data_ptr() == t.data_ptr()
+    np.testing.assert_allclose(held, torch_held.numpy(), rtol=1e-6)  # both saw the steps
+
+
+@pytest.mark.parametrize("make, options", TORCH_LIKE_STEPS, ids=TORCH_LIKE_IDS)
+def test_a_parameter_keeps_its_dtype_when_its_gradient_is_float64(make, options):
+    w = Tensor(np.array([1.0, -2.0], dtype=np.float32), requires_grad=True)
+    expected = Tensor(np.array([1.0, -2.0]), requires_grad=True)  # the same step in float64
+    opt, reference = make([w], **options), make([expected], **options)
+    w.grad = expected.grad = np.array([0.25, 0.5])  # float64 (PyTorch refuses to assign it)
+    opt.step()
+    reference.step()
+    assert w.dtype == np.float32
+    np.testing.assert_array_equal(w.data, expected.data.astype(np.float32))
+
+
+@pytest.mark.parametrize("backend", ["array-api-strict", "torch"])
+@pytest.mark.parametrize("make, options", TORCH_LIKE_STEPS, ids=TORCH_LIKE_IDS)
+def test_a_step_keeps_a_parameters_array_and_dtype_on_other_array_libraries(backend, make, options):
+    to_backend = {"array-api-strict": array_api_strict.asarray, "torch": torch.from_numpy}[backend]
+    w = Tensor(to_backend(np.array([1.0, -2.0], dtype=np.float32)), requires_grad=True)
+    t = torch.tensor([1.0, -2.0], requires_grad=True)
+    held = w.data
+    opt, torch_opt = make([w], **options), getattr(torch.optim, make.__name__)([t], **options)
+    for grad in (np.array([0.25, 0.5], dtype=np.float32), np.array([0.25, 0.5])):  # then float64
+        w.grad = to_backend(grad)
+        t.grad = torch.from_numpy(grad.astype(np.float32))
+        opt.step()
+        torch_opt.step()
+    assert w.data is held and w.dtype == held.dtype
+    np.testing.assert_allclose(np.asarray(w.data), t.detach().numpy(), rtol=1e-6)
+
+
+def test_a_read_only_parameter_array_gets_a_new_array_of_its_dtype():
+    data = np.broadcast_to(np.array([1.0, 2.0], dtype=np.float32), (2,))  # a read-only view
+    for make, options in TORCH_LIKE_STEPS:
+        w = Tensor(data, requires_grad=True)
+        w.grad = np.array([1.0, 1.0], dtype=np.float32)
+        make([w], **options).step()
+        assert w.data is not data and w.dtype == np.float32 and w.data[0] < 1.0
+    np.testing.assert_array_equal(data, [1.0, 2.0])
 
 
 def test_optimizer_refuses_a_constant_tensor():

@@ -11,9 +11,11 @@ The updates are arithmetic on ``.data``, a float or an array, so they build no g
 written once, with operators and the few functions below that take a float or an array alike, so
 the same lines update a Value's float and a Tensor's array (elementwise).
 Each rule is written in the same order of operations as PyTorch's single-tensor implementation,
-so a model trained by both stays equal to rounding. One difference: PyTorch skips a parameter
-whose ``.grad`` is ``None``; here a parameter the loss did not use still gets its weight decay
-and momentum (with gradient 0), a Value's or a Tensor's alike.
+so a model trained by both stays equal to rounding. As in PyTorch, a Tensor's array is updated in
+place (whoever holds ``p.data`` sees the step, and it keeps its dtype), and a Tensor whose
+``.grad`` is None, which the loss did not use, is skipped: no step, no weight decay, no momentum.
+A Value's grad is a number (0.0 after ``zero_grad()``), so a Value the loss did not use still gets
+its weight decay and momentum, with gradient 0.
 
 Examples:
     >>> from minigrad import Value
@@ -52,13 +54,19 @@ class Optimizer:
             p.grad = 0.0 if type(p) is Value else None
 
     def step(self) -> None:
-        """Update every parameter from its ``.grad``, building no graph."""
+        """Update every parameter from its ``.grad``, building no graph (a Tensor whose grad is
+        None is skipped)."""
         gradients = [_gradient(p, i) for i, p in enumerate(self.params)]  # check all first
         floats_only = self._floats_only
         with self._quiet():
             for i, (p, g) in enumerate(zip(self.params, gradients)):
+                if g is None:
+                    continue  # a Tensor the loss did not use
                 new = self._update(i, p.data, g)
-                p.data = new if floats_only else _as_before(new, p.data)
+                if floats_only or type(p) is Value:
+                    p.data = new
+                else:
+                    _overwrite(p, new)
 
     def _update(self, i: int, param: float, grad: float) -> float:
         raise NotImplementedError
@@ -99,16 +107,25 @@ class SGD(Optimizer):
 
     def step(self) -> None:
         """Update every parameter; without momentum, weight decay or maximize, as plainly as
-        the rule reads: p ← p - lr·g (the same arithmetic as ``_update``, without its steps)."""
+        the rule reads: p ← p - lr·g (the same arithmetic as ``_update``, without its steps),
+        a Tensor's array in place (``+=``, PyTorch's ``add_``)."""
         if self.momentum != 0.0 or self.weight_decay != 0.0 or self.maximize:
             super().step()
             return
         gradients = [_gradient(p, i) for i, p in enumerate(self.params)]  # check all first
-        step_size, floats_only = -self.lr, self._floats_only
+        step_size = -self.lr
         with self._quiet():
+            if self._floats_only:
+                for p, g in zip(self.params, gradients):
+                    p.data = p.data + step_size * g
+                return
             for p, g in zip(self.params, gradients):
-                new = p.data + step_size * g
-                p.data = new if floats_only else _as_before(new, p.data)
+                if g is None:
+                    continue  # a Tensor the loss did not use
+                if type(p) is Value:
+                    p.data = p.data + step_size * g
+                else:
+                    _add_in_place(p, step_size * g)
 
     def _update(self, i: int, param: float, grad: float) -> float:
         if self.maximize:
@@ -273,13 +290,32 @@ def _quiet_arithmetic(floats_only: bool) -> Callable[[], contextlib.AbstractCont
     return _quiet_floats
 
 
-def _as_before(new: Any, old: Any) -> Any:
-    """The updated parameter as an array of its dtype again where NumPy's arithmetic on a 0-d
-    array gave a NumPy scalar (numpy.float32, or NumPy 1's numpy.float64): a Tensor holds
-    arrays."""
-    if type(new) is type(old) or isinstance(old, numbers.Number):
-        return new
-    return _namespace(old).asarray(new, dtype=old.dtype)
+def _add_in_place(p: Any, update: Any) -> None:
+    """p.data += update, for a Tensor p: its array changed in place, as PyTorch's ``add_``."""
+    data = p.data
+    try:
+        data += update
+    except (TypeError, ValueError):  # see _overwrite
+        _overwrite(p, data + update)
+        return
+    if data is not p.data:  # a library without in-place arithmetic made a new array
+        _overwrite(p, data)
+
+
+def _overwrite(p: Any, new: Any) -> None:
+    """p.data ← new, for a Tensor p: the new numbers written into its array, which stays the
+    array it was, of its dtype (PyTorch's optimizers update in place). Where that array cannot
+    be written (a read-only NumPy view, an immutable library's array) or takes no other dtype
+    in place (array-api-strict), p gets a new array of its dtype instead."""
+    data = p.data
+    xp = _namespace(data)
+    if not (hasattr(new, "dtype") and new.dtype == data.dtype):
+        new = xp.astype(xp.asarray(new), data.dtype)  # a float64 gradient's step, or the NumPy
+        # scalar NumPy 1's arithmetic on a 0-d array gives (numpy.float64)
+    try:
+        data[...] = new
+    except (TypeError, ValueError):
+        p.data = new if type(new) is type(data) else xp.asarray(new, dtype=data.dtype)
 
 
 def _parameter_list(params: Iterable[Value]) -> list[Value]:
@@ -316,9 +352,9 @@ def _gradient(p: Value, i: int) -> Any:
     g = p.grad
     if type(g) is float:
         return g
-    if type(p) is not Value:  # a Tensor: its grad is an array of its shape, or None (zeros)
+    if type(p) is not Value:  # a Tensor: its grad is an array of its shape, or None (skipped)
         if g is None:
-            return _namespace(p.data).zeros_like(p.data)
+            return None
         if getattr(g, "shape", None) != p.data.shape:
             raise ValueError(
                 f"parameter {i} ({p!r:.60}) has a grad of shape {getattr(g, 'shape', None)}, "
