@@ -254,6 +254,20 @@ def test_a_tensor_the_loss_did_not_use_is_skipped_as_torch_optim_skips_it(make, 
         np.testing.assert_allclose(b.data, tb.detach().numpy(), rtol=1e-12)
 
 
+def test_a_gradient_zeroed_in_place_after_a_step_leaves_the_momentum_as_torchs():
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    t = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    opt, torch_opt = SGD([w], lr=0.1, momentum=0.9), torch.optim.SGD([t], lr=0.1, momentum=0.9)
+    for _ in range(3):
+        (w * w).sum().backward()
+        opt.step()
+        w.grad *= 0  # zeroed in place, not set to None (the momentum started from this array)
+        (t * t).sum().backward()
+        torch_opt.step()
+        t.grad.zero_()
+    np.testing.assert_allclose(w.data, t.detach().numpy(), rtol=1e-12)
+
+
 @pytest.mark.parametrize("make, options", TORCH_LIKE_STEPS, ids=TORCH_LIKE_IDS)
 def test_a_step_updates_a_tensors_array_in_place_as_torch_optim_does(make, options):
     w = Tensor(np.array([[1.0, -2.0], [0.5, 3.0]], dtype=np.float32), requires_grad=True)

@@ -134,8 +134,8 @@ class SGD(Optimizer):
             grad = grad + self.weight_decay * param
         if self.momentum != 0.0:
             buf = self.momentum_buffers[i]
-            if buf is None:  # the first step starts the buffer at the gradient itself
-                buf = grad
+            if buf is None:  # the first step starts the buffer at a copy of the gradient
+                buf = _copy(grad)  # (as PyTorch's clone: the user may change .grad in place)
             else:
                 buf = buf * self.momentum + (1.0 - self.dampening) * grad
             self.momentum_buffers[i] = buf
@@ -255,6 +255,11 @@ def _lerp(start: float, end: float, weight: float) -> float:
 
 
 # The functions the rules use beyond operators, for a float (a Value's) or an array (a Tensor's).
+
+
+def _copy(x: Any) -> Any:
+    """x itself if a float (it cannot change), else a copy of the array."""
+    return x if type(x) is float else _namespace(x).asarray(x, copy=True)
 
 
 def _divide(a: Any, b: Any) -> Any:

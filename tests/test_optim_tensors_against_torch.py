@@ -1,0 +1,125 @@
+"""Optimizers on Tensors against torch.optim, by hypothesis: random settings, parameters of any
+shape (one number, none, a strided view) holding any float (0, -0, tiny, huge, inf, nan), and
+steps where some parameters have no gradient. After every step each parameter holds
+torch.optim's numbers, in the array it held before, of its dtype."""
+
+from __future__ import annotations
+
+import warnings
+
+import hypothesis.extra.numpy as hnp
+import numpy as np
+import torch
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from minigrad.optim import SGD, Adam, AdamW
+from minigrad.tensor import Tensor
+
+SPECIAL = [0.0, -0.0, np.inf, -np.inf, np.nan]
+RTOL = {np.float64: 1e-13, np.float32: 1e-6}  # (PyTorch's vectorised float32 loops round apart)
+SHAPES = st.sampled_from([(), (0,), (3,), (2, 3)])
+
+
+def numbers(dtype: type) -> st.SearchStrategy[float]:
+    """Floats of ``dtype``: ordinary ones, and 0, -0, tiny, huge, inf and nan."""
+    info = np.finfo(dtype)
+    width = 32 if dtype == np.float32 else 64
+    extremes = [float(info.tiny), -float(info.tiny), float(info.max) / 4, -float(info.max) / 4]
+    return st.one_of(
+        st.floats(-1e3, 1e3, allow_subnormal=False, width=width),
+        st.sampled_from(SPECIAL + extremes),
+    )
+
+
+@st.composite
+def sgd_settings(draw) -> tuple[type, dict]:
+    momentum = draw(st.sampled_from([0.0, 0.5, 0.9]))
+    dampening = draw(st.sampled_from([0.0, 0.3]))
+    return SGD, {
+        "lr": draw(st.sampled_from([0.0, 0.01, 0.1, 1.0])),
+        "momentum": momentum,
+        "dampening": dampening,
+        "weight_decay": draw(st.sampled_from([0.0, 0.01, 0.5])),
+        "nesterov": momentum > 0.0 and dampening == 0.0 and draw(st.booleans()),
+        "maximize": draw(st.booleans()),
+    }
+
+
+@st.composite
+def adam_settings(draw) -> tuple[type, dict]:
+    return draw(st.sampled_from([Adam, AdamW])), {
+        "lr": draw(st.sampled_from([0.0, 0.001, 0.1, 1.0])),
+        "betas": draw(st.sampled_from([(0.9, 0.999), (0.5, 0.9), (0.0, 0.0)])),
+        "eps": draw(st.sampled_from([1e-8, 1e-3, 0.0])),
+        "weight_decay": draw(st.sampled_from([0.0, 0.01, 0.5])),
+        "amsgrad": draw(st.booleans()),
+        "maximize": draw(st.booleans()),
+    }
+
+
+@st.composite
+def parameters(draw, dtype: type) -> list[np.ndarray]:
+    """One to three arrays; a (2, 3) one may be a strided view of a larger array."""
+    arrays = []
+    for shape in draw(st.lists(SHAPES, min_size=1, max_size=3)):
+        if shape == (2, 3) and draw(st.booleans()):
+            base = draw(hnp.arrays(dtype, (2, 6), elements=numbers(dtype)))
+            arrays.append(base[:, ::2])
+        else:
+            arrays.append(draw(hnp.arrays(dtype, shape, elements=numbers(dtype))))
+    return arrays
+
+
+@st.composite
+def gradients(draw, params: list[np.ndarray], steps: int) -> list[list[np.ndarray | None]]:
+    """For each step, each parameter's gradient, or None (the loss did not use it)."""
+    return [
+        [
+            draw(st.none() | hnp.arrays(p.dtype, p.shape, elements=numbers(p.dtype.type)))
+            for p in params
+        ]
+        for _ in range(steps)
+    ]
+
+
+@st.composite
+def programs(draw):
+    make, options = draw(st.one_of(sgd_settings(), adam_settings()))
+    dtype = draw(st.sampled_from([np.float64, np.float32]))
+    params = draw(parameters(dtype))
+    steps = draw(st.integers(1, 4))
+    zero_in_place = draw(st.lists(st.booleans(), min_size=steps, max_size=steps))
+    return make, options, params, draw(gradients(params, steps)), zero_in_place
+
+
+@settings(max_examples=300)
+@given(programs())
+@example(  # SGD's momentum started as the gradient array itself, which was then zeroed in place
+    (SGD, {"lr": 0.1, "momentum": 0.9}, [np.array([1.0, 2.0])],
+     [[np.array([1.0, 1.0])], [np.array([2.0, 2.0])]], [True, False])
+)  # fmt: skip
+def test_random_steps_on_tensors_equal_torch_optims(program):
+    make, options, params, steps, zero_in_place = program
+    dtype = params[0].dtype.type
+    ours = [Tensor(p, requires_grad=True) for p in params]
+    held = [t.data for t in ours]
+    theirs = [torch.tensor(p, requires_grad=True) for p in params]
+    opt = make(ours, **options)
+    torch_opt = getattr(torch.optim, make.__name__)(theirs, **options)
+    for grads, zero in zip(steps, zero_in_place):
+        for mine, their, g in zip(ours, theirs, grads):
+            mine.grad = None if g is None else g.copy()
+            their.grad = None if g is None else torch.from_numpy(g.copy())
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # inf and nan are numbers here, as in PyTorch
+            opt.step()
+        torch_opt.step()
+        for mine, their, array in zip(ours, theirs, held):
+            assert mine.data is array and mine.dtype == dtype
+            np.testing.assert_allclose(
+                mine.data, their.detach().numpy(), rtol=RTOL[dtype], atol=0, equal_nan=True
+            )
+            if zero and mine.grad is not None:  # the gradients zeroed in place after the step
+                mine.grad[...] = 0.0
+                their.grad.zero_()
