@@ -113,18 +113,12 @@ class SGD(Optimizer):
             super().step()
             return
         gradients = [_gradient(p, i) for i, p in enumerate(self.params)]  # check all first
-        step_size = -self.lr
+        step_size, floats_only = -self.lr, self._floats_only
         with self._quiet():
-            if self._floats_only:
-                for p, g in zip(self.params, gradients):
-                    p.data = p.data + step_size * g
-                return
             for p, g in zip(self.params, gradients):
-                if g is None:
-                    continue  # a Tensor the loss did not use
-                if type(p) is Value:
+                if floats_only or type(p) is Value:
                     p.data = p.data + step_size * g
-                else:
+                elif g is not None:  # (None: a Tensor the loss did not use, skipped)
                     _add_in_place(p, step_size * g)
 
     def _update(self, i: int, param: float, grad: float) -> float:
@@ -300,8 +294,8 @@ def _add_in_place(p: Any, update: Any) -> None:
     data = p.data
     try:
         data += update
-    except (TypeError, ValueError):  # see _overwrite
-        _overwrite(p, data + update)
+    except (TypeError, ValueError):  # a read-only array, or array-api-strict's, which takes a
+        _overwrite(p, data + update)  # float64 step in place only as a float64 array
         return
     if data is not p.data:  # a library without in-place arithmetic made a new array
         _overwrite(p, data)
@@ -310,13 +304,12 @@ def _add_in_place(p: Any, update: Any) -> None:
 def _overwrite(p: Any, new: Any) -> None:
     """p.data ← new, for a Tensor p: the new numbers written into its array, which stays the
     array it was, of its dtype (PyTorch's optimizers update in place). Where that array cannot
-    be written (a read-only NumPy view, an immutable library's array) or takes no other dtype
-    in place (array-api-strict), p gets a new array of its dtype instead."""
+    be written (a read-only NumPy view, an immutable library's array), p gets a new array of its
+    dtype instead. (``new`` may be a NumPy scalar: NumPy's arithmetic on 0-d arrays gives one.)"""
     data = p.data
     xp = _namespace(data)
-    if not (hasattr(new, "dtype") and new.dtype == data.dtype):
-        new = xp.astype(xp.asarray(new), data.dtype)  # a float64 gradient's step, or the NumPy
-        # scalar NumPy 1's arithmetic on a 0-d array gives (numpy.float64)
+    if new.dtype != data.dtype:  # a step with a float64 gradient, or NumPy 1's float64 scalar
+        new = xp.astype(new, data.dtype)
     try:
         data[...] = new
     except (TypeError, ValueError):
