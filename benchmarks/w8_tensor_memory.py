@@ -28,6 +28,7 @@ import statistics
 import subprocess
 import sys
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -117,11 +118,9 @@ def _status(key: str) -> int:
     raise RuntimeError(f"/proc/self/status has no {key}")
 
 
-def measure_in_this_process(engine: str, layers: int, width: int, batch: int) -> dict[str, Any]:
-    """The peak growth of resident memory during one pass (and, for MiniGrad, tracemalloc's)."""
-    one_pass, forget = (_minigrad_pass if engine == ENGINES[0] else _torch_pass)(
-        layers, width, batch
-    )
+def peak_growth(one_pass: Callable[[], float], forget: Callable[[], None]) -> tuple[float, int]:
+    """One untimed pass, then a second one's loss and how much it adds to resident memory at
+    its peak, in bytes."""
     one_pass()
     forget()
     gc.collect()
@@ -129,7 +128,15 @@ def measure_in_this_process(engine: str, layers: int, width: int, batch: int) ->
     with open("/proc/self/clear_refs", "w", encoding="ascii") as clear_refs:
         clear_refs.write("5")  # the high-water mark starts again from the resident memory now
     loss = one_pass()
-    peak = _status("VmHWM:") - before
+    return loss, _status("VmHWM:") - before
+
+
+def measure_in_this_process(engine: str, layers: int, width: int, batch: int) -> dict[str, Any]:
+    """The peak growth of resident memory during one pass (and, for MiniGrad, tracemalloc's)."""
+    one_pass, forget = (_minigrad_pass if engine == ENGINES[0] else _torch_pass)(
+        layers, width, batch
+    )
+    loss, peak = peak_growth(one_pass, forget)
     result = {"loss": loss, "peak_bytes": peak}
     if engine == ENGINES[0]:
         forget()
@@ -142,14 +149,16 @@ def measure_in_this_process(engine: str, layers: int, width: int, batch: int) ->
     return result
 
 
-def _measure_in_a_fresh_process(engine: str, layers: int, width: int, batch: int) -> dict:
+def _measure_in_a_fresh_process(
+    engine: str, layers: int, width: int, batch: int, module: str = "benchmarks.w8_tensor_memory"
+) -> dict:
+    """``python -m module engine layers width batch``, which prints key=value pairs."""
     env = {**os.environ, "MALLOC_MMAP_THRESHOLD_": "65536", "OMP_NUM_THREADS": "1",
            "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}  # fmt: skip
     root = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
     child = subprocess.run(
-        [sys.executable, "-m", "benchmarks.w8_tensor_memory", engine, str(layers), str(width),
-         str(batch)],
+        [sys.executable, "-m", module, engine, str(layers), str(width), str(batch)],
         capture_output=True, text=True, env=env, check=False,
     )  # fmt: skip
     if child.returncode != 0:

@@ -410,3 +410,39 @@ def test_every_knocked_out_minigrad_still_computes_the_step_and_is_timed():
     assert names[:3] == ["floor (NumPy by hand)", "lean engine (no checks)", "minigrad Tensor"]
     assert "minigrad Tensor, all of the above" in names and len(names) == 3 + 9
     assert all(row["median_s"] > 0 and row["times_floor"] > 0 for row in rows["engines"].values())
+
+
+def test_the_four_graph_designs_compute_minigrads_gradients_of_w8s_pass():
+    import numpy as np
+
+    from benchmarks.w8_graph_designs import DESIGNS, one_pass_of
+    from benchmarks.w8_tensor_memory import _batch, weights
+    from minigrad import losses
+    from minigrad import tensor_nn as tn
+    from minigrad.tensor import Tensor
+
+    layers, width, batch = 3, 6, 5
+    modules = []
+    for w, b in weights(layers, width):
+        linear = tn.Linear(*w.shape)
+        linear.weight.data, linear.bias.data = w, b
+        modules += [linear, tn.Tanh()]
+    x, classes = _batch(width, batch)
+    loss = losses.cross_entropy(tn.Sequential(*modules[:-1])(Tensor(x)), classes)
+    loss.backward()
+    expected = [p.grad for m in modules[::2] for p in (m.weight, m.bias)]
+    for design in DESIGNS:
+        one_pass, leaves = one_pass_of(design, layers, width, batch)
+        assert one_pass() == pytest.approx(loss.item(), rel=1e-6)
+        for leaf, gradient in zip(leaves, expected, strict=True):
+            np.testing.assert_allclose(leaf.grad, gradient, rtol=1e-5, atol=1e-7)
+
+
+def test_the_graph_designs_are_measured_in_fresh_processes():
+    from benchmarks.w8_graph_designs import DESIGNS, run
+
+    result = run(layers=2, width=16, batch=8, repeats=1)
+    if "skipped" in result:
+        pytest.skip(result["skipped"])
+    assert list(result["designs"]) == list(DESIGNS)
+    assert all(d["peak_bytes"] >= 0 for d in result["designs"].values())
