@@ -141,8 +141,11 @@ def _finite_magnitude(x: np.ndarray) -> np.ndarray:
 
 
 def _assert_equal_to_rounding(ours: np.ndarray, theirs: np.ndarray, tolerance: np.ndarray) -> None:
-    """NaN where theirs is, the same infinities, and elsewhere within ``tolerance``."""
+    """NaN where theirs is, the same infinities, the same zeros (0 or -0), and elsewhere within
+    ``tolerance``."""
     np.testing.assert_array_equal(np.isnan(ours), np.isnan(theirs))
+    zeros = (ours == 0) & (theirs == 0)
+    np.testing.assert_array_equal(np.signbit(ours[zeros]), np.signbit(theirs[zeros]))
     infinite = np.isinf(theirs)
     np.testing.assert_array_equal(ours[infinite], theirs[infinite])
     finite = np.isfinite(theirs)

@@ -431,6 +431,39 @@ def _library_name(array: Array) -> str:
     return {"numpy": "NumPy", "torch": "PyTorch", "cupy": "CuPy"}.get(module, module)
 
 
+def _writable(x: Array) -> bool:
+    """Whether x's numbers can be changed in place: not a read-only NumPy view, nor an immutable
+    library's array (array-api-compat's test), nor a torch tensor that requires grad or was made
+    in inference mode (torch refuses those; the second only after changing it)."""
+    if type(x) is numpy.ndarray:
+        return x.flags.writeable
+    if array_api_compat.is_torch_array(x):
+        return not (x.requires_grad or x.is_inference())
+    return array_api_compat.is_writeable_array(x)
+
+
+def _written(target: Array, new: Array) -> Array:
+    """target with ``new``'s numbers written into it, so it stays the same array, of its dtype,
+    as PyTorch's optimizers update a parameter; where target cannot be written, a new array of its
+    dtype. (``new`` may be a NumPy scalar, which NumPy's arithmetic on 0-d arrays gives.)"""
+    xp = _namespace(target)
+    if new.dtype != target.dtype:  # a step with a float64 gradient, or NumPy 1's float64 scalar
+        new = xp.astype(new, target.dtype)
+    if not _writable(target):
+        return new if type(new) is type(target) else xp.asarray(new, dtype=target.dtype)
+    target[...] = new
+    return target
+
+
+def _added_in_place(target: Array, update: Array) -> Array:
+    """target += update, in place (PyTorch's ``add_``) where target can be written and update has
+    its dtype; otherwise ``_written(target, target + update)``."""
+    if update.dtype == target.dtype and _writable(target):
+        target += update
+        return target
+    return _written(target, target + update)
+
+
 def _own_array(dx: Array, g: Array) -> Array:
     """A leaf's gradient as an array of its own, which the user may change in place (as in
     PyTorch): a rule may pass on g itself (a + b gives both a and b the same g), or a read-only

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import numbers
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from minigrad import floats
@@ -46,7 +46,8 @@ class Optimizer:
     def __init__(self, params: Iterable[Value]) -> None:
         self.params: list[Value] = _parameter_list(params)
         self._floats_only = all(type(p) is Value for p in self.params)  # (no array to mind)
-        self._quiet = _quiet_arithmetic(self._floats_only)
+        self._arrays = None if self._floats_only else _array_plumbing()
+        self._quiet = contextlib.nullcontext if self._floats_only else self._arrays._quiet_floats
 
     def zero_grad(self) -> None:
         """Set every parameter's grad to 0.0 (leaves accumulate gradients across backward calls)."""
@@ -57,16 +58,13 @@ class Optimizer:
         """Update every parameter from its ``.grad``, building no graph (a Tensor whose grad is
         None is skipped)."""
         gradients = [_gradient(p, i) for i, p in enumerate(self.params)]  # check all first
-        floats_only = self._floats_only
+        floats_only, arrays = self._floats_only, self._arrays
         with self._quiet():
             for i, (p, g) in enumerate(zip(self.params, gradients)):
                 if g is None:
                     continue  # a Tensor the loss did not use
                 new = self._update(i, p.data, g)
-                if floats_only or type(p) is Value:
-                    p.data = new
-                else:
-                    _overwrite(p, new)
+                p.data = new if floats_only or type(p) is Value else arrays._written(p.data, new)
 
     def _update(self, i: int, param: float, grad: float) -> float:
         raise NotImplementedError
@@ -113,13 +111,13 @@ class SGD(Optimizer):
             super().step()
             return
         gradients = [_gradient(p, i) for i, p in enumerate(self.params)]  # check all first
-        step_size, floats_only = -self.lr, self._floats_only
+        step_size, floats_only, arrays = -self.lr, self._floats_only, self._arrays
         with self._quiet():
             for p, g in zip(self.params, gradients):
                 if floats_only or type(p) is Value:
                     p.data = p.data + step_size * g
                 elif g is not None:  # (None: a Tensor the loss did not use, skipped)
-                    _add_in_place(p, step_size * g)
+                    p.data = arrays._added_in_place(p.data, step_size * g)
 
     def _update(self, i: int, param: float, grad: float) -> float:
         if self.maximize:
@@ -278,42 +276,14 @@ def _namespace(array: Any) -> Any:
     return _namespace(array)
 
 
-def _quiet_arithmetic(floats_only: bool) -> Callable[[], contextlib.AbstractContextManager]:
-    """What makes the context the updates run in (found once, when the optimizer is made): for
-    arrays, NumPy's quiet state, without its warnings of overflow or of 0/0 (inf and nan are the
-    numbers, as in PyTorch, which gives no warning); a Value's arithmetic gives none (floats.py)."""
-    if floats_only:
-        return contextlib.nullcontext
-    from minigrad.backend import _quiet_floats
+def _array_plumbing() -> Any:
+    """minigrad.backend, for an optimizer with arrays to update: NumPy's quiet state (inf and nan
+    without its warnings of overflow or of 0/0, as PyTorch gives none) and the writing of new
+    numbers into a parameter's array in place. Imported only then: a Value's arithmetic gives no
+    warnings (floats.py), and a step on Values loads no NumPy."""
+    from minigrad import backend
 
-    return _quiet_floats
-
-
-def _add_in_place(p: Any, update: Any) -> None:
-    """p.data += update, for a Tensor p: its array changed in place, as PyTorch's ``add_``."""
-    data = p.data
-    try:
-        data += update
-    except (TypeError, ValueError):  # a read-only array, or array-api-strict's, which takes a
-        _overwrite(p, data + update)  # float64 step in place only as a float64 array
-        return
-    if data is not p.data:  # a library without in-place arithmetic made a new array
-        _overwrite(p, data)
-
-
-def _overwrite(p: Any, new: Any) -> None:
-    """p.data ← new, for a Tensor p: the new numbers written into its array, which stays the
-    array it was, of its dtype (PyTorch's optimizers update in place). Where that array cannot
-    be written (a read-only NumPy view, an immutable library's array), p gets a new array of its
-    dtype instead. (``new`` may be a NumPy scalar: NumPy's arithmetic on 0-d arrays gives one.)"""
-    data = p.data
-    xp = _namespace(data)
-    if new.dtype != data.dtype:  # a step with a float64 gradient, or NumPy 1's float64 scalar
-        new = xp.astype(new, data.dtype)
-    try:
-        data[...] = new
-    except (TypeError, ValueError):
-        p.data = new if type(new) is type(data) else xp.asarray(new, dtype=data.dtype)
+    return backend
 
 
 def _parameter_list(params: Iterable[Value]) -> list[Value]:

@@ -723,8 +723,8 @@ class Tensor(PyTorchMethods):
     PyTorch), ``_prev`` the inputs it was computed from and ``_op`` the operation.
 
     Numbers and lists become float32 arrays (``dtype='float64'`` for double precision); an array
-    keeps its library and dtype, and is held, not copied (as ``torch.from_numpy``): an optimizer's
-    step changes it in place.
+    keeps its library and dtype, and is held, not copied (as ``torch.from_numpy``; given a
+    ``dtype``, a copy is): an optimizer's step changes it in place.
 
     Examples:
         >>> x = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
