@@ -313,17 +313,19 @@ def test_a_step_keeps_a_parameters_array_and_dtype_on_other_array_libraries(back
 @pytest.mark.parametrize("make, options", TORCH_LIKE_STEPS, ids=TORCH_LIKE_IDS)
 def test_a_torch_tensor_that_refuses_in_place_changes_gets_one_step_in_a_new_array(make, options):
     with torch.inference_mode():  # torch changes such a tensor in place, then raises
-        frozen = torch.tensor([1.0, -2.0])
-    for data in (frozen, torch.tensor([1.0, -2.0], requires_grad=True)):
-        w = Tensor(data, requires_grad=True)
-        expected = torch.tensor([1.0, -2.0], requires_grad=True)
+        frozen = torch.tensor([1.0, 1.0])
+    one = torch.tensor([1.0])
+    for data in (frozen, torch.tensor([1.0, 1.0], requires_grad=True), one.expand(2)):
+        w = Tensor(data, requires_grad=True)  # (expand: both numbers are one place in memory)
+        expected = torch.tensor([1.0, 1.0], requires_grad=True)
         w.grad, expected.grad = torch.tensor([0.5, 0.5]), torch.tensor([0.5, 0.5])
         with warnings.catch_warnings():  # torch's, when a tensor that requires grad is copied:
             warnings.filterwarnings("ignore", "torch.asarray: unspecified requires_grad")
             make([w], **options).step()
         getattr(torch.optim, make.__name__)([expected], **options).step()
         np.testing.assert_allclose(w.data.detach().numpy(), expected.detach().numpy(), rtol=1e-6)
-    np.testing.assert_array_equal(frozen.numpy(), [1.0, -2.0])
+    np.testing.assert_array_equal(frozen.numpy(), [1.0, 1.0])
+    np.testing.assert_array_equal(one.numpy(), [1.0])
 
 
 def test_a_read_only_parameter_array_gets_a_new_array_of_its_dtype():

@@ -433,12 +433,14 @@ def _library_name(array: Array) -> str:
 
 def _writable(x: Array) -> bool:
     """Whether x's numbers can be changed in place: not a read-only NumPy view, nor an immutable
-    library's array (array-api-compat's test), nor a torch tensor that requires grad or was made
-    in inference mode (torch refuses those; the second only after changing it)."""
+    library's array (array-api-compat's test), nor a torch tensor that requires grad, was made in
+    inference mode or repeats one number along an axis (``expand``): torch refuses those, an
+    inference tensor only after changing it."""
     if type(x) is numpy.ndarray:
         return x.flags.writeable
     if array_api_compat.is_torch_array(x):
-        return not (x.requires_grad or x.is_inference())
+        repeats = any(step == 0 and n > 1 for step, n in zip(x.stride(), x.shape))
+        return not (x.requires_grad or x.is_inference() or repeats)
     return array_api_compat.is_writeable_array(x)
 
 

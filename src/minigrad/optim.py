@@ -46,8 +46,8 @@ class Optimizer:
     def __init__(self, params: Iterable[Value]) -> None:
         self.params: list[Value] = _parameter_list(params)
         self._floats_only = all(type(p) is Value for p in self.params)  # (no array to mind)
-        self._arrays = None if self._floats_only else _array_plumbing()
-        self._quiet = contextlib.nullcontext if self._floats_only else self._arrays._quiet_floats
+        self._backend = None if self._floats_only else _backend()
+        self._quiet = contextlib.nullcontext if self._floats_only else self._backend._quiet_floats
 
     def zero_grad(self) -> None:
         """Set every parameter's grad to 0.0 (leaves accumulate gradients across backward calls)."""
@@ -58,13 +58,13 @@ class Optimizer:
         """Update every parameter from its ``.grad``, building no graph (a Tensor whose grad is
         None is skipped)."""
         gradients = [_gradient(p, i) for i, p in enumerate(self.params)]  # check all first
-        floats_only, arrays = self._floats_only, self._arrays
+        floats_only, backend = self._floats_only, self._backend
         with self._quiet():
             for i, (p, g) in enumerate(zip(self.params, gradients)):
                 if g is None:
                     continue  # a Tensor the loss did not use
                 new = self._update(i, p.data, g)
-                p.data = new if floats_only or type(p) is Value else arrays._written(p.data, new)
+                p.data = new if floats_only or type(p) is Value else backend._written(p.data, new)
 
     def _update(self, i: int, param: float, grad: float) -> float:
         raise NotImplementedError
@@ -111,13 +111,13 @@ class SGD(Optimizer):
             super().step()
             return
         gradients = [_gradient(p, i) for i, p in enumerate(self.params)]  # check all first
-        step_size, floats_only, arrays = -self.lr, self._floats_only, self._arrays
+        step_size, floats_only, backend = -self.lr, self._floats_only, self._backend
         with self._quiet():
             for p, g in zip(self.params, gradients):
                 if floats_only or type(p) is Value:
                     p.data = p.data + step_size * g
                 elif g is not None:  # (None: a Tensor the loss did not use, skipped)
-                    p.data = arrays._added_in_place(p.data, step_size * g)
+                    p.data = backend._added_in_place(p.data, step_size * g)
 
     def _update(self, i: int, param: float, grad: float) -> float:
         if self.maximize:
@@ -276,7 +276,7 @@ def _namespace(array: Any) -> Any:
     return _namespace(array)
 
 
-def _array_plumbing() -> Any:
+def _backend() -> Any:
     """minigrad.backend, for an optimizer with arrays to update: NumPy's quiet state (inf and nan
     without its warnings of overflow or of 0/0, as PyTorch gives none) and the writing of new
     numbers into a parameter's array in place. Imported only then: a Value's arithmetic gives no
