@@ -222,6 +222,18 @@ def test_zero_grad_resets_every_parameter():
     assert all(p.grad == 0.0 for p in mlp.parameters())
 
 
+@pytest.mark.parametrize("set_to_none", [True, False])
+def test_zero_grad_takes_pytorchs_set_to_none_and_a_value_gets_0(set_to_none):
+    from minigrad.optim import SGD
+
+    mlp = MLP(2, [3, 1])
+    opt = SGD(mlp.parameters(), lr=0.1)
+    for zero_grad in (mlp.zero_grad, opt.zero_grad):
+        mlp([1.0, 2.0]).backward()
+        zero_grad(set_to_none=set_to_none)
+        assert all(p.grad == 0.0 for p in mlp.parameters())
+
+
 def test_initial_parameters_lie_in_minus_one_to_one():
     assert all(-1.0 <= p.data <= 1.0 for p in MLP(4, [8, 8, 1]).parameters())
 

@@ -328,6 +328,29 @@ def test_a_torch_tensor_that_refuses_in_place_changes_gets_one_step_in_a_new_arr
     np.testing.assert_array_equal(one.numpy(), [1.0])
 
 
+def test_zero_grad_with_set_to_none_false_leaves_zeros_and_trains_as_torch():
+    model = tn.Sequential(tn.Linear(3, 2), tn.Tanh(), tn.Linear(2, 1))
+    theirs = to_torch(model)
+    unused = Tensor(np.ones(2), requires_grad=True)  # its grad stays None, as torch's does
+    opt = SGD([*model.parameters(), unused], lr=0.1, momentum=0.9)
+    torch_opt = torch.optim.SGD(theirs.parameters(), lr=0.1, momentum=0.9)
+    x = np.random.default_rng(3).normal(size=(4, 3)).astype(np.float32)
+    for _ in range(3):
+        opt.zero_grad(set_to_none=False)
+        model(Tensor(x)).sum().backward()
+        opt.step()
+        torch_opt.zero_grad(set_to_none=False)
+        theirs(torch.from_numpy(x)).sum().backward()
+        torch_opt.step()
+    np.testing.assert_allclose(model(Tensor(x)).numpy(), theirs(torch.from_numpy(x)).detach(),
+                               rtol=1e-5)  # fmt: skip
+    model.zero_grad(set_to_none=False)
+    assert all(p.grad.shape == p.shape and not p.grad.any() for p in model.parameters())
+    assert unused.grad is None
+    model.zero_grad()
+    assert all(p.grad is None for p in model.parameters())
+
+
 def test_a_read_only_parameter_array_gets_a_new_array_of_its_dtype():
     data = np.broadcast_to(np.array([1.0, 2.0], dtype=np.float32), (2,))  # a read-only view
     for make, options in TORCH_LIKE_STEPS:

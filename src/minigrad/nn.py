@@ -279,8 +279,10 @@ class Module:
     def parameters(self) -> list[Value]:
         return [p for _, p in self.named_parameters()]
 
-    def zero_grad(self) -> None:
-        """Set every parameter's grad to 0.0 (do it between training steps: leaves accumulate)."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Set every parameter's grad to 0.0 (do it between training steps: leaves accumulate).
+        A Value's grad is a number, never None, so ``set_to_none`` (PyTorch's option) changes
+        nothing here."""
         for p in self.parameters():
             p.grad = 0.0
 

@@ -49,10 +49,15 @@ class Optimizer:
         self._backend = None if self._floats_only else _backend()
         self._quiet = contextlib.nullcontext if self._floats_only else self._backend._quiet_floats
 
-    def zero_grad(self) -> None:
-        """Set every parameter's grad to 0.0 (leaves accumulate gradients across backward calls)."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear every parameter's grad (leaves accumulate gradients across backward calls): a
+        Value's becomes 0.0, a Tensor's None, or with ``set_to_none=False`` (PyTorch's option) an
+        array of zeros where it had one."""
         for p in self.params:
-            p.grad = 0.0 if type(p) is Value else None
+            if type(p) is Value:
+                p.grad = 0.0
+            else:
+                p.grad = _cleared(p.grad, set_to_none)
 
     def step(self) -> None:
         """Update every parameter from its ``.grad``, building no graph (a Tensor whose grad is
@@ -247,6 +252,11 @@ def _lerp(start: float, end: float, weight: float) -> float:
 
 
 # The functions the rules use beyond operators, for a float (a Value's) or an array (a Tensor's).
+
+
+def _cleared(grad: Any, set_to_none: bool) -> Any:
+    """A Tensor's grad after ``zero_grad``: None, or zeros of its shape and dtype if it had one."""
+    return None if set_to_none or grad is None else _namespace(grad).zeros_like(grad)
 
 
 def _copy(x: Any) -> Any:

@@ -63,10 +63,12 @@ class Module:
     def parameters(self) -> list[Tensor]:
         return [p for _, linear in self.linears() for p in (linear.weight, linear.bias)]
 
-    def zero_grad(self) -> None:
-        """Forget every parameter's gradient (``grad = None``), as between training steps."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget every parameter's gradient (``grad = None``), as between training steps; with
+        ``set_to_none=False`` (PyTorch's option) a gradient becomes zeros of its shape instead."""
         for p in self.parameters():
-            p.grad = None
+            keep = not set_to_none and p.grad is not None
+            p.grad = _namespace(p.grad).zeros_like(p.grad) if keep else None
 
     def state_dict(self) -> dict[str, float]:
         """{name: number} for every number of every parameter, neuron by neuron as in ``nn``."""
