@@ -344,11 +344,16 @@ def test_zero_grad_with_set_to_none_false_leaves_zeros_and_trains_as_torch():
         torch_opt.step()
     np.testing.assert_allclose(model(Tensor(x)).numpy(), theirs(torch.from_numpy(x)).detach(),
                                rtol=1e-5)  # fmt: skip
-    model.zero_grad(set_to_none=False)
+    opt.zero_grad(set_to_none=False)  # zeros where there was a gradient; None stays None
     assert all(p.grad.shape == p.shape and not p.grad.any() for p in model.parameters())
     assert unused.grad is None
     model.zero_grad()
     assert all(p.grad is None for p in model.parameters())
+    model.zero_grad(set_to_none=False)
+    assert all(p.grad is None for p in model.parameters())
+    model(Tensor(x)).sum().backward()
+    model.zero_grad(set_to_none=False)
+    assert all(p.grad.shape == p.shape and not p.grad.any() for p in model.parameters())
 
 
 def test_a_read_only_parameter_array_gets_a_new_array_of_its_dtype():
