@@ -72,14 +72,20 @@ def relu(x: Node) -> Node:
 
 def cross_entropy(z: Node, classes: Any, rows: Any) -> Node:
     """The floor's cross-entropy (each row shifted by its largest), softmax - one-hot kept."""
-    shifted = z.data - numpy.maximum.reduce(z.data, axis=1, keepdims=True)
+    loss, softmax_minus_one_hot = cross_entropy_arrays(z.data, classes, rows)
+    n = z.data.shape[0]
+    return Node(loss, (z,), (lambda g, out, z: softmax_minus_one_hot * (g / n),))
+
+
+def cross_entropy_arrays(z: Any, classes: Any, rows: Any) -> tuple[Any, Any]:
+    """The mean loss of logits z (a 0-d array) and softmax - one-hot, whose 1/n backward adds."""
+    shifted = z - numpy.maximum.reduce(z, axis=1, keepdims=True)
     exps = numpy.exp(shifted)
     totals = numpy.add.reduce(exps, axis=1, keepdims=True)
-    n = z.data.shape[0]
-    loss = numpy.add.reduce(numpy.log(totals[:, 0]) - shifted[rows, classes]) / n
+    loss = numpy.add.reduce(numpy.log(totals[:, 0]) - shifted[rows, classes]) / z.shape[0]
     softmax_minus_one_hot = exps / totals
     softmax_minus_one_hot[rows, classes] -= 1.0
-    return Node(numpy.asarray(loss), (z,), (lambda g, out, z: softmax_minus_one_hot * (g / n),))
+    return numpy.asarray(loss), softmax_minus_one_hot
 
 
 def backward(root: Node) -> None:
@@ -155,9 +161,11 @@ def _knockouts() -> dict[str, Callable[[], contextlib.AbstractContextManager]]:
 
     @contextlib.contextmanager
     def warnings_left_on() -> Iterator[None]:
-        with _replaced(backend, "_quiet_on", lambda: None), _replaced(
-            backend, "_quiet_off", lambda token: None
-        ), _replaced(tensor, "_quiet_floats", contextlib.nullcontext):
+        with (
+            _replaced(backend, "_quiet_on", lambda: None),
+            _replaced(backend, "_quiet_off", lambda token: None),
+            _replaced(tensor, "_quiet_floats", contextlib.nullcontext),
+        ):
             yield
 
     pieces: dict[str, Callable[[], contextlib.AbstractContextManager]] = {

@@ -34,7 +34,8 @@ from typing import Any
 import numpy
 
 from benchmarks.harness import DisagreementError
-from benchmarks.w5_lean_engine import Node
+from benchmarks.w5_lean_engine import Node, cross_entropy_arrays
+from benchmarks.w5_lean_engine import cross_entropy as node_cross_entropy
 from benchmarks.w5_lean_engine import linear as node_linear
 from benchmarks.w5_lean_engine import tanh as node_tanh
 from benchmarks.w8_tensor_memory import (
@@ -58,13 +59,8 @@ DESIGNS = {
 
 # ---------------------------------------------------------------------------------------------
 # The graph made of the results: w5_lean_engine's nodes (each holds its array, its inputs and
-# one rule per input), linear and tanh
+# one rule per input), linear, tanh and cross-entropy
 # ---------------------------------------------------------------------------------------------
-
-
-def node_cross_entropy(z: Node, classes: Any) -> Node:
-    loss, gradient = _cross_entropy(z.data, classes)
-    return Node(loss, (z,), (lambda g, out, z: gradient * g,))
 
 
 def node_backward(root: Node, free: bool) -> None:
@@ -123,9 +119,10 @@ def record_tanh(x: Result) -> Result:
     return Result(out, Record((out,), (lambda g, out: g * (1.0 - out * out),), (x,)))
 
 
-def record_cross_entropy(z: Result, classes: Any) -> Result:
-    loss, gradient = _cross_entropy(z.data, classes)
-    return Result(loss, Record((gradient,), (lambda g, gradient: gradient * g,), (z,)))
+def record_cross_entropy(z: Result, classes: Any, rows: Any) -> Result:
+    loss, softmax_minus_one_hot = cross_entropy_arrays(z.data, classes, rows)
+    n = z.data.shape[0]
+    return Result(loss, Record((softmax_minus_one_hot,), (lambda g, s: s * (g / n),), (z,)))
 
 
 def record_backward(root: Result, free: bool) -> None:
@@ -143,20 +140,8 @@ def record_backward(root: Result, free: bool) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Shared: the loss, the walk, the pass
+# Shared: the walk, the pass
 # ---------------------------------------------------------------------------------------------
-
-
-def _cross_entropy(z: Any, classes: Any) -> tuple[Any, Any]:
-    """The mean loss, each row shifted by its largest, and its gradient softmax - one-hot, / n."""
-    n, rows = z.shape[0], numpy.arange(z.shape[0])
-    shifted = z - z.max(axis=1, keepdims=True)
-    exps = numpy.exp(shifted)
-    totals = exps.sum(axis=1, keepdims=True)
-    loss = numpy.asarray((numpy.log(totals[:, 0]) - shifted[rows, classes]).sum() / n)
-    gradient = exps / totals
-    gradient[rows, classes] -= 1.0
-    return loss, gradient / n
 
 
 def _depth_first(root: Any, inputs_of: Callable[[Any], Any]) -> list[Any]:
@@ -186,6 +171,7 @@ def one_pass_of(design: str, layers: int, width: int, batch: int) -> tuple[Calla
     params = [(leaf(w, requires_grad=True), leaf(b, requires_grad=True))
               for w, b in weights(layers, width)]  # fmt: skip
     x, classes = _batch(width, batch)
+    rows = numpy.arange(batch)
     inputs = leaf(x)
 
     def one_pass() -> float:
@@ -194,7 +180,7 @@ def one_pass_of(design: str, layers: int, width: int, batch: int) -> tuple[Calla
             h = linear(h, w, b)
             if i < len(params) - 1:
                 h = tanh(h)
-        loss = cross_entropy(h, classes)
+        loss = cross_entropy(h, classes, rows)
         backward(loss, free)
         return float(loss.data)
 
