@@ -364,6 +364,12 @@ def test_a_read_only_parameter_array_gets_a_new_array_of_its_dtype():
         make([w], **options).step()
         assert w.data is not data and w.dtype == np.float32 and w.data[0] < 1.0
     np.testing.assert_array_equal(data, [1.0, 2.0])
+    one = np.broadcast_to(np.float32(1.0), ())  # read-only, and 0-d: NumPy's step on it is a scalar
+    for make, options in TORCH_LIKE_STEPS:
+        w = Tensor(one, requires_grad=True)
+        w.grad = np.array(1.0, dtype=np.float32)
+        make([w], **options).step()
+        assert type(w.data) is np.ndarray and w.data.shape == () and w.dtype == np.float32
 
 
 def test_optimizer_refuses_a_constant_tensor():
